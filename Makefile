@@ -1,0 +1,45 @@
+# Segue — the two set-up commands: `make run` and `make test`.
+# Everything else here is a step those two use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+RCC_OUT := app/resources_rc.py
+ICONS  := $(wildcard assets/icons/*.svg)
+
+.PHONY: run test install sysdeps resources lint bench clean
+
+## make run: create .venv, install, open Segue on the bundled defaults.
+run: sysdeps install resources
+	$(VENV)/bin/segue gui
+
+## make test: system packages, .venv, JACK (dummy driver), the whole suite offscreen.
+test: sysdeps install resources
+	QT_QPA_PLATFORM=offscreen bash scripts/with-jack.sh $(PY) -m pytest -q
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+sysdeps:
+	bash scripts/system-deps.sh
+
+## One command compiles the icons in resources.qrc into app/resources_rc.py.
+resources: $(RCC_OUT)
+
+$(RCC_OUT): resources.qrc $(ICONS) $(STAMP)
+	$(VENV)/bin/pyside6-rcc resources.qrc -o $(RCC_OUT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	$(PY) bench/startup.py
+
+clean:
+	rm -rf $(VENV) $(RCC_OUT) .pytest_cache .ruff_cache

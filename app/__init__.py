@@ -1,0 +1,1 @@
+"""Segue's Qt GUI: windows, panels, widgets, the job runner, settings and icons."""

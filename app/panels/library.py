@@ -1,0 +1,23 @@
+"""The Library & Playlists panel (placeholder until its issue fills it)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.jobs import JobRunner
+from app.panels.base import Panel
+
+
+class LibraryPanel(Panel):
+    """Your music library and playlists built from it."""
+
+    title = "Library & Playlists"
+    object_name = "library_panel"
+
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(runner, parent)
+        layout = QVBoxLayout(self)
+        label = QLabel("Your music library and playlists built from it.\n(coming soon)")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(label)

@@ -1,0 +1,1 @@
+"""The commentary room of the engine."""

@@ -1,0 +1,1 @@
+"""The dshl room of the engine."""

@@ -1,0 +1,42 @@
+"""Logging: a rotating log file in ``SEGUE_HOME/logs`` plus warnings on stderr."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+
+from engine import paths
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def configure_logging(verbose: bool = False, to_file: bool = True) -> logging.Logger:
+    """Configure the ``segue`` logger once; file logging is skipped when the folder is unwritable."""
+    root = logging.getLogger("segue")
+    if getattr(root, "_segue_configured", False):
+        return root
+    root.setLevel(logging.DEBUG)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("segue: %(levelname)s: %(message)s"))
+    root.addHandler(console)
+    if to_file:
+        try:
+            paths.logs_dir().mkdir(parents=True, exist_ok=True)
+            handler = logging.handlers.RotatingFileHandler(
+                paths.logs_dir() / "segue.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+            )
+        except OSError as exc:
+            root.warning("no log file (%s)", exc)
+        else:
+            handler.setLevel(logging.INFO)
+            handler.setFormatter(logging.Formatter(LOG_FORMAT))
+            root.addHandler(handler)
+    root._segue_configured = True  # type: ignore[attr-defined]
+    return root
+
+
+def get_logger(name: str) -> logging.Logger:
+    """Return a child of the ``segue`` logger, e.g. ``get_logger(__name__)``."""
+    return logging.getLogger("segue").getChild(name.removeprefix("engine.").removeprefix("app."))

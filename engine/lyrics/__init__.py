@@ -1,0 +1,1 @@
+"""The lyrics room of the engine."""

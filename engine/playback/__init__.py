@@ -1,0 +1,1 @@
+"""Playback: the MIDI port hub, the scheduler and the SoundFont synth."""
