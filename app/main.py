@@ -1,0 +1,48 @@
+"""Start the Qt application: check for a display, prepare SEGUE_HOME, open the main window."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from engine.logsetup import configure_logging
+from engine.paths import prepare_home
+
+NO_DISPLAY_MESSAGE = (
+    "Segue needs a display, and none was found (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+    "Run it from a desktop session, or set QT_QPA_PLATFORM=offscreen for headless use."
+)
+
+
+def display_available() -> bool:
+    """Tell whether Qt can open a window here (always true off Linux, or with a QPA override)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open Segue's main window and run the event loop; exit 2 with a message if no display."""
+    if not display_available():
+        print(f"segue: {NO_DISPLAY_MESSAGE}", file=sys.stderr)
+        return 2
+    from PySide6.QtWidgets import QApplication
+
+    from app import icons
+    from app.main_window import MainWindow
+
+    home = prepare_home()
+    configure_logging(to_file=home.writable)
+    app = QApplication.instance() or QApplication(["segue", *(argv or [])])
+    app.setApplicationName("Segue")
+    app.setOrganizationName("Segue")
+    app.setDesktopFileName("org.segue.Segue")
+    app.setWindowIcon(icons.get("segue"))
+    window = MainWindow(home)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

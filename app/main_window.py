@@ -1,0 +1,165 @@
+"""The main window: four panels as tabs, menus, per-panel undo, and the status-bar job indicator."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
+
+import engine
+from app import icons, settings
+from app.dialogs.errors import show_error, show_warning
+from app.dialogs.licences import LicencesDialog
+from app.jobs import Job, JobRunner
+from app.panels.base import Panel
+from app.panels.commentary import CommentaryPanel
+from app.panels.composer import ComposerPanel
+from app.panels.library import LibraryPanel
+from app.panels.lyrics import LyricsPanel
+from app.widgets.job_indicator import JobIndicator
+from engine.paths import HomeStatus
+
+PANEL_CLASSES: tuple[tuple[type[Panel], str], ...] = (
+    (ComposerPanel, "compose"),
+    (LyricsPanel, "lyrics"),
+    (CommentaryPanel, "commentary"),
+    (LibraryPanel, "library"),
+)
+
+
+class MainWindow(QMainWindow):
+    """Segue's one window. Owns the job runner; panels share it."""
+
+    def __init__(self, home: HomeStatus, prefs: settings.Settings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Segue")
+        self.setWindowIcon(icons.get("segue"))
+        self.home = home
+        self.prefs = prefs or settings.Settings()
+        self.runner = JobRunner(self)
+        self.runner.job_added.connect(self._watch_job)
+        self.undo_group = QUndoGroup(self)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.panels: list[Panel] = []
+        for panel_class, icon_name in PANEL_CLASSES:
+            panel = panel_class(self.runner)
+            panel.status_message.connect(self.show_status)
+            self.undo_group.addStack(panel.undo_stack)
+            self.panels.append(panel)
+            self.tabs.addTab(panel, icons.get(icon_name), panel.title.replace("&", "&&"))
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.setCentralWidget(self.tabs)
+        self.job_indicator = JobIndicator(self.runner)
+        self.statusBar().addPermanentWidget(self.job_indicator)
+        self._build_menus()
+        self._restore_state()
+        self._on_tab_changed(self.tabs.currentIndex())
+        if not home.writable:
+            self.show_status(home.problem)
+            show_warning(self, "Segue is read-only", home.problem)
+
+    # --- menus and shortcuts -------------------------------------------------------------------
+    def _action(self, text: str, shortcut: QKeySequence | str | None, slot,
+                icon: str = "") -> QAction:
+        action = QAction(icons.get(icon) if icon else icons.get("none"), text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("&Open…", QKeySequence.StandardKey.Open,
+                                         lambda: self.current_panel().open_file(), "open"))
+        file_menu.addAction(self._action("&Export…", "Ctrl+E",
+                                         lambda: self.current_panel().export(), "export"))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setIcon(icons.get("undo"))
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setIcon(icons.get("redo"))
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+
+        view_menu = bar.addMenu("&View")
+        for index, panel in enumerate(self.panels):
+            view_menu.addAction(self._action(panel.title.replace("&", "&&"), f"Ctrl+{index + 1}",
+                                             lambda _=False, i=index: self.tabs.setCurrentIndex(i)))
+
+        jobs_menu = bar.addMenu("&Jobs")
+        jobs_menu.addAction(self._action("&Cancel running job", "Ctrl+.",
+                                         self.job_indicator.cancel_current, "cancel"))
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About Segue", None, self.show_about))
+        help_menu.addAction(self._action("&Licences…", None, self.show_licences))
+
+    # --- panels --------------------------------------------------------------------------------
+    def current_panel(self) -> Panel:
+        """Return the panel of the current tab."""
+        return self.panels[max(0, self.tabs.currentIndex())]
+
+    def panel(self, object_name: str) -> Panel:
+        """Return the panel with ``object_name`` (e.g. ``"lyrics_panel"``)."""
+        return next(p for p in self.panels if p.objectName() == object_name)
+
+    def _on_tab_changed(self, index: int) -> None:
+        if 0 <= index < len(self.panels):
+            self.undo_group.setActiveStack(self.panels[index].undo_stack)
+
+    def show_status(self, message: str, timeout_ms: int = 8000) -> None:
+        """Show a message in the status bar."""
+        self.statusBar().showMessage(message, timeout_ms)
+
+    # --- jobs ----------------------------------------------------------------------------------
+    def _watch_job(self, job: Job) -> None:
+        job.error.connect(lambda message, details, j=job: self._on_job_error(j, message, details))
+        job.cancelled.connect(lambda j=job: self.show_status(f"{j.title}: cancelled"))
+
+    def _on_job_error(self, job: Job, message: str, details: str) -> None:
+        self.show_status(f"{job.title} failed: {message}")
+        self.last_error_box = show_error(self, f"{job.title} failed", message, details)
+
+    # --- help ----------------------------------------------------------------------------------
+    def show_about(self) -> None:
+        """Show the About box (non-modal)."""
+        box = QMessageBox(QMessageBox.Icon.Information, "About Segue",
+                          f"<b>Segue {engine.__version__}</b><br>A desktop studio for musicians: "
+                          "compose segment chains, write duet lyrics, build playlists — offline."
+                          "<br><br>GPL-3.0-or-later. See Help &gt; Licences for bundled data.",
+                          QMessageBox.StandardButton.Close, self)
+        box.setModal(False)
+        box.show()
+
+    def show_licences(self) -> LicencesDialog:
+        """Open the Licences dialog (non-modal) and return it."""
+        dialog = LicencesDialog(self)
+        dialog.show()
+        return dialog
+
+    # --- state ---------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self.prefs.get(settings.WINDOW_GEOMETRY)
+        if geometry.isEmpty() or not self.restoreGeometry(geometry):
+            self.resize(1200, 800)
+        last = self.prefs.get(settings.LAST_PANEL)
+        for index, panel in enumerate(self.panels):
+            if panel.objectName() == last:
+                self.tabs.setCurrentIndex(index)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Remember geometry and the last panel, stop panels and the engine thread."""
+        self.prefs.set(settings.WINDOW_GEOMETRY, self.saveGeometry())
+        self.prefs.set(settings.LAST_PANEL, self.current_panel().objectName())
+        self.prefs.sync()
+        for panel in self.panels:
+            panel.shutdown()
+        self.runner.shutdown()
+        super().closeEvent(event)

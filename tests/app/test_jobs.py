@@ -1,0 +1,138 @@
+"""The job runner: progress and results, cancellation, errors, and a responsive GUI thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, QThread, QTimer
+
+from app.jobs import JobRunner
+from app.main_window import MainWindow
+from engine.jobs import check_cancelled
+from engine.paths import prepare_home
+
+
+@pytest.fixture
+def runner(qtbot):
+    job_runner = JobRunner()
+    yield job_runner
+    job_runner.shutdown()
+
+
+def count_to(n: int, *, progress, cancelled) -> dict:
+    thread = threading.current_thread().name
+    for i in range(n):
+        check_cancelled(cancelled)
+        progress((i + 1) / n, f"step {i + 1}")
+    return {"total": n, "thread": thread, "qt_thread": QThread.currentThread().objectName()}
+
+
+def test_job_reports_progress_and_result_on_a_worker_thread(qtbot, runner):
+    job = runner.prepare(count_to, 5, title="Counting")
+    reports: list[tuple[float, str]] = []
+    values: list[dict] = []
+    job.progress.connect(lambda f, m: reports.append((f, m)))
+    job.result.connect(values.append)
+    with qtbot.waitSignals([job.started, job.result, job.finished], timeout=5000):
+        runner.start(job)
+    qtbot.waitUntil(lambda: len(values) == 1, timeout=2000)
+    value = values[0]
+    assert value["total"] == 5
+    assert value["qt_thread"] == "segue-engine"
+    qtbot.waitUntil(lambda: len(reports) == 5, timeout=2000)
+    assert reports[-1] == (1.0, "step 5")
+    assert [f for f, _ in reports] == sorted(f for f, _ in reports)
+
+
+def slow_loop(*, progress, cancelled) -> int:
+    steps = 0
+    while steps < 10_000:
+        check_cancelled(cancelled)
+        time.sleep(0.01)
+        steps += 1
+    return steps
+
+
+def test_cancelled_job_stops_within_500_ms(qtbot, runner):
+    job = runner.prepare(slow_loop, title="Slow")
+    result_values: list[object] = []
+    job.result.connect(result_values.append)
+    with qtbot.waitSignal(job.started, timeout=3000):
+        runner.start(job)
+    clock = time.monotonic()
+    with qtbot.waitSignals([job.cancelled, job.finished], timeout=2000):
+        job.cancel()
+    assert time.monotonic() - clock < 0.5
+    assert result_values == []
+    assert runner.active == []
+
+
+def explode(*, progress, cancelled) -> None:
+    raise ValueError("tune.mid: no melody track")
+
+
+def test_failing_job_shows_an_error_and_the_app_stays_usable(qtbot):
+    window = MainWindow(prepare_home())
+    qtbot.addWidget(window)
+    window.show()
+    failing = window.runner.prepare(explode, title="Import")
+    with qtbot.waitSignal(failing.error, timeout=3000) as blocker:
+        window.runner.start(failing)
+    message, details = blocker.args
+    assert message == "tune.mid: no melody track"
+    assert "ValueError" in details
+    qtbot.waitUntil(lambda: hasattr(window, "last_error_box"), timeout=2000)
+    assert window.last_error_box.text() == "tune.mid: no melody track"
+    assert not window.last_error_box.isModal()
+    assert "Import failed" in window.statusBar().currentMessage()
+    again = window.runner.prepare(count_to, 3, title="After")
+    with qtbot.waitSignal(again.result, timeout=3000) as after:
+        window.runner.start(again)
+    assert after.args[0]["total"] == 3
+    window.close()
+
+
+def test_jobs_on_one_lane_run_in_order(qtbot, runner):
+    order: list[int] = []
+
+    def record(i: int, *, progress, cancelled) -> int:
+        time.sleep(0.02)
+        order.append(i)
+        return i
+
+    jobs = [runner.submit(record, i, title=f"job {i}") for i in range(4)]
+    qtbot.waitUntil(lambda: all(j.done for j in jobs), timeout=5000)
+    assert order == [0, 1, 2, 3]
+
+
+def busy_python(seconds: float, *, progress, cancelled) -> int:
+    end = time.monotonic() + seconds
+    total = 0
+    while time.monotonic() < end:
+        check_cancelled(cancelled)
+        total += sum(i * i for i in range(2000))
+    return total
+
+
+def test_gui_thread_stays_responsive_during_a_cpu_job(qtbot, runner):
+    stalls: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def tick() -> None:
+        now = clock.elapsed()
+        stalls.append(now - last[0])
+        last[0] = now
+
+    probe = QTimer()
+    probe.setInterval(5)
+    probe.timeout.connect(tick)
+    probe.start()
+    job = runner.submit(busy_python, 1.5, title="Busy")
+    qtbot.waitUntil(lambda: job.done, timeout=10_000)
+    probe.stop()
+    assert len(stalls) > 50
+    assert max(stalls) < 200, f"worst event-loop stall {max(stalls)} ms"
