@@ -1,0 +1,143 @@
+"""Benchmark: time to the main window, and event-loop stalls while the engine thread works.
+
+Prints figures and ratios against baselines measured in the same run:
+- window: process start → main window shown (median of 5), against a bare Qt window;
+- stalls: p50/p99 of the gap between 5 ms timer ticks while a 5-second CPU-bound Python job runs
+  on the engine thread, against the same probe with the engine idle.
+Goals (issue 2): window <= 1.5 s, stall p99 <= 16 ms. Runs offscreen unless DISPLAY is set.
+Usage: python bench/startup.py [--runs 5] [--seconds 5] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+SHOW_SEGUE = """
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from app.main_window import MainWindow
+from engine.paths import prepare_home
+w = MainWindow(prepare_home()); w.show()
+QTimer.singleShot(0, lambda: (print('shown', flush=True), app.quit()))
+app.exec()
+"""
+
+SHOW_BARE = """
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication([])
+w = QWidget(); w.resize(1200, 800); w.show()
+QTimer.singleShot(0, lambda: (print('shown', flush=True), app.quit()))
+app.exec()
+"""
+
+
+def time_to_window(code: str, runs: int) -> float:
+    """Median seconds from spawning a Python process to its window being shown."""
+    times = []
+    env = {**os.environ, "SEGUE_HOME": tempfile.mkdtemp(prefix="segue-bench-")}
+    if not env.get("DISPLAY"):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                                env=env, stderr=subprocess.DEVNULL)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        elapsed = time.perf_counter() - start
+        proc.wait()
+        if line.strip() != "shown":
+            raise SystemExit("the window did not open")
+        times.append(elapsed)
+    return statistics.median(times)
+
+
+def busy_python(seconds: float, *, progress, cancelled) -> int:
+    """A GIL-holding CPU job, like pure-Python feature extraction."""
+    end = time.monotonic() + seconds
+    total = 0
+    while time.monotonic() < end and not cancelled():
+        total += sum(i * i for i in range(2000))
+    return total
+
+
+def stall_percentiles(seconds: float, with_job: bool) -> tuple[float, float]:
+    """p50/p99 of (tick gap − 5 ms) in ms, with or without the CPU job on the engine thread."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+    from engine.paths import prepare_home
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(prepare_home())
+    window.show()
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+
+    def tick() -> None:
+        now = clock.nsecsElapsed()
+        gaps.append(max(0.0, (now - last[0]) / 1e6 - 5.0))
+        last[0] = now
+
+    probe = QTimer()
+    probe.setInterval(5)
+    probe.timeout.connect(tick)
+    probe.start()
+    if with_job:
+        job = window.runner.submit(busy_python, seconds, title="bench")
+        job.finished.connect(app.quit)
+    else:
+        QTimer.singleShot(int(seconds * 1000), app.quit)
+    app.exec()
+    probe.stop()
+    window.close()
+    gaps.sort()
+    return gaps[len(gaps) // 2], gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ.setdefault("SEGUE_HOME", tempfile.mkdtemp(prefix="segue-bench-"))
+
+    bare = time_to_window(SHOW_BARE, args.runs)
+    segue = time_to_window(SHOW_SEGUE, args.runs)
+    idle_p50, idle_p99 = stall_percentiles(args.seconds, with_job=False)
+    busy_p50, busy_p99 = stall_percentiles(args.seconds, with_job=True)
+    figures = {
+        "window_s": round(segue, 3),
+        "bare_qt_window_s": round(bare, 3),
+        "window_ratio_vs_bare_qt": round(segue / bare, 2),
+        "stall_p50_ms": round(busy_p50, 2),
+        "stall_p99_ms": round(busy_p99, 2),
+        "idle_stall_p50_ms": round(idle_p50, 2),
+        "idle_stall_p99_ms": round(idle_p99, 2),
+        "goal_window_s": 1.5,
+        "goal_stall_p99_ms": 16.0,
+    }
+    print(f"main window shown in {segue:.3f} s (median of {args.runs}); bare Qt window {bare:.3f} s "
+          f"-> ratio {segue / bare:.2f} (goal <= 1.5 s)")
+    print(f"event-loop stall during a {args.seconds:.0f} s CPU job: p50 {busy_p50:.2f} ms, "
+          f"p99 {busy_p99:.2f} ms; idle p50 {idle_p50:.2f} ms, p99 {idle_p99:.2f} ms (goal p99 <= 16 ms)")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
