@@ -1,0 +1,193 @@
+"""Audio features in the spirit of bliss-rs, plus MFCC statistics and rhythm-pattern features.
+
+One STFT of the decoded mono signal (about 11 kHz) feeds everything: tempo and onset-pattern
+features from spectral flux, zero-crossing rate, spectral centroid / rolloff / flatness and
+loudness (mean and deviation), a key-normalised chroma profile with chroma interval features, and
+13 MFCC means and deviations. :data:`FEATURE_NAMES` names each column of the vector.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+
+from engine.library.audio_decode import Decoded, decode
+
+FEATURE_VERSION = 1
+N_FFT = 1024
+HOP = 256
+N_MELS = 40
+N_MFCC = 13
+MEL_FMAX = 5000.0
+RHYTHM_RATIOS = (0.5, 2 / 3, 1.5, 2.0, 3.0, 4.0)
+
+FEATURE_NAMES: tuple[str, ...] = (
+    ("tempo",)
+    + tuple(
+        f"{name}_{stat}"
+        for name in ("zcr", "centroid", "rolloff", "flatness", "loudness")
+        for stat in ("mean", "std")
+    )
+    + tuple(f"chroma_rel_{i}" for i in range(12))
+    + tuple(f"chroma_interval_{k}" for k in range(1, 7))
+    + tuple(f"mfcc_{i}_mean" for i in range(N_MFCC))
+    + tuple(f"mfcc_{i}_std" for i in range(N_MFCC))
+    + ("onset_mean", "onset_std", "pulse_clarity")
+    + tuple(f"rhythm_{r:.2f}" for r in RHYTHM_RATIOS)
+)
+N_FEATURES = len(FEATURE_NAMES)
+
+
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    return 2595.0 * np.log10(1.0 + hz / 700.0)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
+
+
+def mel_filters(rate: int, freqs: np.ndarray) -> np.ndarray:
+    """Triangular mel filter bank (``N_MELS`` x bins), area-normalised, up to ``MEL_FMAX``."""
+    top = min(MEL_FMAX, rate / 2.0)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array(30.0)), _hz_to_mel(np.array(top)),
+                                   N_MELS + 2))
+    bank = np.zeros((N_MELS, len(freqs)), dtype=np.float32)
+    for i in range(N_MELS):
+        low, centre, high = edges[i], edges[i + 1], edges[i + 2]
+        rising = (freqs - low) / (centre - low)
+        falling = (high - freqs) / (high - centre)
+        bank[i] = np.maximum(0.0, np.minimum(rising, falling)) * (2.0 / (high - low))
+    return bank
+
+
+def chroma_filters(freqs: np.ndarray) -> np.ndarray:
+    """Map FFT bins (55 Hz..4 kHz) to 12 pitch classes with triangular weights."""
+    bank = np.zeros((12, len(freqs)), dtype=np.float32)
+    usable = (freqs >= 55.0) & (freqs <= 4000.0)
+    pitch = 12.0 * np.log2(np.maximum(freqs, 1e-3) / 440.0) + 69.0
+    for pc in range(12):
+        distance = np.abs(((pitch - pc + 6.0) % 12.0) - 6.0)
+        bank[pc] = np.where(usable, np.maximum(0.0, 1.0 - distance), 0.0)
+    return bank
+
+
+@functools.lru_cache(maxsize=8)
+def _filters(rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Window, mel and chroma filter banks and bin frequencies for ``rate`` (cached)."""
+    window = np.hanning(N_FFT).astype(np.float32)
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate).astype(np.float32)
+    return window, mel_filters(rate, freqs), chroma_filters(freqs), freqs
+
+
+def _frames(samples: np.ndarray) -> np.ndarray:
+    """Cut the signal into overlapping frames (a strided view, no copy)."""
+    if len(samples) < N_FFT:
+        samples = np.pad(samples, (0, N_FFT - len(samples)))
+    count = 1 + (len(samples) - N_FFT) // HOP
+    return np.lib.stride_tricks.as_strided(
+        samples, shape=(count, N_FFT), strides=(samples.strides[0] * HOP, samples.strides[0])
+    )
+
+
+def _tempo_and_rhythm(onset: np.ndarray, frame_rate: float) -> tuple[float, list[float]]:
+    """Estimate tempo from the onset autocorrelation; return it and rhythm-pattern strengths."""
+    envelope = onset - onset.mean()
+    n = len(envelope)
+    if n < 8 or not np.any(envelope):
+        return 0.0, [0.0] * (1 + len(RHYTHM_RATIOS))
+    spectrum = np.fft.rfft(envelope, 2 * n)
+    ac = np.fft.irfft(spectrum * np.conj(spectrum))[:n]
+    ac = ac / (ac[0] + 1e-9)
+    lags = np.arange(n, dtype=np.float64)
+    bpm = np.where(lags > 0, 60.0 * frame_rate / np.maximum(lags, 1), 0.0)
+    valid = (bpm >= 40) & (bpm <= 240)
+    prior = np.exp(-0.5 * (np.log2(np.maximum(bpm, 1e-3) / 120.0) / 1.0) ** 2)
+    score = np.where(valid, ac * prior, -np.inf)
+    best = int(np.argmax(score))
+    if not np.isfinite(score[best]):
+        return 0.0, [0.0] * (1 + len(RHYTHM_RATIOS))
+    tempo = float(bpm[best])
+
+    def at(lag: float) -> float:
+        index = int(round(lag))
+        if index <= 0 or index >= n:
+            return 0.0
+        low, high = max(1, index - 1), min(n, index + 2)
+        return float(ac[low:high].max())
+
+    clarity = at(best)
+    return tempo, [clarity] + [at(best * ratio) for ratio in RHYTHM_RATIOS]
+
+
+def features_from_samples(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Compute the feature vector (float32, :data:`N_FEATURES` long) of mono ``samples``."""
+    window, mel_fb, chroma_fb, freqs = _filters(int(rate))
+    frames = _frames(np.ascontiguousarray(samples, dtype=np.float32))
+    signs = np.signbit(frames)
+    zcr = np.count_nonzero(signs[:, 1:] != signs[:, :-1], axis=1) / float(N_FFT)
+    rms = np.sqrt(np.mean(frames.astype(np.float32) ** 2, axis=1) + 1e-12)
+    loudness = 20.0 * np.log10(rms + 1e-6)
+    from scipy import fft as sfft
+
+    magnitude = np.abs(sfft.rfft(frames * window, axis=1, workers=1))
+    power = magnitude**2
+    total = magnitude.sum(axis=1) + 1e-9
+    centroid = (magnitude @ freqs) / total
+    cumulative = np.cumsum(magnitude, axis=1)
+    rolloff = freqs[np.argmax(cumulative >= 0.85 * cumulative[:, -1:], axis=1)]
+    log_power = np.log(power + 1e-10)
+    flatness = np.exp(log_power.mean(axis=1)) / (power.mean(axis=1) + 1e-10)
+
+    mel = np.log(power @ mel_fb.T + 1e-6)
+    mfcc = sfft.dct(mel, type=2, norm="ortho", axis=1)[:, :N_MFCC]
+
+    chroma = power @ chroma_fb.T
+    chroma = chroma / (chroma.max(axis=1, keepdims=True) + 1e-9)
+    profile = chroma.mean(axis=0)
+    profile = np.roll(profile, -int(np.argmax(profile)))
+    profile = profile / (profile.sum() + 1e-9)
+    energy = (chroma**2).sum(axis=1) + 1e-9
+    intervals = [
+        float(np.mean((chroma * np.roll(chroma, -k, axis=1)).sum(axis=1) / energy))
+        for k in range(1, 7)
+    ]
+
+    flux = np.maximum(np.diff(mel, axis=0), 0.0).sum(axis=1)
+    onset = flux / (flux.max() + 1e-9) if flux.size else np.zeros(1)
+    tempo, rhythm = _tempo_and_rhythm(onset, rate / HOP)
+
+    def stats(values: np.ndarray) -> list[float]:
+        return [float(np.mean(values)), float(np.std(values))]
+
+    vector = (
+        [tempo]
+        + stats(zcr)
+        + stats(centroid)
+        + stats(rolloff)
+        + stats(flatness)
+        + stats(loudness)
+        + profile.tolist()
+        + intervals
+        + mfcc.mean(axis=0).tolist()
+        + mfcc.std(axis=0).tolist()
+        + stats(onset)
+        + rhythm
+    )
+    out = np.asarray(vector, dtype=np.float32)
+    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def analyse_decoded(decoded: Decoded) -> np.ndarray:
+    """Feature vector of already decoded audio."""
+    return features_from_samples(decoded.samples, decoded.sample_rate)
+
+
+def analyse_file(path: str | Path) -> tuple[np.ndarray, float]:
+    """Decode ``path`` once and return ``(feature vector, duration in seconds)``.
+
+    Raises :class:`engine.library.audio_decode.DecodeError` with the skip reason.
+    """
+    decoded = decode(path)
+    return analyse_decoded(decoded), decoded.duration

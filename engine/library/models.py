@@ -1,0 +1,119 @@
+"""SQLAlchemy 2 tables of the library: tracks, features, embeddings, playlists, favourites, cache.
+
+The schema here is the *head* of the Alembic migrations in ``engine/library/migrations``; a change
+to these classes needs a new migration (``tests/engine/library/test_migrations.py`` checks both
+agree).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Track.status values.
+PENDING = "pending"  # discovered, waiting for analysis (a resumed scan picks these up)
+ANALYSED = "analysed"
+SKIPPED = "skipped"  # unreadable, not audio, too big...: ``skip_reason`` says why
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every library table."""
+
+
+class Track(Base):
+    """One audio file of the library, its tags and its scan state."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text, unique=True, index=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    mtime: Mapped[float] = mapped_column(Float, default=0.0)
+    content_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    skip_reason: Mapped[str] = mapped_column(Text, default="")
+    duration: Mapped[float] = mapped_column(Float, default=0.0)
+    title: Mapped[str] = mapped_column(Text, default="")
+    artist: Mapped[str] = mapped_column(Text, default="")
+    album: Mapped[str] = mapped_column(Text, default="")
+    genre: Mapped[str] = mapped_column(Text, default="")
+    tempo: Mapped[float] = mapped_column(Float, default=0.0)
+    added_at: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Feature(Base):
+    """The analysis vector of a track (float32 bytes) and the feature-set version that made it."""
+
+    __tablename__ = "features"
+
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Embedding(Base):
+    """A track's position in the autoencoder's latent space; ``model`` names the fit that made it."""
+
+    __tablename__ = "embeddings"
+
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Playlist(Base):
+    """A saved playlist: its name and the rules (JSON) it was built with."""
+
+    __tablename__ = "playlists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    rules_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class PlaylistEntry(Base):
+    """One position of a playlist."""
+
+    __tablename__ = "playlist_entries"
+
+    playlist_id: Mapped[int] = mapped_column(
+        ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"))
+
+
+class Favourite(Base):
+    """A commentary the user kept, optionally about a track."""
+
+    __tablename__ = "favourites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tracks.id", ondelete="SET NULL"), nullable=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class SpotifyCache(Base):
+    """A cached Spotify answer (e.g. ``artist:<name>`` → genres JSON); never holds credentials."""
+
+    __tablename__ = "spotify_cache"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value_json: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[float] = mapped_column(Float, default=0.0)
