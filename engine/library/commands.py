@@ -1,9 +1,172 @@
-"""`segue` subcommands of the library room (placeholder until its issue fills it)."""
+"""`segue library ...`, `segue playlist ...` and `segue eval playlist` (the library room's CLI)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
     """Add this room's subcommands to `segue` and its entries to `segue eval`."""
+    library = sub.add_parser("library", help="scan folders into your music library, list it")
+    lib_sub = library.add_subparsers(dest="library_command", metavar="ACTION", required=True)
+
+    scan = lib_sub.add_parser("scan", help="scan a folder (incremental, resumable)")
+    scan.add_argument("folder", metavar="DIR")
+    scan.add_argument("--workers", type=int, default=2, help="analysis processes (default 2)")
+    scan.add_argument("--json", action="store_true", help="print one JSON object")
+    scan.set_defaults(func=_run_scan)
+
+    listing = lib_sub.add_parser("list", help="list the library's tracks")
+    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    listing.set_defaults(func=_run_list)
+
+    imp = lib_sub.add_parser("import", help="import an M3U/M3U8/XSPF playlist")
+    imp.add_argument("playlist", metavar="FILE")
+    imp.add_argument("--name", default="", help="playlist name (default: the file name)")
+    imp.add_argument("--json", action="store_true", help="print one JSON object")
+    imp.set_defaults(func=_run_import)
+
+    spotify = lib_sub.add_parser(
+        "spotify", help="enrich artist genres from Spotify (optional, online; needs "
+        "SPOTIPY_CLIENT_ID/SPOTIPY_CLIENT_SECRET)")
+    spotify.add_argument("--json", action="store_true", help="print one JSON object")
+    spotify.set_defaults(func=_run_spotify)
+
+    playlist = sub.add_parser("playlist", help="build a playlist from seed tracks")
+    playlist.add_argument("--seed", action="append", required=True, metavar="PATH_OR_ID",
+                          help="seed track (repeat for several)")
+    playlist.add_argument("--length", type=int, default=10, help="number of tracks (default 10)")
+    playlist.add_argument("--duration", type=float, default=None, metavar="MINUTES",
+                          help="stop at this total duration instead of a count")
+    playlist.add_argument("--no-repeat-artist", type=int, default=0, metavar="N",
+                          help="no track by the same artist within N tracks")
+    playlist.add_argument("--no-repeat-album", type=int, default=0, metavar="N",
+                          help="no track from the same album within N tracks")
+    playlist.add_argument("--max-tempo-jump", type=float, default=None, metavar="BPM")
+    playlist.add_argument("--include-seeds", action="store_true", help="start with the seeds")
+    playlist.add_argument("--allow-duplicates", action="store_true",
+                          help="keep the same song from several albums")
+    playlist.add_argument("--to", default=None, metavar="PATH_OR_ID",
+                          help="walk from the (first) seed to this track")
+    playlist.add_argument("--out", default=None, metavar="FILE", help=".m3u8 or .xspf")
+    playlist.add_argument("--name", default="", help="also save it in the library under a name")
+    playlist.add_argument("--json", action="store_true", help="print one JSON object")
+    playlist.set_defaults(func=_run_playlist)
+
+    evaluate = eval_sub.add_parser("playlist", help="precision@10 on the labelled MIDI set")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--rebuild", action="store_true", help="re-render the labelled set")
+    evaluate.set_defaults(func=_run_eval)
+
+
+def _user_error(exc: Exception) -> Exception:
+    from engine.cli import UserFacingError
+
+    return UserFacingError(str(exc.args[0]) if exc.args else str(exc))
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    from engine.jobs import no_progress
+    from engine.library.service import scan
+
+    def report(fraction: float, message: str) -> None:
+        print(f"\r{fraction * 100:5.1f}%  {message[:70]:<70}", end="", file=sys.stderr)
+
+    try:
+        result = scan(args.folder, no_progress if args.json else report, workers=args.workers)
+    except (NotADirectoryError, FileNotFoundError) as exc:
+        raise _user_error(exc) from exc
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        print(file=sys.stderr)
+        print(f"{result.added} added, {result.updated} updated, {result.moved} moved, "
+              f"{result.removed} removed, {len(result.skipped)} skipped "
+              f"in {result.seconds:.1f} s")
+        for skip in result.skipped:
+            print(f"  skipped {skip.path}: {skip.reason}")
+    return 0
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from engine.library.service import list_tracks
+
+    rows = list_tracks()
+    if args.json:
+        print(json.dumps([asdict(r) for r in rows], ensure_ascii=False))
+    else:
+        for r in rows:
+            label = " - ".join(x for x in (r.artist, r.title) if x)
+            print(f"{r.id:6d}  {r.status:8s}  {r.duration:7.1f}s  {label}  [{r.path}]")
+    return 0
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from engine.library.service import import_playlist
+
+    try:
+        result = import_playlist(args.playlist, args.name)
+    except (OSError, ValueError) as exc:
+        raise _user_error(exc) from exc
+    payload = {"playlist_id": result.playlist_id, "tracks": len(result.track_ids),
+               "missing": result.missing}
+    print(json.dumps(payload, ensure_ascii=False) if args.json else
+          f"imported {len(result.track_ids)} tracks ({len(result.missing)} not in the library)")
+    return 0
+
+
+def _run_spotify(args: argparse.Namespace) -> int:
+    from engine.library.spotify import enrich_library, settings_from_env
+
+    report = enrich_library(settings_from_env())
+    print(json.dumps(report.as_dict()) if args.json else report.message)
+    return 0
+
+
+def _run_playlist(args: argparse.Namespace) -> int:
+    from engine.library.playlists import PlaylistRules
+    from engine.library.service import make_playlist
+
+    rules = PlaylistRules(
+        length=None if args.duration else args.length,
+        max_duration=args.duration * 60.0 if args.duration else None,
+        no_repeat_artist=args.no_repeat_artist,
+        no_repeat_album=args.no_repeat_album,
+        dedupe_songs=not args.allow_duplicates,
+        max_tempo_jump=args.max_tempo_jump,
+        include_seeds=args.include_seeds,
+    )
+    try:
+        result = make_playlist(args.seed, rules, out=args.out, path_to=args.to, name=args.name)
+    except (LookupError, ValueError) as exc:
+        raise _user_error(exc) from exc
+    if args.json:
+        print(json.dumps({"tracks": [i.as_dict() for i in result.items], "out": result.out},
+                         ensure_ascii=False))
+    else:
+        for position, item in enumerate(result.items, 1):
+            label = " - ".join(x for x in (item.artist, item.title) if x)
+            print(f"{position:3d}. {label}  ({item.distance:.3f})  {item.path}")
+        if result.out:
+            print(f"written to {result.out}")
+    return 0
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    from engine.library.evaluate import evaluate_playlist
+
+    try:
+        report = evaluate_playlist(rebuild=args.rebuild)
+    except (FileNotFoundError, RuntimeError) as exc:
+        raise _user_error(exc) from exc
+    if args.json:
+        print(json.dumps(report))
+    else:
+        p = report["precision_at_10"]
+        print(f"precision@10 (artist filter): segue {p['segue']:.3f}, random {p['random']:.3f} "
+              f"on {report['tracks']} tracks, {len(report['labels'])} labels")
+    return 0

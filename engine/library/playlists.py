@@ -1,0 +1,201 @@
+"""Playlists from seed tracks (or a path between two tracks) under bliss-style rules.
+
+Candidates come from the nearest-neighbour index in embedding space (distance to the closest
+seed); a greedy pass then keeps the nearest candidate that satisfies every rule: no repeat of an
+artist or album within N tracks, no duplicate of the same song (same normalised title and artist,
+close duration), a maximum tempo jump, a length or a total duration, seeds excluded unless asked.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from engine.library.catalogue import Catalogue
+
+
+@dataclass
+class PlaylistRules:
+    """What a playlist must respect (stored as JSON with a saved playlist)."""
+
+    length: int | None = 10
+    max_duration: float | None = None  # seconds; stop before the total would exceed it
+    no_repeat_artist: int = 0  # no track by the same artist within this many tracks
+    no_repeat_album: int = 0
+    dedupe_songs: bool = True
+    duplicate_seconds: float = 5.0
+    max_tempo_jump: float | None = None  # BPM between consecutive tracks
+    include_seeds: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain dict (JSON)."""
+        return asdict(self)
+
+
+@dataclass
+class PlaylistItem:
+    """One track of a playlist and its distance to the seeds (or to the path)."""
+
+    id: int
+    path: str
+    artist: str
+    title: str
+    distance: float
+    duration: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        """The ``--json`` form."""
+        return {"id": self.id, "path": self.path, "artist": self.artist, "title": self.title,
+                "distance": round(float(self.distance), 6)}
+
+
+def normalise(text: str) -> str:
+    """Lower-case, accent-free, without bracketed remarks, "feat." or punctuation."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[\(\[][^\)\]]*[\)\]]", " ", text)
+    text = re.sub(r"\s-\s.*(remaster|live|version|mix|edit).*$", " ", text)
+    text = re.sub(r"\b(feat|ft)\..*$", " ", text)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+class _Rules:
+    """Checks one candidate row against the playlist built so far."""
+
+    def __init__(self, catalogue: Catalogue, rules: PlaylistRules) -> None:
+        self.c = catalogue
+        self.r = rules
+        self.chosen: list[int] = []
+        self.songs: list[tuple[str, str, float]] = []
+        self.total = 0.0
+
+    def song_key(self, row: int) -> tuple[str, str, float]:
+        return (normalise(self.c.titles[row]), normalise(self.c.artists[row]),
+                float(self.c.durations[row]))
+
+    def is_duplicate(self, row: int) -> bool:
+        if not self.r.dedupe_songs:
+            return False
+        title, artist, duration = self.song_key(row)
+        return bool(title) and any(
+            title == t and artist == a and abs(duration - d) <= self.r.duplicate_seconds
+            for t, a, d in self.songs
+        )
+
+    def fits_window(self, row: int) -> bool:
+        for window, values in ((self.r.no_repeat_artist, self.c.artists),
+                               (self.r.no_repeat_album, self.c.albums)):
+            name = normalise(values[row])
+            if window > 0 and name and any(
+                normalise(values[prev]) == name for prev in self.chosen[-window:]
+            ):
+                return False
+        return True
+
+    def fits_tempo(self, row: int, previous: int | None) -> bool:
+        jump = self.r.max_tempo_jump
+        if jump is None or previous is None:
+            return True
+        a, b = float(self.c.tempos[row]), float(self.c.tempos[previous])
+        return a <= 0 or b <= 0 or abs(a - b) <= jump
+
+    def fits_duration(self, row: int) -> bool:
+        limit = self.r.max_duration
+        return limit is None or self.total + float(self.c.durations[row]) <= limit
+
+    def accept(self, row: int) -> None:
+        self.chosen.append(row)
+        self.songs.append(self.song_key(row))
+        self.total += float(self.c.durations[row])
+
+    def full(self) -> bool:
+        return self.r.length is not None and len(self.chosen) >= self.r.length
+
+
+def _item(catalogue: Catalogue, row: int, distance: float) -> PlaylistItem:
+    return PlaylistItem(int(catalogue.ids[row]), catalogue.paths[row], catalogue.artists[row],
+                        catalogue.titles[row], float(distance), float(catalogue.durations[row]))
+
+
+def _candidates(catalogue: Catalogue, seeds: list[int], count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows nearest to any seed (distance to the closest seed), nearest first."""
+    best: dict[int, float] = {}
+    for seed in seeds:
+        rows, dist = catalogue.index.query(catalogue.vectors[seed], count)
+        for row, d in zip(rows.tolist(), dist.tolist(), strict=True):
+            if d < best.get(row, np.inf):
+                best[row] = d
+    order = sorted(best, key=best.__getitem__)
+    return np.asarray(order, np.int64), np.asarray([best[r] for r in order], np.float32)
+
+
+def build_playlist(catalogue: Catalogue, seeds: list[str | int], rules: PlaylistRules | None = None
+                   ) -> list[PlaylistItem]:
+    """Build a playlist around ``seeds`` (track ids or paths) in ``catalogue`` under ``rules``."""
+    rules = rules or PlaylistRules()
+    seed_rows = list(dict.fromkeys(catalogue.find(s) for s in seeds))
+    if not seed_rows:
+        raise ValueError("a playlist needs at least one seed track")
+    state = _Rules(catalogue, rules)
+    items: list[PlaylistItem] = []
+    for row in seed_rows:
+        state.songs.append(state.song_key(row))
+        if rules.include_seeds and not state.full():
+            state.songs.pop()
+            state.accept(row)
+            items.append(_item(catalogue, row, 0.0))
+    want = (rules.length or len(catalogue)) + len(seed_rows)
+    count = min(len(catalogue), max(64, 8 * want))
+    while True:
+        rows, dist = _candidates(catalogue, seed_rows, count)
+        remaining = [(r, d) for r, d in zip(rows.tolist(), dist.tolist(), strict=True)
+                     if r not in seed_rows and r not in state.chosen and not state.is_duplicate(r)]
+        _greedy(state, remaining, items, catalogue, seed_rows[-1])
+        if state.full() or count >= len(catalogue):
+            return items
+        count = min(len(catalogue), count * 4)
+
+
+def _greedy(state: _Rules, remaining: list[tuple[int, float]], items: list[PlaylistItem],
+            catalogue: Catalogue, first_previous: int) -> None:
+    """Repeatedly take the nearest remaining candidate that fits every rule."""
+    while remaining and not state.full():
+        previous = state.chosen[-1] if state.chosen else first_previous
+        for position, (row, distance) in enumerate(remaining):
+            if state.is_duplicate(row):
+                continue
+            if state.fits_window(row) and state.fits_tempo(row, previous) and \
+                    state.fits_duration(row):
+                state.accept(row)
+                items.append(_item(catalogue, row, distance))
+                del remaining[position]
+                break
+        else:
+            return
+
+
+def build_path(catalogue: Catalogue, start: str | int, end: str | int,
+               rules: PlaylistRules | None = None) -> list[PlaylistItem]:
+    """Walk the embedding from ``start`` to ``end``: both ends plus the nearest stops between."""
+    rules = rules or PlaylistRules()
+    a, b = catalogue.find(start), catalogue.find(end)
+    length = max(2, rules.length or 10)
+    state = _Rules(catalogue, rules)
+    state.accept(a)
+    items = [_item(catalogue, a, 0.0)]
+    state.songs.append(state.song_key(b))
+    va, vb = catalogue.vectors[a], catalogue.vectors[b]
+    for step in range(1, length - 1):
+        target = va + (vb - va) * (step / (length - 1))
+        rows, dist = catalogue.index.query(target, min(len(catalogue), 64 + 4 * length))
+        for row, distance in zip(rows.tolist(), dist.tolist(), strict=True):
+            if row in (a, b) or row in state.chosen or state.is_duplicate(row):
+                continue
+            if state.fits_window(row) and state.fits_tempo(row, state.chosen[-1]):
+                state.accept(row)
+                items.append(_item(catalogue, row, distance))
+                break
+    items.append(_item(catalogue, b, 0.0))
+    return items
