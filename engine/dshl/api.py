@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress
+from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 
 if TYPE_CHECKING:  # pragma: no cover
     import pretty_midi
@@ -65,6 +65,9 @@ class NoteEvent:
     track: str
 
 
+MODES = ("min", "max")
+
+
 @dataclass
 class ImportReport:
     """Outcome of importing a folder: segment/tune counts and skipped files with their reasons."""
@@ -78,7 +81,42 @@ class ImportReport:
 
 def list_collections() -> list[str]:
     """Return the names of the collections one can compose from (bundled first, then imported)."""
-    raise NotImplementedError
+    from engine.dshl import store
+
+    return store.list_collections()
+
+
+def _collection(name: str):
+    """Load a collection, turning an unknown name into a ValueError."""
+    from engine.dshl import store
+
+    try:
+        return store.load_collection(name)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from exc
+
+
+def _validate(request: ComposeRequest) -> None:
+    """Reject requests the composer cannot honour, with a readable reason."""
+    from engine.music.transpose import parse_key
+
+    if request.segments < 1:
+        raise ValueError("segments must be at least 1")
+    if request.mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {request.mode!r}")
+    if request.tempo <= 0:
+        raise ValueError("tempo must be positive")
+    if request.reuse_limit is not None and request.reuse_limit < 1:
+        raise ValueError("reuse_limit must be at least 1 (or None for no limit)")
+    parse_key(request.key)
+
+
+def _item(col, position: int, seg: int, distance: int, score: float) -> ChainItem:
+    """Describe segment ``seg`` of collection ``col`` at chain position ``position``."""
+    corpus = col.corpus
+    return ChainItem(id=int(seg), tune=corpus.tunes[int(corpus.tune[seg])],
+                     position=int(corpus.position[seg]), distance=int(distance),
+                     score=float(score), ends_tune=bool(corpus.ends[seg]))
 
 
 def compose(
@@ -87,37 +125,129 @@ def compose(
     cancelled: CancelledFn = never_cancelled,
 ) -> Chain:
     """Compose a chain of ``request.segments`` segments."""
-    raise NotImplementedError
+    import numpy as np
+
+    from engine.dshl.composer import compose_ids
+
+    _validate(request)
+    progress(0.0, "loading model")
+    col = _collection(request.collection)
+    check_cancelled(cancelled)
+    progress(0.5, "composing")
+    rng = np.random.default_rng(request.seed)
+    picks = compose_ids(col, request.segments, rng, request.mode, request.reuse_limit,
+                        request.start, request.locked, request.prefer_ending,
+                        check=lambda: check_cancelled(cancelled))
+    items = [_item(col, k, p.id, p.distance, p.score) for k, p in enumerate(picks)]
+    progress(1.0, "done")
+    return Chain(request=request, items=items)
 
 
 def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
-    """Return ranked replacements for item ``position`` given its predecessor."""
-    raise NotImplementedError
+    """Return ranked replacements for item ``position`` given its predecessor.
+
+    Position 0 has no predecessor: tune openings are ranked by how well they lead into item 1.
+    """
+    import numpy as np
+
+    from engine.dshl.composer import ranked_successors, rerank
+
+    col = _collection(chain.request.collection)
+    if not 0 <= position < len(chain.items):
+        raise IndexError(f"position {position} is outside the chain (0..{len(chain.items) - 1})")
+    used = np.zeros(len(col.corpus), dtype=bool)
+    used[[it.id for k, it in enumerate(chain.items) if k != position]] = True
+    if position == 0:
+        if len(chain.items) < 2:
+            openings = np.nonzero(col.corpus.position == 0)[0][:limit]
+            return [_item(col, 0, s, 0, 0.0) for s in openings]
+        nxt = chain.items[1].id
+        ids, dist = col.index_f.search(col.meta.code_b[nxt], min_results=200)
+        ids, dist = ids[~used[ids]], dist[~used[ids]]
+        scores = np.array([rerank(col, int(s), np.array([nxt]))[0] for s in ids])
+        order = np.argsort(-scores, kind="stable")[:limit]
+        return [_item(col, 0, ids[k], dist[k], scores[k]) for k in order]
+    prev = chain.items[position - 1].id
+    ids, dist, scores = ranked_successors(col, prev, allowed=~used)
+    return [_item(col, position, ids[k], dist[k], scores[k]) for k in range(min(limit, len(ids)))]
 
 
 def replace(chain: Chain, position: int, segment_id: int) -> Chain:
     """Return a new chain with item ``position`` replaced by segment ``segment_id``."""
-    raise NotImplementedError
+    import numpy as np
+
+    from engine.dshl.composer import hamming, rerank
+
+    col = _collection(chain.request.collection)
+    if not 0 <= segment_id < len(col.corpus):
+        raise ValueError(f"segment id {segment_id} is not in collection {col.name!r}")
+    ids = [it.id for it in chain.items]
+    ids[position] = int(segment_id)
+    items = list(chain.items)
+    for k in (position, position + 1):
+        if 0 <= k < len(ids):
+            if k == 0:
+                items[k] = _item(col, 0, ids[0], 0, 0.0)
+            else:
+                seg = np.array([ids[k]])
+                items[k] = _item(col, k, ids[k], int(hamming(col, ids[k - 1], seg)[0]),
+                                 float(rerank(col, ids[k - 1], seg)[0]))
+    return Chain(request=chain.request, items=items)
 
 
 def regenerate(chain: Chain, keep: set[int], seed: int | None = None) -> Chain:
     """Return a new chain that keeps the positions in ``keep`` and re-draws the others."""
-    raise NotImplementedError
+    from dataclasses import replace as dc_replace
+
+    locked = {k: chain.items[k].id for k in keep if 0 <= k < len(chain.items)}
+    request = dc_replace(chain.request, seed=seed, locked=locked, start=locked.get(0),
+                         segments=len(chain.items))
+    return compose(request)
+
+
+def _features(chain: Chain):
+    """Concatenate the features of the chain's segments: (16 × n, 29)."""
+    import numpy as np
+
+    col = _collection(chain.request.collection)
+    return np.concatenate([col.corpus.features[it.id] for it in chain.items]), col
 
 
 def chain_notes(chain: Chain) -> list[NoteEvent]:
     """Return the chain's notes in the request's key, for the piano roll and playback."""
-    raise NotImplementedError
+    from engine.music.midi_export import render
+
+    if not chain.items:
+        return []
+    feats, col = _features(chain)
+    return [NoteEvent(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track)
+            for n in render(feats, col.loaded.vocab, chain.request.key)]
+
+
+def provenance(chain: Chain) -> str:
+    """A one-line account of where the chain's segments come from (stored in the MIDI file)."""
+    parts = ", ".join(f"{it.tune}#{it.position}" for it in chain.items)
+    req = chain.request
+    return (f"Segue DSHL composer; collection {req.collection}; mode {req.mode}; seed {req.seed}; "
+            f"segments: {parts}")
 
 
 def chain_to_midi(chain: Chain) -> pretty_midi.PrettyMIDI:
     """Render the chain as a Type-1 MIDI: melody + chord tracks, tempo, key/time signature."""
-    raise NotImplementedError
+    from engine.music.midi_export import RenderedNote, to_pretty_midi
+
+    notes = [RenderedNote(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track)
+             for n in chain_notes(chain)]
+    req = chain.request
+    return to_pretty_midi(notes, req.key, req.tempo, req.melody_program, req.chord_program,
+                          provenance(chain))
 
 
 def write_midi(chain: Chain, path: str | Path) -> Path:
     """Write the chain's MIDI to ``path`` atomically and return the path."""
-    raise NotImplementedError
+    from engine.music.midi_export import write_pretty_midi
+
+    return write_pretty_midi(chain_to_midi(chain), path)
 
 
 def import_collection(
@@ -127,4 +257,6 @@ def import_collection(
     cancelled: CancelledFn = never_cancelled,
 ) -> ImportReport:
     """Index a folder of MIDI/ABC tunes as collection ``name``; skipped files come with reasons."""
-    raise NotImplementedError
+    from engine.dshl.importer import import_folder
+
+    return import_folder(folder, name, progress, cancelled)

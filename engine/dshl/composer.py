@@ -1,0 +1,154 @@
+"""Compose chains of segments: hash retrieval, re-ranking, reuse limit, endings, locked items.
+
+``min`` mode (the paper's Task 1, improved): for the last segment s_i of the chain, the index
+returns the segments whose backward code is nearest to h_F(s_i) (growing the Hamming radius until
+``pool`` candidates are found); the re-ranker orders them and one of the best ``top_k`` is drawn
+(seeded). ``max`` mode (the paper's Task 2, for comparison) draws among the segments whose code is
+farthest. A tune contributes at most ``reuse_limit`` segments; at the last position segments that
+end a tune are preferred when ``prefer_ending`` is set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from engine.dshl.reranker import pair_features
+from engine.dshl.store import Collection
+
+ENDING_BONUS = 2.0
+
+
+@dataclass
+class Pick:
+    """A chosen segment with its Hamming distance from the predecessor and its score."""
+
+    id: int
+    distance: int
+    score: float
+
+
+def hamming(col: Collection, prev: int, ids: np.ndarray) -> np.ndarray:
+    """Hamming distance between h_F(prev) and h_B(ids)."""
+    return (col.meta.code_b[ids] != col.meta.code_f[prev][None, :]).sum(1)
+
+
+def rerank(col: Collection, prev: int, ids: np.ndarray) -> np.ndarray:
+    """Re-ranker scores of candidates ``ids`` following segment ``prev``."""
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.float32)
+    loaded = col.loaded
+    feats = torch.from_numpy(pair_features(col.meta, loaded.stat, np.full(len(ids), prev), ids))
+    with torch.no_grad():
+        idx = torch.from_numpy(np.asarray(ids, dtype=np.int64))
+        return loaded.reranker(col.u[prev].expand(len(ids), -1), col.v[idx], feats).numpy()
+
+
+def ranked_successors(col: Collection, prev: int, pool: int = 200, allowed=None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (ids, distances, scores) of successors of ``prev``, best first.
+
+    ``allowed`` (a boolean mask over segments) filters candidates before the pool is counted.
+    """
+    query = col.meta.code_f[prev]
+    ids, dist = _search(col, query, pool, allowed)
+    scores = rerank(col, prev, ids)
+    order = np.argsort(-scores, kind="stable")
+    return ids[order], dist[order], scores[order]
+
+
+def _search(col: Collection, query: np.ndarray, pool: int, allowed) -> tuple[np.ndarray, np.ndarray]:
+    """Grow the Hamming radius until ``pool`` allowed candidates are found."""
+    ids, dists = [], []
+    found = 0
+    for radius in range(col.index_b.L + 1):
+        ring = col.index_b.ring(query, radius)
+        if allowed is not None and len(ring):
+            ring = ring[allowed[ring]]
+        if len(ring):
+            ids.append(ring)
+            dists.append(np.full(len(ring), radius))
+            found += len(ring)
+        if found >= pool:
+            break
+    if not ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(ids), np.concatenate(dists)
+
+
+def farthest(col: Collection, prev: int, allowed) -> tuple[np.ndarray, np.ndarray]:
+    """Candidates at the largest Hamming distance from h_F(prev) (the paper's Task 2)."""
+    query = col.meta.code_f[prev]
+    for radius in range(col.index_b.L, -1, -1):
+        ring = col.index_b.ring(query, radius)
+        if allowed is not None and len(ring):
+            ring = ring[allowed[ring]]
+        if len(ring):
+            return ring, np.full(len(ring), radius)
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+
+def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str, allowed,
+                last: bool, prefer_ending: bool, pool: int = 200, top_k: int = 3) -> Pick | None:
+    """Pick the segment that follows ``prev`` (None when no allowed segment is left)."""
+    if mode == "max":
+        ids, dist = farthest(col, prev, allowed)
+        if len(ids) == 0:
+            return None
+        k = int(rng.integers(len(ids)))
+        return Pick(int(ids[k]), int(dist[k]), float(rerank(col, prev, ids[k:k + 1])[0]))
+    ids, dist, scores = ranked_successors(col, prev, pool, allowed)
+    if len(ids) == 0:
+        return None
+    if last and prefer_ending:
+        boosted = scores + ENDING_BONUS * col.corpus.ends[ids]
+        order = np.argsort(-boosted, kind="stable")
+        ids, dist, scores = ids[order], dist[order], boosted[order]
+    k = min(top_k, len(ids))
+    weights = np.exp(scores[:k] - scores[:k].max())
+    choice = int(rng.choice(k, p=weights / weights.sum()))
+    return Pick(int(ids[choice]), int(dist[choice]), float(scores[choice]))
+
+
+def compose_ids(col: Collection, length: int, rng: np.random.Generator, mode: str = "min",
+                reuse_limit: int | None = 2, start: int | None = None,
+                locked: dict[int, int] | None = None, prefer_ending: bool = True,
+                pool: int = 200, check=lambda: None) -> list[Pick]:
+    """Compose ``length`` segment picks; ``locked`` positions keep their segment as is."""
+    locked = dict(locked or {})
+    n = len(col.corpus)
+    if start is None:
+        start = locked.get(0)
+    if start is None:
+        openings = np.nonzero((col.corpus.position == 0) & (col.corpus.phase == 0))[0]
+        start = int(rng.choice(openings if len(openings) else np.arange(n)))
+    if not 0 <= start < n:
+        raise ValueError(f"segment id {start} is not in collection {col.name!r} (0..{n - 1})")
+    picks = [Pick(int(start), 0, 0.0)]
+    used = np.zeros(n, dtype=bool)
+    used[start] = True
+    per_tune = np.bincount([col.corpus.tune[start]], minlength=len(col.corpus.tunes))
+    for position in range(1, length):
+        check()
+        prev = picks[-1].id
+        if position in locked:
+            seg = int(locked[position])
+            picks.append(Pick(seg, int(hamming(col, prev, np.array([seg]))[0]),
+                              float(rerank(col, prev, np.array([seg]))[0])))
+        else:
+            allowed = ~used
+            if reuse_limit is not None:
+                allowed &= per_tune[col.corpus.tune] < reuse_limit
+            pick = choose_next(col, prev, rng, mode, allowed, position == length - 1,
+                               prefer_ending, pool)
+            if pick is None:  # every tune used up: relax the reuse limit rather than stop
+                pick = choose_next(col, prev, rng, mode, ~used, position == length - 1,
+                                   prefer_ending, pool)
+            if pick is None:
+                break
+            picks.append(pick)
+        used[picks[-1].id] = True
+        per_tune[col.corpus.tune[picks[-1].id]] += 1
+    return picks

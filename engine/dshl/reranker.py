@@ -1,0 +1,106 @@
+"""The learned re-ranker: scores (s_i, candidate) pairs retrieved by the hash index.
+
+Hash codes are a fast, coarse first stage: many candidates share a code. The re-ranker orders
+the retrieved candidates with a small MLP over the element-wise product of projected forward and
+backward LSTM states (frozen from the hash model), the candidate's own projection, and pair
+features: the Eq. 6–8 statistic, the melodic interval and chord change at the junction, metric
+phase (beat of the bar where each segment starts), tune start/end flags and the hash score.
+It is trained with a softmax over in-batch candidates (successors of other queries plus
+segments of the query's own tune as hard negatives), which optimises the ranking directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from engine.dshl.pairs import N_CHORD_CLASSES, Edges, TransitionStat
+
+N_PAIR_FEATURES = 16
+
+
+@dataclass
+class RerankerConfig:
+    """Hyper-parameters of the re-ranker (stored in the checkpoint)."""
+
+    hidden_in: int = 128
+    proj: int = 48
+    mlp: int = 64
+    n_pair: int = N_PAIR_FEATURES
+
+
+@dataclass
+class SegmentMeta:
+    """Per-segment arrays the pair features need (edges, phase, tune start/end, codes)."""
+
+    edges: Edges
+    phase: np.ndarray
+    position: np.ndarray
+    ends: np.ndarray
+    soft_f: np.ndarray  # (N, L, K) float32
+    soft_b: np.ndarray
+    code_f: np.ndarray  # (N, L) uint8
+    code_b: np.ndarray
+
+
+def pair_features(meta: SegmentMeta, stat: TransitionStat, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Return (len(i), 16) float32 features of the pairs (i[k], j[k])."""
+    e = meta.edges
+    p_chord, p_pitch = stat.components(e, i, j)
+    a, b = e.last_midi[i], e.first_midi[j]
+    silent = (a < 0) | (b < 0)
+    interval = np.where(silent, 0, np.abs(a - b)).astype(np.float32)
+    same_chord = (e.last_chord[i] == e.first_chord[j]) & (e.last_chord[i] != N_CHORD_CLASSES - 1)
+    L = meta.code_f.shape[1]
+    hamming = (meta.code_f[i] != meta.code_b[j]).sum(-1) / L
+    soft = np.einsum("nlk,nlk->n", meta.soft_f[i], meta.soft_b[j]) / L
+    cols = [
+        p_chord, p_pitch, 0.5 * (p_chord + p_pitch), np.minimum(interval, 24) / 12,
+        interval == 0, interval <= 2, interval >= 7, silent, same_chord,
+        meta.phase[i] == meta.phase[j], meta.phase[j] == 0, meta.position[j] == 0, meta.ends[i],
+        meta.ends[j], hamming, soft,
+    ]
+    return np.stack([np.asarray(c, dtype=np.float32) for c in cols], axis=1)
+
+
+class Reranker(nn.Module):
+    """score(i, j) = MLP([P h_F(i) ⊙ Q h_B(j), Q h_B(j), pair features])."""
+
+    def __init__(self, config: RerankerConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.proj_f = nn.Linear(config.hidden_in, config.proj)
+        self.proj_b = nn.Linear(config.hidden_in, config.proj)
+        self.mlp = nn.Sequential(
+            nn.Linear(2 * config.proj + config.n_pair, config.mlp), nn.ReLU(),
+            nn.Linear(config.mlp, 1),
+        )
+
+    def project(self, h_f: torch.Tensor, h_b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Project forward states of queries and backward states of candidates."""
+        return torch.tanh(self.proj_f(h_f)), torch.tanh(self.proj_b(h_b))
+
+    def forward(self, u: torch.Tensor, v: torch.Tensor, pair: torch.Tensor) -> torch.Tensor:
+        """Score pairs: ``u`` (..., P), ``v`` (..., P), ``pair`` (..., F) → (...)."""
+        return self.mlp(torch.cat([u * v, v, pair], dim=-1)).squeeze(-1)
+
+    def listwise_loss(self, u: torch.Tensor, v: torch.Tensor, pair: torch.Tensor,
+                      target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Softmax cross-entropy of the true column among candidates (B, C); ``mask`` hides ties."""
+        logits = self.forward(u[:, None, :].expand(-1, v.shape[0], -1),
+                              v[None, :, :].expand(u.shape[0], -1, -1), pair)
+        logits = logits.masked_fill(mask, -1e9)
+        return F.cross_entropy(logits, target)
+
+
+@torch.no_grad()
+def score_candidates(model: Reranker, u_i: torch.Tensor, v: torch.Tensor, meta: SegmentMeta,
+                     stat: TransitionStat, i: int, cands: np.ndarray) -> np.ndarray:
+    """Score candidates ``cands`` for query ``i``; ``u_i`` (P,), ``v`` (N, P) all projections."""
+    feats = torch.from_numpy(pair_features(meta, stat, np.full(len(cands), i), cands))
+    idx = torch.from_numpy(np.asarray(cands, dtype=np.int64))
+    return model(u_i.expand(len(cands), -1), v[idx], feats).numpy()

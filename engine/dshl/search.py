@@ -1,0 +1,126 @@
+"""The hash index: exact code lookup, then a growing Hamming radius when the buckets run short.
+
+Codes are L symbols of K values (the argmax of each softmax group); the Hamming distance between
+two codes is the number of groups whose symbols differ (0..L). Keys are the codes read as base-K
+integers, sorted once; a lookup is a binary search per neighbouring key, and the neighbours at
+radius r are generated from precomputed offset patterns, so a query never scans the index.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import combinations, product
+
+import numpy as np
+import torch
+
+from engine.dshl.corpus import Corpus
+from engine.dshl.model import DSHL, discrete_codes
+from engine.dshl.pairs import Edges
+from engine.dshl.reranker import SegmentMeta
+
+
+def code_keys(codes: np.ndarray, K: int) -> np.ndarray:
+    """Read (N, L) symbols as base-K integers (N,) int64."""
+    weights = K ** np.arange(codes.shape[1], dtype=np.int64)
+    return codes.astype(np.int64) @ weights
+
+
+@lru_cache(maxsize=64)
+def _patterns(L: int, K: int, radius: int) -> np.ndarray:
+    """All (M, L) offset patterns with exactly ``radius`` non-zero entries in 1..K-1."""
+    rows = []
+    for groups in combinations(range(L), radius):
+        for values in product(range(1, K), repeat=radius):
+            row = np.zeros(L, dtype=np.int64)
+            row[list(groups)] = values
+            rows.append(row)
+    return np.asarray(rows, dtype=np.int64).reshape(-1, L)
+
+
+class HashIndex:
+    """Buckets of segment ids by code, searched by exact key then growing Hamming radius."""
+
+    def __init__(self, codes: np.ndarray, K: int) -> None:
+        self.codes = np.asarray(codes, dtype=np.uint8)
+        self.L, self.K = self.codes.shape[1], K
+        self.weights = K ** np.arange(self.L, dtype=np.int64)
+        keys = code_keys(self.codes, K)
+        self.order = np.argsort(keys, kind="stable").astype(np.int64)
+        sorted_keys = keys[self.order]
+        self.keys, self.starts = np.unique(sorted_keys, return_index=True)
+        self.ends = np.append(self.starts[1:], len(sorted_keys))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def bucket(self, key: int) -> np.ndarray:
+        """Return the ids whose code has exactly ``key`` (empty if none)."""
+        at = np.searchsorted(self.keys, key)
+        if at < len(self.keys) and self.keys[at] == key:
+            return self.order[self.starts[at]:self.ends[at]]
+        return self.order[:0]
+
+    def ring(self, query: np.ndarray, radius: int) -> np.ndarray:
+        """Return the ids at Hamming distance exactly ``radius`` from ``query`` (L,)."""
+        if radius == 0:
+            return self.bucket(int(query.astype(np.int64) @ self.weights))
+        neighbours = (query.astype(np.int64)[None, :] + _patterns(self.L, self.K, radius)) % self.K
+        keys = neighbours @ self.weights
+        at = np.searchsorted(self.keys, keys)
+        at = np.minimum(at, len(self.keys) - 1)
+        hit = at[self.keys[at] == keys]
+        if len(hit) == 0:
+            return self.order[:0]
+        return np.concatenate([self.order[self.starts[h]:self.ends[h]] for h in hit])
+
+    def search(self, query: np.ndarray, min_results: int = 1, max_radius: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (ids, distances) from radius 0 up until at least ``min_results`` are found."""
+        max_radius = self.L if max_radius is None else max_radius
+        ids, dists, found = [], [], 0
+        for radius in range(max_radius + 1):
+            ring = self.ring(query, radius)
+            if len(ring):
+                ids.append(ring)
+                dists.append(np.full(len(ring), radius, dtype=np.int64))
+                found += len(ring)
+            if found >= min_results:
+                break
+        if not ids:
+            return self.order[:0], np.zeros(0, dtype=np.int64)
+        return np.concatenate(ids), np.concatenate(dists)
+
+    def brute_force(self, query: np.ndarray) -> np.ndarray:
+        """Hamming distance from ``query`` to every code (the baseline the index must beat)."""
+        return (self.codes != query[None, :]).sum(1)
+
+
+@torch.no_grad()
+def segment_states(model: DSHL, features: np.ndarray, batch: int = 4096
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Last forward and backward LSTM states of every segment: two (N, H) tensors."""
+    x = torch.from_numpy(np.asarray(features))
+    fs, bs = [], []
+    for start in range(0, len(x), batch):
+        part = x[start:start + batch]
+        fs.append(model.hidden_f(part))
+        bs.append(model.hidden_b(part))
+    return torch.cat(fs), torch.cat(bs)
+
+
+@torch.no_grad()
+def segment_meta(model: DSHL, corpus: Corpus, e: Edges,
+                 states: tuple[torch.Tensor, torch.Tensor] | None = None) -> SegmentMeta:
+    """Per-segment edges, phase, flags and soft/discrete codes for ``corpus``."""
+    h_f, h_b = states if states is not None else segment_states(model, corpus.features)
+    soft_f = model.head_f(h_f).numpy().astype(np.float32)
+    soft_b = model.head_b(h_b).numpy().astype(np.float32)
+    return SegmentMeta(
+        edges=e, phase=corpus.phase, position=corpus.position, ends=corpus.ends,
+        soft_f=soft_f, soft_b=soft_b, code_f=soft_f.argmax(-1).astype(np.uint8),
+        code_b=soft_b.argmax(-1).astype(np.uint8),
+    )
+
+
+__all__ = ["HashIndex", "code_keys", "discrete_codes", "segment_meta", "segment_states"]

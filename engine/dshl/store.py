@@ -1,0 +1,160 @@
+"""Load the DSHL model and its collections once, and cache them for the process.
+
+The bundled model and Nottingham corpus live in ``assets/models/dshl/``; a model trained with
+``segue dshl train`` goes to ``SEGUE_HOME/models/dshl/`` and takes precedence. Imported
+collections are corpus files in ``SEGUE_HOME/models/dshl/collections/``; their codes are
+computed with the current model when they load, so a retrained model never sees stale codes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.checkpoint import CheckpointError, config_from_dict, load_checkpoint
+from engine.dshl.corpus import Corpus
+from engine.dshl.model import DSHL, FORMAT_VERSION, KIND, DSHLConfig
+from engine.dshl.pairs import TransitionStat, edges
+from engine.dshl.reranker import Reranker, RerankerConfig, SegmentMeta
+from engine.dshl.search import HashIndex, segment_meta, segment_states
+from engine.dshl.train import CORPUS_FILE, MODEL_FILE
+from engine.paths import assets_dir, models_dir
+
+BUNDLED = "nottingham"
+_lock = threading.RLock()
+_models: dict[tuple[str, float], LoadedModel] = {}
+_collections: dict[tuple[str, str, float], Collection] = {}
+
+
+@dataclass
+class LoadedModel:
+    """A loaded checkpoint: hash model, re-ranker, statistic, chord vocabulary, metrics."""
+
+    path: Path
+    model: DSHL
+    reranker: Reranker
+    stat: TransitionStat
+    vocab: list[str]
+    heldout: list[str]
+    config: dict
+    metrics: dict
+
+
+@dataclass
+class Collection:
+    """An indexed collection: corpus, per-segment meta, LSTM projections and hash indexes."""
+
+    name: str
+    corpus: Corpus
+    meta: SegmentMeta
+    u: torch.Tensor  # re-ranker projections of forward states (N, P)
+    v: torch.Tensor  # re-ranker projections of backward states (N, P)
+    index_b: HashIndex  # backward codes: who can follow a forward code
+    index_f: HashIndex  # forward codes: who can precede a backward code
+    loaded: LoadedModel
+
+
+def user_dir() -> Path:
+    """Folder of the user's trained model and imported collections."""
+    return models_dir() / "dshl"
+
+
+def bundled_dir() -> Path:
+    """Folder of the bundled model."""
+    return assets_dir() / "models" / "dshl"
+
+
+def model_dir() -> Path:
+    """The folder whose model is used: the user's if trained, else the bundled one."""
+    return user_dir() if (user_dir() / MODEL_FILE).is_file() else bundled_dir()
+
+
+def load_model(path: str | Path | None = None) -> LoadedModel:
+    """Load (once) the model at ``path`` or the active one; raise CheckpointError if unusable."""
+    path = Path(path) if path else model_dir() / MODEL_FILE
+    stamp = path.stat().st_mtime if path.is_file() else 0.0
+    with _lock:
+        cached = _models.get((str(path), stamp))
+        if cached is None:
+            cached = _models[(str(path), stamp)] = _read_model(path)
+        return cached
+
+
+def _read_model(path: Path) -> LoadedModel:
+    """Rebuild the networks from a checkpoint (weights-only)."""
+    ckpt = load_checkpoint(path, KIND, FORMAT_VERSION)
+    try:
+        config = config_from_dict(DSHLConfig, ckpt.config["dshl"])
+        rconfig = config_from_dict(RerankerConfig, ckpt.config["reranker"])
+        model, reranker = DSHL(config), Reranker(rconfig)
+        state = ckpt.state_dict
+        model.load_state_dict({k[5:]: v for k, v in state.items() if k.startswith("hash.")})
+        reranker.load_state_dict({k[7:]: v for k, v in state.items() if k.startswith("rerank.")})
+        stat = TransitionStat(state["stat.chord"].numpy(), state["stat.pitch"].numpy())
+        vocab = [str(v) for v in ckpt.extra["vocab"]]
+    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+        raise CheckpointError(
+            f"{path}: incompatible DSHL model (format version {ckpt.format_version}): {exc}"
+        ) from exc
+    model.eval()
+    reranker.eval()
+    return LoadedModel(path, model, reranker, stat, vocab, list(ckpt.extra.get("heldout", [])),
+                       ckpt.config, ckpt.metrics)
+
+
+def collection_file(name: str) -> Path:
+    """Where collection ``name`` is stored."""
+    if name == BUNDLED:
+        return model_dir() / CORPUS_FILE
+    return user_dir() / "collections" / f"{name}.npz"
+
+
+def list_collections() -> list[str]:
+    """Names of the collections: the bundled one, then imported ones (sorted)."""
+    folder = user_dir() / "collections"
+    names = sorted(p.stem for p in folder.glob("*.npz")) if folder.is_dir() else []
+    return [BUNDLED] + [n for n in names if n != BUNDLED]
+
+
+def read_corpus(path: Path) -> Corpus:
+    """Load a corpus file, naming the file when it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            return Corpus.from_arrays(arrays)
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        raise CheckpointError(f"{path}: not a readable DSHL collection: {exc}") from exc
+
+
+def load_collection(name: str = BUNDLED) -> Collection:
+    """Load (once) collection ``name`` and index it with the active model."""
+    path = collection_file(name)
+    if not path.is_file():
+        raise KeyError(f"no collection named {name!r} (known: {', '.join(list_collections())})")
+    loaded = load_model()
+    key = (str(path), str(loaded.path), path.stat().st_mtime)
+    with _lock:
+        if key not in _collections:
+            _collections[key] = index_corpus(name, read_corpus(path), loaded)
+        return _collections[key]
+
+
+def index_corpus(name: str, corpus: Corpus, loaded: LoadedModel) -> Collection:
+    """Hash every segment of ``corpus`` with ``loaded`` and build the indexes."""
+    states = segment_states(loaded.model, corpus.features)
+    meta = segment_meta(loaded.model, corpus, edges(corpus.features), states)
+    with torch.no_grad():
+        u, v = loaded.reranker.project(*states)
+    K = loaded.model.config.K
+    return Collection(name, corpus, meta, u, v, HashIndex(meta.code_b, K),
+                      HashIndex(meta.code_f, K), loaded)
+
+
+def clear_cache() -> None:
+    """Forget loaded models and collections (after training or importing)."""
+    with _lock:
+        _models.clear()
+        _collections.clear()

@@ -1,0 +1,127 @@
+"""Read a MIDI file into a :class:`~engine.music.tune.Tune`: pick the melody and chord parts.
+
+Nottingham files hold the melody on track 0 and the chords on track 1. Other files are read by
+(track, channel) part: the melody is the highest mostly-monophonic part (reduced to its top line),
+the chords the most polyphonic remaining part. Drums (channel 10) are ignored. Every problem is
+raised as :class:`ImportProblem` with a reason a user can read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from engine.music.tune import ImportProblem, Note, Tune
+
+SUPPORTED_METERS = {(2, 4): 2, (4, 4): 4}
+_MINOR_SUFFIX = "m"
+
+
+def read_midi(path: str | Path) -> Tune:
+    """Parse ``path`` into a Tune or raise ImportProblem (unparseable, no melody, bad meter)."""
+    import mido
+
+    path = Path(path)
+    try:
+        midi = mido.MidiFile(str(path), clip=True)
+    except Exception as exc:  # mido raises many types (OSError, EOFError, ValueError, KeyError)
+        raise ImportProblem(f"cannot parse MIDI: {type(exc).__name__}: {exc}") from exc
+    if midi.type == 2:
+        raise ImportProblem("MIDI type 2 (independent patterns) is not supported")
+    tpb = midi.ticks_per_beat or 480
+    parts: dict[tuple[int, int], list[Note]] = defaultdict(list)
+    keys: list[str] = []
+    meters: list[tuple[int, int]] = []
+    for track_index, track in enumerate(midi.tracks):
+        _read_track(track, track_index, tpb, parts, keys, meters)
+    return _build_tune(path.stem, parts, keys, meters)
+
+
+def _read_track(track, track_index: int, tpb: int, parts, keys: list[str], meters) -> None:
+    """Collect the notes, key and time signatures of one track."""
+    now = 0
+    sounding: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for msg in track:
+        now += msg.time
+        if msg.type == "key_signature":
+            keys.append(msg.key)
+        elif msg.type == "time_signature":
+            meters.append((msg.numerator, msg.denominator))
+        elif msg.type == "note_on" and msg.velocity > 0:
+            sounding[(msg.channel, msg.note)].append(now)
+        elif msg.type in ("note_off", "note_on"):
+            starts = sounding.get((msg.channel, msg.note))
+            if starts:
+                start = starts.pop(0)
+                if now > start and msg.channel != 9:
+                    parts[(track_index, msg.channel)].append(Note(start / tpb, now / tpb, msg.note))
+
+
+def _build_tune(name: str, parts, keys: list[str], meters) -> Tune:
+    """Choose melody and chords among the parts and check the meter."""
+    distinct = sorted(set(meters)) or [(4, 4)]
+    bad = [m for m in distinct if m not in SUPPORTED_METERS]
+    if bad:
+        shown = ", ".join(f"{n}/{d}" for n, d in bad)
+        raise ImportProblem(f"unsupported meter {shown} (only 2/4 and 4/4)")
+    if not parts:
+        raise ImportProblem("no notes (no melody)")
+    scored = sorted(parts.items(), key=lambda kv: _polyphony(kv[1]))
+    mono = [kv for kv in scored if _polyphony(kv[1]) < 0.5]
+    if mono:
+        melody_key = max(mono, key=lambda kv: _mean_pitch(kv[1]))[0]
+    else:
+        melody_key = max(scored, key=lambda kv: _mean_pitch(kv[1]))[0]
+    melody = top_line(parts[melody_key])
+    if len(melody) < 4:
+        raise ImportProblem("no melody (fewer than 4 notes)")
+    others = [kv for kv in scored if kv[0] != melody_key]
+    chords: list[Note] = []
+    if others:
+        best = max(others, key=lambda kv: (_polyphony(kv[1]), len(kv[1])))
+        if _polyphony(best[1]) >= 0.5:
+            chords = sorted(best[1], key=lambda n: (n.start, n.pitch))
+    key = keys[0] if keys else "C"
+    return Tune(
+        name=name, melody=melody, chords=chords, key=key, keys=list(dict.fromkeys(keys)) or [key],
+        beats_per_bar=SUPPORTED_METERS[distinct[0]], meter=f"{distinct[0][0]}/{distinct[0][1]}",
+    )
+
+
+def top_line(notes: list[Note]) -> list[Note]:
+    """Reduce notes to a monophonic line: the highest note at each onset, cut at the next onset."""
+    by_start: dict[float, Note] = {}
+    for note in notes:
+        held = by_start.get(note.start)
+        if held is None or note.pitch > held.pitch:
+            by_start[note.start] = note
+    line = [by_start[s] for s in sorted(by_start)]
+    out: list[Note] = []
+    for i, note in enumerate(line):
+        end = note.end
+        if i + 1 < len(line):
+            end = min(end, line[i + 1].start)
+        if end > note.start:
+            out.append(Note(note.start, end, note.pitch))
+    return out
+
+
+def _polyphony(notes: list[Note]) -> float:
+    """Fraction of onsets shared with another note's onset (0 = monophonic, ~1 = block chords)."""
+    if not notes:
+        return 0.0
+    counts: dict[float, int] = defaultdict(int)
+    for note in notes:
+        counts[round(note.start, 3)] += 1
+    shared = sum(c for c in counts.values() if c > 1)
+    return shared / len(notes)
+
+
+def _mean_pitch(notes: list[Note]) -> float:
+    """Mean MIDI pitch of ``notes``."""
+    return sum(n.pitch for n in notes) / max(1, len(notes))
+
+
+def is_major(key: str) -> bool:
+    """Tell whether a mido key name (``"D"``, ``"Em"``) is a major key."""
+    return not key.endswith(_MINOR_SUFFIX)

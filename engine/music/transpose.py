@@ -1,0 +1,45 @@
+"""Key names, tonic pitch classes and the shift that takes a key to C major (or A minor)."""
+
+from __future__ import annotations
+
+PITCH_CLASSES = {
+    "C": 0, "B#": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "Fb": 4, "F": 5,
+    "E#": 5, "F#": 6, "Gb": 6, "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11,
+    "Cb": 11,
+}
+MAJOR_KEY_NAMES = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+
+
+def parse_key(name: str) -> tuple[int, bool]:
+    """Parse ``"D"``, ``"F#m"``, ``"Bb major"``, ``"a minor"`` into (tonic pitch class, is_minor)."""
+    text = name.strip().replace(" major", "").replace(" minor", "m").replace("min", "m")
+    minor = text.endswith("m") and text[:-1] != ""
+    root = text[:-1] if minor else text
+    root = root[:1].upper() + root[1:]
+    if root not in PITCH_CLASSES:
+        raise ValueError(f"unknown key {name!r}")
+    return PITCH_CLASSES[root], minor
+
+
+def shift_to_c(key: str) -> int:
+    """Semitones that take ``key`` to C major (a minor key goes to A minor), in -6..5."""
+    tonic, minor = parse_key(key)
+    major_tonic = (tonic + 3) % 12 if minor else tonic
+    return _nearest(-major_tonic)
+
+
+def shift_from_c(key: str) -> int:
+    """Semitones that take C major to the major ``key`` (or a minor key's relative major), -6..5."""
+    return -shift_to_c(key)
+
+
+def canonical_key(key: str) -> str:
+    """Return the major key name used for output (a minor key maps to its relative major)."""
+    tonic, minor = parse_key(key)
+    return MAJOR_KEY_NAMES[(tonic + 3) % 12 if minor else tonic]
+
+
+def _nearest(semitones: int) -> int:
+    """Fold a shift into -6..5 (the smallest move, preferring down on a tritone)."""
+    value = semitones % 12
+    return value - 12 if value >= 6 else value

@@ -1,0 +1,41 @@
+"""A tune as Segue's music code sees it: melody notes, chord events, meter and key, in beats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ImportProblem(Exception):
+    """A file that cannot become a usable tune; the message is the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """One note: start and end in beats (quarter notes) from the tune's start, MIDI pitch."""
+
+    start: float
+    end: float
+    pitch: int
+
+
+@dataclass
+class Tune:
+    """A monophonic melody plus chord-track notes, with the tune's meter and key.
+
+    ``key`` is the main (first) key, e.g. ``"D"`` or ``"Am"``; ``keys`` lists every key the file
+    declares. ``beats_per_bar`` is 2 or 4 for tunes the composer accepts.
+    """
+
+    name: str
+    melody: list[Note]
+    chords: list[Note] = field(default_factory=list)
+    key: str = "C"
+    keys: list[str] = field(default_factory=list)
+    beats_per_bar: int = 4
+    meter: str = "4/4"
+
+    @property
+    def length_beats(self) -> float:
+        """Return the end of the last note, in beats."""
+        ends = [n.end for n in self.melody] + [n.end for n in self.chords]
+        return max(ends, default=0.0)
