@@ -1,12 +1,64 @@
-"""The Lyrics panel (placeholder until its issue fills it)."""
+"""The Lyrics panel: two artists' models write a song together, line by line.
+
+Choose artists A and B, their temperatures, the pattern (ABAB, AABB, by stanza), the number of
+lines and a seed, then "Write duet". Lines appear coloured by artist; each has a lock and a
+regenerate button, and can be edited in place. Type a line and "Continue" to let the artists carry
+on from it. Copy and File > Export… give the duet as text. Every change to the lines goes through
+the undo stack. Model work runs on the engine lane; training runs in the "Add artist…" dialog.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from dataclasses import replace
+from pathlib import Path
 
-from app.jobs import JobRunner
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QUndoCommand
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.dialogs.train_artist import TrainArtistDialog
+from app.jobs import Job, JobRunner
 from app.panels.base import Panel
+from engine.atomic import atomic_write_text
+from engine.lyrics import service
+from engine.lyrics.duet import DuetLine, DuetSpec, duet_text
+
+VOICE_COLOURS = (QColor("#1f5fa8"), QColor("#b2431c"), QColor("#3d7a3d"))
+PATTERNS = (("ABAB", "ABAB"), ("AABB", "AABB"), ("By stanza", "stanza"))
+COL_ARTIST, COL_TEXT, COL_LOCK, COL_REGEN = range(4)
+
+
+class LinesCommand(QUndoCommand):
+    """Replace the panel's lines (and back on undo)."""
+
+    def __init__(self, panel: LyricsPanel, before: list[DuetLine], after: list[DuetLine], text: str):
+        super().__init__(text)
+        self.panel, self.before, self.after = panel, list(before), list(after)
+
+    def redo(self) -> None:
+        """Show the new lines."""
+        self.panel.set_lines(self.after)
+
+    def undo(self) -> None:
+        """Show the old lines."""
+        self.panel.set_lines(self.before)
 
 
 class LyricsPanel(Panel):
@@ -17,7 +69,294 @@ class LyricsPanel(Panel):
 
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(runner, parent)
+        self.lines: list[DuetLine] = []
+        self.artists: list = []
+        self.dialog: TrainArtistDialog | None = None
+        self._job: Job | None = None
+        self._attempts: dict[int, int] = {}
+        self._filling = False
+        self._closed = False
+        self._build()
+        self.refresh_artists()
+
+    # ----------------------------------------------------------------- widgets
+    def _build(self) -> None:
+        self.artist_a, self.artist_b = QComboBox(), QComboBox()
+        self.temp_a, self.temp_b = _temperature(), _temperature()
+        self.pattern = QComboBox()
+        for label, value in PATTERNS:
+            self.pattern.addItem(label, value)
+        self.line_count = _spin(1, 200, 8)
+        self.seed = _spin(0, 2**31 - 1, 1)
+        self.write_button = QPushButton("Write duet")
+        self.write_button.clicked.connect(self.write)
+        self.add_button = QPushButton("Add artist…")
+        self.add_button.clicked.connect(self.add_artist)
+        grid = QGridLayout()
+        for col, (label, widget) in enumerate(
+            (("Artist A", self.artist_a), ("Temperature", self.temp_a),
+             ("Artist B", self.artist_b), ("Temperature", self.temp_b))):
+            grid.addWidget(QLabel(label), 0, col)
+            grid.addWidget(widget, 1, col)
+        for col, (label, widget) in enumerate(
+            (("Pattern", self.pattern), ("Lines", self.line_count), ("Seed", self.seed))):
+            grid.addWidget(QLabel(label), 2, col)
+            grid.addWidget(widget, 3, col)
+        grid.addWidget(self.write_button, 3, 3)
+        grid.addWidget(self.add_button, 1, 4)
+
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Artist", "Line", "Lock", ""])
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
+        for col in (COL_ARTIST, COL_LOCK, COL_REGEN):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemChanged.connect(self._on_item_changed)
+
+        self.user_line = QLineEdit()
+        self.user_line.setPlaceholderText("Type a line and press Continue; the artists carry on from it")
+        self.user_line.returnPressed.connect(self.continue_from_user)
+        self.continue_count = _spin(1, 32, 4)
+        self.continue_button = QPushButton("Continue")
+        self.continue_button.clicked.connect(self.continue_from_user)
+        self.with_names = QCheckBox("Names in copy/export")
+        self.with_names.setChecked(True)
+        copy_button = QPushButton("Copy")
+        copy_button.clicked.connect(self.copy)
+        export_button = QPushButton("Export…")
+        export_button.clicked.connect(self.export)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.user_line, 1)
+        bottom.addWidget(QLabel("then"))
+        bottom.addWidget(self.continue_count)
+        bottom.addWidget(QLabel("lines"))
+        bottom.addWidget(self.continue_button)
+        bottom.addWidget(self.with_names)
+        bottom.addWidget(copy_button)
+        bottom.addWidget(export_button)
+        self.status = QLabel("Loading artists…")
+
         layout = QVBoxLayout(self)
-        label = QLabel("Write duet lyrics with two artists' models.\n(coming soon)")
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(label)
+        layout.addLayout(grid)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+        layout.addWidget(self.status)
+
+    # ----------------------------------------------------------------- artists
+    def refresh_artists(self) -> Job:
+        """List installed artists on the engine thread and fill the A/B choosers."""
+        job = self.runner.submit(service.installed_artists, title="Listing lyric artists")
+        job.result.connect(self._on_artists)
+        job.error.connect(lambda message, _details: self._say(f"Could not list artists: {message}"))
+        return job
+
+    def _on_artists(self, found: list) -> None:
+        if self._closed:
+            return
+        self.artists = list(found)
+        for combo, default in ((self.artist_a, 0), (self.artist_b, 1)):
+            current = combo.currentData()
+            combo.clear()
+            for info in self.artists:
+                combo.addItem(info.name, info.slug)
+            index = combo.findData(current)
+            combo.setCurrentIndex(index if index >= 0 else min(default, combo.count() - 1))
+        ready = len(self.artists) > 0
+        self.write_button.setEnabled(ready)
+        self._say(f"{len(self.artists)} artists installed." if ready else
+                  "No artists installed: add one with 'Add artist…'.")
+
+    def add_artist(self) -> TrainArtistDialog:
+        """Open the train-artist dialog (training runs in the background)."""
+        if self.dialog is None:
+            self.dialog = TrainArtistDialog(self.runner, self)
+            self.dialog.trained.connect(self._on_trained)
+        self.dialog.show()
+        return self.dialog
+
+    def _on_trained(self, info: object) -> None:
+        self._say(f"New artist {getattr(info, 'name', '')} installed.")
+        self.refresh_artists()
+
+    # ----------------------------------------------------------------- duets
+    def spec(self) -> DuetSpec:
+        """The duet settings chosen in the panel."""
+        return DuetSpec(lines=self.line_count.value(), pattern=self.pattern.currentData(),
+                        seed=self.seed.value(), temperatures=(self.temp_a.value(), self.temp_b.value()))
+
+    def _pair(self) -> tuple[str, str] | None:
+        a, b = self.artist_a.currentData(), self.artist_b.currentData()
+        if not a or not b:
+            self._say("Choose two artists first.")
+            return None
+        return a, b
+
+    def write(self) -> Job | None:
+        """Write a new duet (locked lines stay in place)."""
+        pair = self._pair()
+        if pair is None:
+            return None
+        before = list(self.lines)
+        return self._run(service.write, *pair, self.spec(), before, title="Writing duet",
+                         done=lambda lines: self._apply(before, lines, "Write duet"))
+
+    def regenerate(self, index: int) -> Job | None:
+        """Rewrite line ``index`` only."""
+        pair = self._pair()
+        if pair is None or not 0 <= index < len(self.lines):
+            return None
+        self._attempts[index] = self._attempts.get(index, 0) + 1
+        sent = list(self.lines)
+
+        def done(result: list[DuetLine]) -> None:
+            if index < len(self.lines) and self.lines[:index] == sent[:index]:
+                after = list(self.lines)
+                after[index] = result[index]
+                self._apply(self.lines, after, f"Regenerate line {index + 1}")
+
+        return self._run(service.regenerate, *pair, sent, index, self.spec(), self._attempts[index],
+                         title=f"Regenerating line {index + 1}", done=done)
+
+    def continue_from_user(self) -> Job | None:
+        """Append the typed line (if any) and let the artists continue."""
+        pair = self._pair()
+        if pair is None:
+            return None
+        text, before = self.user_line.text(), list(self.lines)
+
+        def done(result: list[DuetLine]) -> None:
+            self.user_line.clear()
+            self._apply(before, result, "Continue duet")
+
+        return self._run(service.extend, *pair, before, text, self.spec(), self.continue_count.value(),
+                         title="Continuing duet", done=done)
+
+    def set_locked(self, index: int, locked: bool) -> None:
+        """Lock or unlock a line (undoable)."""
+        if 0 <= index < len(self.lines) and self.lines[index].locked != locked:
+            after = list(self.lines)
+            after[index] = replace(after[index], locked=locked)
+            self.undo_stack.push(LinesCommand(self, self.lines, after,
+                                              f"{'Lock' if locked else 'Unlock'} line {index + 1}"))
+
+    def edit_line(self, index: int, text: str) -> None:
+        """Replace a line's text by hand (undoable)."""
+        if 0 <= index < len(self.lines) and self.lines[index].text != text:
+            after = list(self.lines)
+            after[index] = replace(after[index], text=text)
+            self.undo_stack.push(LinesCommand(self, self.lines, after, f"Edit line {index + 1}"))
+
+    def _run(self, func, *args, title: str, done) -> Job:
+        self._set_busy(True)
+        job = self.runner.submit(func, *args, title=title)
+        job.result.connect(lambda value: None if self._closed else done(value))
+        job.error.connect(lambda message, _details: self._say(f"{title} failed: {message}"))
+        job.finished.connect(lambda: self._set_busy(False))
+        job.progress.connect(lambda _f, message: self._say(f"{title}: {message}"))
+        self._job = job
+        return job
+
+    def _apply(self, before: list[DuetLine], after: list[DuetLine], text: str) -> None:
+        if after != before:
+            self.undo_stack.push(LinesCommand(self, before, after, text))
+        self._say(f"{text}: done.")
+
+    def _set_busy(self, busy: bool) -> None:
+        if self._closed:
+            return
+        for widget in (self.write_button, self.continue_button):
+            widget.setEnabled(not busy and bool(self.artists))
+        if not busy:
+            self._job = None
+
+    # ----------------------------------------------------------------- view
+    def set_lines(self, lines: list[DuetLine]) -> None:
+        """Show ``lines`` in the table (called by undo commands)."""
+        self.lines = list(lines)
+        self._filling = True
+        self.table.setRowCount(len(self.lines))
+        for row, line in enumerate(self.lines):
+            brush = QBrush(VOICE_COLOURS[min(line.voice, 2)])
+            who = QTableWidgetItem(line.artist)
+            who.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            who.setForeground(brush)
+            text = QTableWidgetItem(line.text)
+            text.setForeground(brush)
+            lock = QTableWidgetItem()
+            lock.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            lock.setCheckState(Qt.CheckState.Checked if line.locked else Qt.CheckState.Unchecked)
+            for col, item in ((COL_ARTIST, who), (COL_TEXT, text), (COL_LOCK, lock)):
+                self.table.setItem(row, col, item)
+            button = QToolButton()
+            button.setText("↻")
+            button.setToolTip("Regenerate this line")
+            button.setEnabled(not line.locked)
+            button.clicked.connect(lambda _checked=False, r=row: self.regenerate(r))
+            self.table.setCellWidget(row, COL_REGEN, button)
+        self._filling = False
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        row, column = item.row(), item.column()
+        # Rebuilding the table inside the item's own signal would delete the item: defer.
+        if column == COL_LOCK:
+            locked = item.checkState() == Qt.CheckState.Checked
+            QTimer.singleShot(0, lambda: self.set_locked(row, locked))
+        elif column == COL_TEXT:
+            text = item.text().strip()
+            QTimer.singleShot(0, lambda: self.edit_line(row, text))
+
+    def text(self) -> str:
+        """The duet as plain text (with writers' names if chosen)."""
+        return duet_text(self.lines, self.spec(), labels=self.with_names.isChecked()) if self.lines else ""
+
+    def copy(self) -> None:
+        """Copy the duet to the clipboard."""
+        QGuiApplication.clipboard().setText(self.text())
+        self._say("Duet copied.")
+
+    def export(self) -> None:
+        """File > Export…: save the duet as a UTF-8 text file."""
+        if not self.lines:
+            self._say("Nothing to export yet: write a duet first.")
+            return
+        path = self.ask_export_path()
+        if path:
+            atomic_write_text(path, self.text())
+            self._say(f"Duet exported to {path}.")
+
+    def ask_export_path(self) -> str:
+        """Ask where to export (tests replace this)."""
+        path, _ = QFileDialog.getSaveFileName(self, "Export duet", str(Path.home() / "duet.txt"),
+                                              "Text (*.txt)")
+        return path
+
+    def _say(self, message: str) -> None:
+        if self._closed:
+            return
+        self.status.setText(message)
+        self.status_message.emit(message)
+
+    def shutdown(self) -> None:
+        """Stop reacting to jobs; cancel a running duet job."""
+        if self._job is not None:
+            self._job.cancel()
+        if self.dialog is not None:
+            self.dialog.reject()
+        self._closed = True
+
+
+def _temperature() -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(0.1, 2.0)
+    spin.setSingleStep(0.05)
+    spin.setValue(0.8)
+    return spin
+
+
+def _spin(low: int, high: int, value: int) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setValue(value)
+    return spin

@@ -1,9 +1,145 @@
-"""`segue` subcommands of the lyrics room (placeholder until its issue fills it)."""
+"""`segue lyrics ...` and `segue eval lyrics` subcommands (torch is imported inside handlers).
+
+- ``segue lyrics train NAME FILE... [--minutes N]``: train a new artist from lyric files.
+- ``segue lyrics train-bundled``: rebuild the base model and the five bundled artists.
+- ``segue lyrics duet A B --lines 8 --seed 1 [--pattern ABAB] [--json]``: write a duet.
+- ``segue lyrics artists [--json]``: list installed artists with their metrics.
+- ``segue eval lyrics [--json]``: LSTM vs character 5-gram, validation nats/char per bundled artist.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
     """Add this room's subcommands to `segue` and its entries to `segue eval`."""
+    lyrics = sub.add_parser("lyrics", help="duet lyrics written by two artists' character LSTMs")
+    lsub = lyrics.add_subparsers(dest="lyrics_command", metavar="ACTION", required=True)
+
+    train = lsub.add_parser("train", help="train a new artist from lyric files or folders")
+    train.add_argument("name", help="the artist's display name")
+    train.add_argument("files", nargs="+", help="UTF-8 text files or folders (blank line between songs)")
+    train.add_argument("--minutes", type=float, default=15.0, help="time budget (default 15)")
+    train.set_defaults(func=_run_train)
+
+    bundled = lsub.add_parser("train-bundled", help="rebuild the base model and the bundled artists")
+    bundled.add_argument("--out", type=Path, default=None, help="output folder (default assets)")
+    bundled.add_argument("--base-minutes", type=float, default=24.0)
+    bundled.add_argument("--artist-minutes", type=float, default=5.0)
+    bundled.add_argument("--only", nargs="*", default=None, help="artist slugs to fine-tune")
+    bundled.add_argument("--force", action="store_true", help="retrain models that exist")
+    bundled.set_defaults(func=_run_train_bundled)
+
+    duet = lsub.add_parser("duet", help="write a song with two artists taking turns")
+    duet.add_argument("a", help="artist A (slug, name or unique part of it)")
+    duet.add_argument("b", help="artist B")
+    duet.add_argument("--lines", type=int, default=8)
+    duet.add_argument("--seed", type=int, default=1)
+    duet.add_argument("--pattern", default="ABAB", help="ABAB, AABB or stanza")
+    duet.add_argument("--temperature", type=float, default=0.8, help="both artists' temperature")
+    duet.add_argument("--temperature-b", type=float, default=None, help="artist B's temperature")
+    duet.add_argument("--start", default="", help="a first line you wrote; the duet continues it")
+    duet.add_argument("--json", action="store_true", help="print one JSON object")
+    duet.set_defaults(func=_run_duet)
+
+    artists = lsub.add_parser("artists", help="list installed artists and their metrics")
+    artists.add_argument("--json", action="store_true", help="print a JSON list")
+    artists.set_defaults(func=_run_artists)
+
+    ev = eval_sub.add_parser("lyrics", help="validation nats/char: LSTM vs character 5-gram")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.set_defaults(func=_run_eval)
+
+
+def _user_error(exc: Exception) -> Exception:
+    from engine.cli import UserFacingError
+
+    return UserFacingError(str(exc))
+
+
+def _stderr_progress(fraction: float, message: str = "") -> None:
+    print(f"\r[{fraction * 100:5.1f}%] {message[:110]:<110}", end="", file=sys.stderr, flush=True)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from engine.lyrics.artists import train_artist
+    from engine.lyrics.corpus import CorpusError
+
+    try:
+        info = train_artist(args.name, args.files, minutes=args.minutes, progress=_stderr_progress)
+    except (CorpusError, ValueError) as exc:
+        raise _user_error(exc) from exc
+    print(file=sys.stderr)
+    m = info.metrics
+    print(f"{info.name}: {m['val_nats_per_char']:.3f} nats/char after {m['minutes']:.1f} min "
+          f"({m['origin']}) -> {info.path}")
+    return 0
+
+
+def _run_train_bundled(args: argparse.Namespace) -> int:
+    from engine.lyrics.bundled import train_bundled
+
+    results = train_bundled(args.out, args.base_minutes, args.artist_minutes, args.only, args.force,
+                            progress=_stderr_progress)
+    print(file=sys.stderr)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+def _run_duet(args: argparse.Namespace) -> int:
+    from engine.lyrics import artists
+    from engine.lyrics.duet import DuetSpec, continue_duet, duet_text, write_duet
+
+    try:
+        a, b = artists.load(args.a), artists.load(args.b)
+        spec = DuetSpec(lines=args.lines, pattern=args.pattern, seed=args.seed,
+                        temperatures=(args.temperature, args.temperature_b or args.temperature))
+    except (LookupError, ValueError) as exc:
+        raise _user_error(exc) from exc
+    if args.start:
+        lines = continue_duet([], args.start, (a, b), spec, count=args.lines)
+    else:
+        lines = write_duet((a, b), spec)
+    if args.json:
+        print(json.dumps({"a": a.name, "b": b.name, "pattern": spec.pattern, "seed": spec.seed,
+                          "lines": [{"artist": ln.artist, "text": ln.text} for ln in lines]},
+                         ensure_ascii=False, indent=2))
+    else:
+        width = max(len(a.name), len(b.name), 3)
+        print(duet_text(lines, spec, width=width))
+    return 0
+
+
+def _run_artists(args: argparse.Namespace) -> int:
+    from engine.lyrics.artists import list_artists
+
+    found = list_artists()
+    if args.json:
+        print(json.dumps([a.as_dict() for a in found], indent=2))
+        return 0
+    if not found:
+        print("no artists installed")
+    for a in found:
+        nats = a.metrics.get("val_nats_per_char")
+        where = "bundled" if a.bundled else "yours"
+        print(f"{a.name:<24} {where:<8} {nats if nats is not None else '?'} nats/char  ({a.slug})")
+    return 0
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    from engine.lyrics.evaluate import evaluate_bundled
+
+    try:
+        results = evaluate_bundled()
+    except LookupError as exc:
+        raise _user_error(exc) from exc
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    for slug, r in results.items():
+        print(f"{slug:<28} lstm {r['lstm']:.3f}  ngram5 {r['ngram5']:.3f}  gain {r['gain'] * 100:.1f}%")
+    return 0

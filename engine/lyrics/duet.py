@@ -1,0 +1,181 @@
+"""Duets: two artists' models take turns writing lines, each continuing the song so far.
+
+The pattern decides whose turn a line is: ``ABAB`` (alternate lines), ``AABB`` (couplets) or
+``stanza`` (four-line stanzas). Every line is sampled from the artist's model primed with the song
+so far (its last ``prime_tail`` characters, after a song break), at that artist's temperature.
+Each line's random stream depends only on the seed, its index and an attempt counter, so a duet
+is reproducible and regenerating one line leaves every other line as it was. Locked lines survive
+rewriting the whole duet, and a duet can continue from a line the user typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
+
+PATTERNS = ("ABAB", "AABB", "stanza")
+USER_VOICE = 2
+USER_NAME = "You"
+_MAX_ATTEMPTS = 6
+
+
+@dataclass(frozen=True)
+class DuetLine:
+    """One line of the song: who wrote it (voice 0 = A, 1 = B, 2 = the user) and whether it is locked."""
+
+    artist: str
+    text: str
+    voice: int
+    locked: bool = False
+
+
+@dataclass
+class DuetSpec:
+    """What to write: length, pattern, seed and per-artist temperatures."""
+
+    lines: int = 8
+    pattern: str = "ABAB"
+    seed: int = 1
+    temperatures: tuple[float, float] = (0.8, 0.8)
+    top_k: int | None = None
+    stanza_lines: int = 4
+    prime_tail: int = 600
+
+    def __post_init__(self) -> None:
+        self.pattern = normalise_pattern(self.pattern)
+        if not 1 <= self.lines <= 500:
+            raise ValueError("a duet has between 1 and 500 lines")
+        if any(t <= 0 for t in self.temperatures):
+            raise ValueError("temperatures must be positive")
+
+
+def normalise_pattern(pattern: str) -> str:
+    """Accept ``ABAB``, ``AABB``, ``stanza`` or ``by stanza`` in any case; raise ValueError otherwise."""
+    p = pattern.strip()
+    if p.upper() in ("ABAB", "AABB"):
+        return p.upper()
+    if p.lower() in ("stanza", "by stanza", "by-stanza"):
+        return "stanza"
+    raise ValueError(f"unknown pattern '{pattern}' (choose ABAB, AABB or stanza)")
+
+
+def voice_for(index: int, pattern: str, stanza_lines: int = 4) -> int:
+    """Whose turn line ``index`` is: 0 for artist A, 1 for artist B."""
+    pattern = normalise_pattern(pattern)
+    if pattern == "ABAB":
+        return index % 2
+    if pattern == "AABB":
+        return (index // 2) % 2
+    return (index // max(1, stanza_lines)) % 2
+
+
+def line_seed(seed: int, index: int, attempt: int = 0) -> int:
+    """The random seed of one line: a function of the duet seed, line index and attempt only."""
+    return (seed * 1_000_003 + index * 10_007 + attempt * 101) % (2**63 - 1)
+
+
+def song_so_far(lines: Sequence[DuetLine]) -> str:
+    """The priming text: a song break, then the lines written so far, each ending in a newline."""
+    return "\n\n" + "".join(line.text + "\n" for line in lines)
+
+
+def generate_line(
+    models: Sequence[Any], before: Sequence[DuetLine], voice: int, spec: DuetSpec,
+    index: int, attempt: int = 0,
+) -> DuetLine:
+    """Sample line ``index`` for ``voice`` after the lines ``before`` it."""
+    import torch
+
+    from engine.lyrics.model import sample_line
+
+    artist = models[voice]
+    text = ""
+    for extra in range(_MAX_ATTEMPTS):
+        gen = torch.Generator().manual_seed(line_seed(spec.seed, index, attempt + extra * 7919))
+        text = sample_line(artist, song_so_far(before), temperature=spec.temperatures[voice],
+                           top_k=spec.top_k, generator=gen, prime_tail=spec.prime_tail)
+        if text:
+            break
+    return DuetLine(artist=artist.name, text=text or "...", voice=voice)
+
+
+def write_duet(
+    models: Sequence[Any],
+    spec: DuetSpec,
+    existing: Sequence[DuetLine] | None = None,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelledFn = never_cancelled,
+) -> list[DuetLine]:
+    """Write ``spec.lines`` lines; locked lines of ``existing`` stay where they are."""
+    existing = list(existing or [])
+    out: list[DuetLine] = []
+    for i in range(spec.lines):
+        check_cancelled(cancelled)
+        if i < len(existing) and existing[i].locked:
+            out.append(existing[i])
+        else:
+            out.append(generate_line(models, out, voice_for(i, spec.pattern, spec.stanza_lines), spec, i))
+        progress((i + 1) / spec.lines, f"line {i + 1} of {spec.lines}")
+    return out
+
+
+def regenerate_line(
+    models: Sequence[Any], lines: Sequence[DuetLine], index: int, spec: DuetSpec, attempt: int = 1,
+) -> list[DuetLine]:
+    """Return a copy of ``lines`` with line ``index`` rewritten (by the same voice); others untouched.
+
+    A line the user typed is rewritten by whoever's turn the pattern says it is.
+    """
+    if not 0 <= index < len(lines):
+        raise IndexError(f"no line {index + 1} in a {len(lines)}-line duet")
+    old = lines[index]
+    voice = old.voice if old.voice != USER_VOICE else voice_for(index, spec.pattern, spec.stanza_lines)
+    new = old
+    for extra in range(_MAX_ATTEMPTS):
+        new = generate_line(models, lines[:index], voice, spec, index, attempt + extra)
+        if new.text != old.text:
+            break
+    out = list(lines)
+    out[index] = replace(new, locked=old.locked)
+    return out
+
+
+def continue_duet(
+    lines: Sequence[DuetLine],
+    user_text: str,
+    models: Sequence[Any],
+    spec: DuetSpec,
+    count: int = 4,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelledFn = never_cancelled,
+) -> list[DuetLine]:
+    """Append a line the user typed (if any) and ``count`` more lines following the pattern."""
+    out = list(lines)
+    typed = " ".join(user_text.split())
+    if typed:
+        out.append(DuetLine(artist=USER_NAME, text=typed, voice=USER_VOICE))
+    start = len(out)
+    for n in range(count):
+        check_cancelled(cancelled)
+        i = start + n
+        out.append(generate_line(models, out, voice_for(i, spec.pattern, spec.stanza_lines), spec, i))
+        progress((n + 1) / max(count, 1), f"line {n + 1} of {count}")
+    return out
+
+
+def duet_text(lines: Sequence[DuetLine], spec: DuetSpec | None = None, labels: bool = True,
+              width: int = 0) -> str:
+    """Plain text of a duet; with ``labels`` each line starts with its writer's name.
+
+    A blank line separates stanzas (every ``stanza_lines`` lines) in the ``stanza`` pattern.
+    """
+    stanza = spec.stanza_lines if spec is not None and spec.pattern == "stanza" else 0
+    rows = []
+    for i, line in enumerate(lines):
+        if stanza and i and i % stanza == 0:
+            rows.append("")
+        rows.append(f"{line.artist + ':':<{width + 1}} {line.text}" if labels else line.text)
+    return "\n".join(rows) + "\n"

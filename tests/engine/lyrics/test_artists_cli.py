@@ -1,0 +1,80 @@
+"""Installed artists, training a user artist, evaluation, and the `segue lyrics` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.lyrics import artists
+from engine.lyrics.model import CharLSTMConfig
+from engine.lyrics.train import TrainConfig
+from tests.engine.lyrics.helpers import SAMPLE, make_assets
+
+
+@pytest.fixture()
+def assets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = make_assets(tmp_path)
+    monkeypatch.setenv("SEGUE_ASSETS", str(folder))
+    return folder
+
+
+def test_bundled_artists_are_listed_and_found(assets: Path) -> None:
+    found = artists.list_artists()
+    assert [a.slug for a in found] == ["robert_burns", "emily_dickinson"]
+    assert artists.find_artist("burns").name == "Robert Burns"
+    assert artists.find_artist("Emily Dickinson").slug == "emily_dickinson"
+    with pytest.raises(LookupError, match="'watts' is not installed"):
+        artists.find_artist("watts")
+    with pytest.raises(LookupError, match="ambiguous"):
+        artists.find_artist("n")
+
+
+def test_train_user_artist_installs_it(assets: Path, segue_home: Path) -> None:
+    config = TrainConfig(seq_len=32, batch_size=8, max_epochs=1)
+    small = CharLSTMConfig(embed_dim=8, hidden_size=16, num_layers=1)
+    info = artists.train_artist("My Band", [SAMPLE], config=config, model_config=small)
+    assert info.path == segue_home / "models" / "lyrics" / "my_band.pt"
+    assert info.metrics["origin"] == "trained from scratch"  # no base model in the fake assets
+    assert artists.find_artist("my band").path == info.path
+    assert artists.load("my_band").name == "My Band"
+
+
+def test_cli_artists_json(assets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lyrics", "artists", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [a["name"] for a in listed] == ["Robert Burns", "Emily Dickinson"]
+    assert listed[0]["metrics"]["val_nats_per_char"] == 4.0
+
+
+def test_cli_duet_json_alternates(assets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lyrics", "duet", "burns", "dickinson", "--lines", "4", "--seed", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [line["artist"] for line in out["lines"]] == ["Robert Burns", "Emily Dickinson"] * 2
+    assert all(isinstance(line["text"], str) and line["text"] for line in out["lines"])
+    assert main(["lyrics", "duet", "burns", "dickinson", "--lines", "4", "--seed", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == out
+
+
+def test_cli_unknown_artist_is_a_clean_error(assets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lyrics", "duet", "burns", "nobody"]) == 2
+    assert "artist 'nobody' is not installed" in capsys.readouterr().err
+
+
+def test_cli_train_rejects_an_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    assert main(["lyrics", "train", "Nobody", str(empty)]) == 2
+    assert "empty.txt: the file is empty" in capsys.readouterr().err
+
+
+def test_eval_compares_lstm_and_ngram(assets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "lyrics", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert set(results) == {"robert_burns", "emily_dickinson"}
+    for r in results.values():
+        assert r["lstm"] > 0 and r["ngram5"] > 0
+        assert r["ngram5"] < r["lstm"]  # an untrained LSTM loses to the n-gram
+        assert r["meets_target"] is False
