@@ -135,9 +135,12 @@ def compose(
     check_cancelled(cancelled)
     progress(0.5, "composing")
     rng = np.random.default_rng(request.seed)
-    picks = compose_ids(col, request.segments, rng, request.mode, request.reuse_limit,
-                        request.start, request.locked, request.prefer_ending,
-                        check=lambda: check_cancelled(cancelled))
+    from engine.dshl.threads import single_threaded
+
+    with single_threaded():
+        picks = compose_ids(col, request.segments, rng, request.mode, request.reuse_limit,
+                            request.start, request.locked, request.prefer_ending,
+                            check=lambda: check_cancelled(cancelled))
     items = [_item(col, k, p.id, p.distance, p.score) for k, p in enumerate(picks)]
     progress(1.0, "done")
     return Chain(request=request, items=items)

@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--out", help="output folder (default: SEGUE_HOME/models/dshl)")
     train.add_argument("--L", type=int, default=8, help="number of code groups (default 8)")
     train.add_argument("--K", type=int, default=4, help="symbols per group (default 4)")
+    train.add_argument("--alpha", type=float, default=0.5, help="bit-balance weight")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--pre-epochs", type=int, help="stage 1 epochs")
     train.add_argument("--hash-epochs", type=int, help="stage 2 epochs")
@@ -70,7 +71,7 @@ def _run_train(args: argparse.Namespace) -> int:
     from engine.dshl.evaluate import evaluate
     from engine.dshl.train import TrainConfig, save_trained, train
 
-    config = TrainConfig(L=args.L, K=args.K, seed=args.seed, threads=args.threads)
+    config = TrainConfig(L=args.L, K=args.K, alpha=args.alpha, seed=args.seed, threads=args.threads)
     for name in ("pre_epochs", "hash_epochs", "rerank_epochs"):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
@@ -158,7 +159,10 @@ def _run_eval(args: argparse.Namespace) -> int:
         col = store.load_collection(store.BUNDLED)
     except CheckpointError as exc:
         raise _user_error(exc) from exc
+    from engine.dshl.threads import single_threaded
+
     pool = int(col.loaded.config.get("train", {}).get("rerank_pool", 200))
-    metrics = evaluate(col, col.loaded.heldout, pool, args.chains)
+    with single_threaded():
+        metrics = evaluate(col, col.loaded.heldout, pool, args.chains)
     print(json.dumps(metrics) if args.json else json.dumps(metrics, indent=2))
     return 0

@@ -2,10 +2,13 @@
 
 ``min`` mode (the paper's Task 1, improved): for the last segment s_i of the chain, the index
 returns the segments whose backward code is nearest to h_F(s_i) (growing the Hamming radius until
-``pool`` candidates are found); the re-ranker orders them and one of the best ``top_k`` is drawn
-(seeded). ``max`` mode (the paper's Task 2, for comparison) draws among the segments whose code is
-farthest. A tune contributes at most ``reuse_limit`` segments; at the last position segments that
-end a tune are preferred when ``prefer_ending`` is set.
+``pool`` candidates are found); the re-ranker orders them, and the next segment is drawn (seeded)
+from the re-ranker's softmax over the smallest set of best candidates holding 90% of the
+probability (nucleus sampling, at most 20): always taking the top few would favour repeated
+notes and make junctions smoother than real ones. ``max`` mode (the paper's Task 2, for
+comparison) draws among the segments whose code is farthest. A tune contributes at most
+``reuse_limit`` segments; at the last position, segments that end a tune are preferred when
+``prefer_ending`` is set.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from engine.dshl.reranker import pair_features
 from engine.dshl.store import Collection
 
 ENDING_BONUS = 2.0
+TOP_P = 0.9  # nucleus sampling over the re-ranker's softmax
+TOP_K = 20
 
 
 @dataclass
@@ -39,11 +43,8 @@ def rerank(col: Collection, prev: int, ids: np.ndarray) -> np.ndarray:
     """Re-ranker scores of candidates ``ids`` following segment ``prev``."""
     if len(ids) == 0:
         return np.zeros(0, dtype=np.float32)
-    loaded = col.loaded
-    feats = torch.from_numpy(pair_features(col.meta, loaded.stat, np.full(len(ids), prev), ids))
-    with torch.no_grad():
-        idx = torch.from_numpy(np.asarray(ids, dtype=np.int64))
-        return loaded.reranker(col.u[prev].expand(len(ids), -1), col.v[idx], feats).numpy()
+    feats = pair_features(col.meta, col.loaded.stat, np.full(len(ids), prev), ids)
+    return col.scorer(col.u[prev], col.v[ids], feats)
 
 
 def ranked_successors(col: Collection, prev: int, pool: int = 200, allowed=None
@@ -53,20 +54,27 @@ def ranked_successors(col: Collection, prev: int, pool: int = 200, allowed=None
     ``allowed`` (a boolean mask over segments) filters candidates before the pool is counted.
     """
     query = col.meta.code_f[prev]
-    ids, dist = _search(col, query, pool, allowed)
+    ids, dist = _search(col, query, pool, allowed, prev)
     scores = rerank(col, prev, ids)
     order = np.argsort(-scores, kind="stable")
     return ids[order], dist[order], scores[order]
 
 
-def _search(col: Collection, query: np.ndarray, pool: int, allowed) -> tuple[np.ndarray, np.ndarray]:
-    """Grow the Hamming radius until ``pool`` allowed candidates are found."""
+def _search(col: Collection, query: np.ndarray, pool: int, allowed, prev: int | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Grow the Hamming radius until ``pool`` allowed candidates are found (at most ``pool``).
+
+    When the last ring overflows, its members with the best continuous score b_F·b_B are kept.
+    """
     ids, dists = [], []
     found = 0
     for radius in range(col.index_b.L + 1):
         ring = col.index_b.ring(query, radius)
         if allowed is not None and len(ring):
             ring = ring[allowed[ring]]
+        if found + len(ring) > pool and prev is not None:
+            soft = np.einsum("lk,nlk->n", col.meta.soft_f[prev], col.meta.soft_b[ring])
+            ring = ring[np.argsort(-soft, kind="stable")[: pool - found]]
         if len(ring):
             ids.append(ring)
             dists.append(np.full(len(ring), radius))
@@ -91,7 +99,8 @@ def farthest(col: Collection, prev: int, allowed) -> tuple[np.ndarray, np.ndarra
 
 
 def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str, allowed,
-                last: bool, prefer_ending: bool, pool: int = 200, top_k: int = 3) -> Pick | None:
+                last: bool, prefer_ending: bool, pool: int = 200, top_p: float = TOP_P,
+                top_k: int = TOP_K) -> Pick | None:
     """Pick the segment that follows ``prev`` (None when no allowed segment is left)."""
     if mode == "max":
         ids, dist = farthest(col, prev, allowed)
@@ -106,9 +115,10 @@ def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str,
         boosted = scores + ENDING_BONUS * col.corpus.ends[ids]
         order = np.argsort(-boosted, kind="stable")
         ids, dist, scores = ids[order], dist[order], boosted[order]
-    k = min(top_k, len(ids))
-    weights = np.exp(scores[:k] - scores[:k].max())
-    choice = int(rng.choice(k, p=weights / weights.sum()))
+    probs = np.exp(scores - scores.max())
+    probs /= probs.sum()
+    k = int(min(top_k, len(ids), np.searchsorted(np.cumsum(probs), top_p) + 1))
+    choice = int(rng.choice(k, p=probs[:k] / probs[:k].sum()))
     return Pick(int(ids[choice]), int(dist[choice]), float(scores[choice]))
 
 

@@ -104,3 +104,23 @@ def score_candidates(model: Reranker, u_i: torch.Tensor, v: torch.Tensor, meta: 
     feats = torch.from_numpy(pair_features(meta, stat, np.full(len(cands), i), cands))
     idx = torch.from_numpy(np.asarray(cands, dtype=np.int64))
     return model(u_i.expand(len(cands), -1), v[idx], feats).numpy()
+
+
+class NumpyScorer:
+    """The re-ranker's MLP in numpy, for composing: no torch thread pool on the hot path.
+
+    Small matrix products run faster in numpy than through torch's per-call overhead, and do not
+    compete with other models' thread pools on a busy machine.
+    """
+
+    def __init__(self, model: Reranker) -> None:
+        first, last = model.mlp[0], model.mlp[2]
+        self.w1 = first.weight.detach().numpy().T.copy()
+        self.b1 = first.bias.detach().numpy().copy()
+        self.w2 = last.weight.detach().numpy()[0].copy()
+        self.b2 = float(last.bias.detach().numpy()[0])
+
+    def __call__(self, u_i: np.ndarray, v: np.ndarray, pair: np.ndarray) -> np.ndarray:
+        """Score candidates: ``u_i`` (P,), ``v`` (n, P), ``pair`` (n, F) → (n,)."""
+        x = np.concatenate([u_i[None, :] * v, v, pair], axis=1)
+        return np.maximum(x @ self.w1 + self.b1, 0.0) @ self.w2 + self.b2

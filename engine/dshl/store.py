@@ -19,7 +19,7 @@ from engine.checkpoint import CheckpointError, config_from_dict, load_checkpoint
 from engine.dshl.corpus import Corpus
 from engine.dshl.model import DSHL, FORMAT_VERSION, KIND, DSHLConfig
 from engine.dshl.pairs import TransitionStat, edges
-from engine.dshl.reranker import Reranker, RerankerConfig, SegmentMeta
+from engine.dshl.reranker import NumpyScorer, Reranker, RerankerConfig, SegmentMeta
 from engine.dshl.search import HashIndex, segment_meta, segment_states
 from engine.dshl.train import CORPUS_FILE, MODEL_FILE
 from engine.paths import assets_dir, models_dir
@@ -51,11 +51,12 @@ class Collection:
     name: str
     corpus: Corpus
     meta: SegmentMeta
-    u: torch.Tensor  # re-ranker projections of forward states (N, P)
-    v: torch.Tensor  # re-ranker projections of backward states (N, P)
+    u: np.ndarray  # re-ranker projections of forward states (N, P)
+    v: np.ndarray  # re-ranker projections of backward states (N, P)
     index_b: HashIndex  # backward codes: who can follow a forward code
     index_f: HashIndex  # forward codes: who can precede a backward code
     loaded: LoadedModel
+    scorer: NumpyScorer
 
 
 def user_dir() -> Path:
@@ -149,8 +150,8 @@ def index_corpus(name: str, corpus: Corpus, loaded: LoadedModel) -> Collection:
     with torch.no_grad():
         u, v = loaded.reranker.project(*states)
     K = loaded.model.config.K
-    return Collection(name, corpus, meta, u, v, HashIndex(meta.code_b, K),
-                      HashIndex(meta.code_f, K), loaded)
+    return Collection(name, corpus, meta, u.numpy(), v.numpy(), HashIndex(meta.code_b, K),
+                      HashIndex(meta.code_f, K), loaded, NumpyScorer(loaded.reranker))
 
 
 def clear_cache() -> None:

@@ -33,9 +33,10 @@ class TrainConfig:
     L: int = 8
     K: int = 4
     hidden: int = 128
-    pre_epochs: int = 4
+    alpha: float = 0.5
+    pre_epochs: int = 6
     hash_epochs: int = 12
-    rerank_epochs: int = 6
+    rerank_epochs: int = 8
     batch: int = 128
     lr: float = 2e-3
     seed: int = 0
@@ -71,7 +72,7 @@ def train(config: TrainConfig, corpus: Corpus | None = None, progress: ProgressF
     e = edges(corpus.features)
     stat = transition_stat(e, train_junc, train_segs)
     x = torch.from_numpy(corpus.features)
-    model = DSHL(DSHLConfig(L=config.L, K=config.K, hidden=config.hidden))
+    model = DSHL(DSHLConfig(L=config.L, K=config.K, hidden=config.hidden, alpha=config.alpha))
     total = config.pre_epochs + config.hash_epochs + config.rerank_epochs
     done = 0
 
