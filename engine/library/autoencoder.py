@@ -63,10 +63,11 @@ class Autoencoder(nn.Module):
         self.decoder = _mlp(sizes[::-1], last_activation=False)
         self.register_buffer("mean", torch.zeros(config.input_dim))
         self.register_buffer("std", torch.ones(config.input_dim))
+        self.register_buffer("weight", torch.ones(config.input_dim))
 
     def standardise(self, features: torch.Tensor) -> torch.Tensor:
-        """Scale raw features with the mean/std the model was fitted on (clipped to ±5)."""
-        return torch.clamp((features - self.mean) / self.std, -5.0, 5.0)
+        """Standardise raw features (clipped to ±5), then apply the per-column group weights."""
+        return torch.clamp((features - self.mean) / self.std, -5.0, 5.0) * self.weight
 
     def forward(
         self, x: torch.Tensor, target: torch.Tensor | None = None
@@ -84,8 +85,12 @@ class Autoencoder(nn.Module):
         return self.encoder(x).numpy().astype(np.float32)
 
 
-def fit(features: np.ndarray, config: AutoencoderConfig | None = None) -> tuple[Autoencoder, float]:
-    """Train an autoencoder on raw feature rows; return it and the final reconstruction MSE."""
+def fit(features: np.ndarray, config: AutoencoderConfig | None = None,
+        weights: np.ndarray | None = None) -> tuple[Autoencoder, float]:
+    """Train an autoencoder on raw feature rows; return it and the final reconstruction MSE.
+
+    ``weights`` scale the standardised columns (default: none); they are saved with the model.
+    """
     torch.set_num_threads(1)
     data = np.asarray(features, dtype=np.float32)
     config = config or AutoencoderConfig()
@@ -97,6 +102,8 @@ def fit(features: np.ndarray, config: AutoencoderConfig | None = None) -> tuple[
     std = data.std(axis=0)
     model.mean.copy_(torch.as_tensor(mean))
     model.std.copy_(torch.as_tensor(np.where(std > 1e-6, std, 1.0)))
+    if weights is not None:
+        model.weight.copy_(torch.as_tensor(np.asarray(weights, dtype=np.float32)))
     x = model.standardise(torch.as_tensor(data))
     optimiser = torch.optim.Adam(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay

@@ -19,7 +19,7 @@ from engine import paths
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 from engine.library import models as m
 from engine.library.db import Library
-from engine.library.features import FEATURE_VERSION, N_FEATURES
+from engine.library.features import FEATURE_VERSION, N_FEATURES, feature_weights
 from engine.logsetup import get_logger
 
 log = get_logger(__name__)
@@ -77,8 +77,14 @@ def refresh_embeddings(
     progress: ProgressFn = no_progress,
     cancelled: CancelledFn = never_cancelled,
     force: bool = False,
+    model_file: Path | None = None,
+    config: object | None = None,
 ) -> EmbeddingReport:
-    """Refit the autoencoder and rewrite embeddings if the analysed set changed (or ``force``)."""
+    """Refit the autoencoder and rewrite embeddings if the analysed set changed (or ``force``).
+
+    The model is saved to ``model_file`` (default :func:`model_path`); ``config`` is an optional
+    :class:`~engine.library.autoencoder.AutoencoderConfig`.
+    """
     from engine.library import autoencoder
 
     started = time.monotonic()
@@ -91,7 +97,7 @@ def refresh_embeddings(
         with library.transaction() as session:
             session.execute(delete(m.Embedding))
         return EmbeddingReport(0, True, fingerprint)
-    model, loss = autoencoder.fit(features)
+    model, loss = autoencoder.fit(features, config, feature_weights())
     check_cancelled(cancelled)
     vectors = model.encode(features)
     progress(0.8, "Writing embeddings")
@@ -105,7 +111,7 @@ def refresh_embeddings(
             ],
         )
     try:
-        autoencoder.save(model, model_path(), {"mse": loss, "tracks": len(ids)},
+        autoencoder.save(model, model_file or model_path(), {"mse": loss, "tracks": len(ids)},
                          {"fingerprint": fingerprint})
     except OSError as exc:  # a read-only SEGUE_HOME keeps the DB embeddings usable
         log.warning("could not save the library autoencoder: %s", exc)

@@ -2,8 +2,9 @@
 
 One STFT of the decoded mono signal (about 11 kHz) feeds everything: tempo and onset-pattern
 features from spectral flux, zero-crossing rate, spectral centroid / rolloff / flatness and
-loudness (mean and deviation), a key-normalised chroma profile with chroma interval features, and
-13 MFCC means and deviations. :data:`FEATURE_NAMES` names each column of the vector.
+loudness (mean and deviation), a key-normalised chroma profile with chroma interval features,
+13 MFCC means and deviations, and an onset periodicity spectrum (rhythm and metre).
+:data:`FEATURE_NAMES` names each column of the vector.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import numpy as np
 
 from engine.library.audio_decode import Decoded, decode
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 N_FFT = 1024
 HOP = 256
 N_MELS = 40
 N_MFCC = 13
 MEL_FMAX = 5000.0
 RHYTHM_RATIOS = (0.5, 2 / 3, 1.5, 2.0, 3.0, 4.0)
+RHYTHM_BINS = 48
+RHYTHM_RANGE_HZ = (0.3, 12.0)  # periodicities from 18 to 720 per minute
 
 FEATURE_NAMES: tuple[str, ...] = (
     ("tempo",)
@@ -36,8 +39,30 @@ FEATURE_NAMES: tuple[str, ...] = (
     + tuple(f"mfcc_{i}_std" for i in range(N_MFCC))
     + ("onset_mean", "onset_std", "pulse_clarity")
     + tuple(f"rhythm_{r:.2f}" for r in RHYTHM_RATIOS)
+    + tuple(f"periodicity_{i}" for i in range(RHYTHM_BINS))
 )
 N_FEATURES = len(FEATURE_NAMES)
+
+# Column groups and their weight in the embedding (each group is scaled to this share of the
+# total variance whatever its size). The onset periodicity spectrum, a timbre-independent
+# description of rhythm and metre, counts as much as the other groups together.
+FEATURE_GROUPS: dict[str, tuple[slice, float]] = {
+    "tempo_rhythm": (slice(0, 1), 0.3),
+    "spectral": (slice(1, 11), 0.3),
+    "chroma": (slice(11, 29), 0.3),
+    "mfcc": (slice(29, 55), 0.3),
+    "onset": (slice(55, 64), 0.3),
+    "periodicity": (slice(64, 64 + RHYTHM_BINS), 1.0),
+}
+
+
+def feature_weights() -> np.ndarray:
+    """Per-column weights applied after standardisation (see :data:`FEATURE_GROUPS`)."""
+    weights = np.zeros(N_FEATURES, dtype=np.float32)
+    for column_slice, weight in FEATURE_GROUPS.values():
+        size = len(range(*column_slice.indices(N_FEATURES)))
+        weights[column_slice] = weight / np.sqrt(size)
+    return weights * np.float32(np.sqrt(len(FEATURE_GROUPS)))
 
 
 def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
@@ -121,6 +146,26 @@ def _tempo_and_rhythm(onset: np.ndarray, frame_rate: float) -> tuple[float, list
     return tempo, [clarity] + [at(best * ratio) for ratio in RHYTHM_RATIOS]
 
 
+def periodicity_spectrum(flux: np.ndarray, frame_rate: float) -> np.ndarray:
+    """Log spectrum of the onset envelope at log-spaced periodicities, z-normalised per track.
+
+    A fluctuation-pattern-like rhythm descriptor: peaks sit at the note, beat and bar rates, so
+    metres (6/8, 9/8, 3/4, 4/4) differ whatever the instrument.
+    """
+    envelope = np.log1p(10.0 * flux)
+    envelope = envelope - envelope.mean()
+    size = max(8192, 1 << int(np.ceil(np.log2(max(2, len(envelope))))))
+    spectrum = np.abs(np.fft.rfft(envelope * np.hanning(len(envelope)), size))
+    freqs = np.fft.rfftfreq(size, 1.0 / frame_rate)
+    grid = np.geomspace(RHYTHM_RANGE_HZ[0], RHYTHM_RANGE_HZ[1], RHYTHM_BINS)
+    low = np.searchsorted(freqs, grid * 0.97)
+    high = np.maximum(np.searchsorted(freqs, grid * 1.03, side="right"), low + 1)
+    pooled = np.array([spectrum[a:b].max() if a < len(spectrum) else 0.0
+                       for a, b in zip(low, high, strict=True)])
+    values = np.log(pooled / (pooled.sum() + 1e-9) + 1e-4)
+    return (values - values.mean()) / (values.std() + 1e-9)
+
+
 def features_from_samples(samples: np.ndarray, rate: int) -> np.ndarray:
     """Compute the feature vector (float32, :data:`N_FEATURES` long) of mono ``samples``."""
     window, mel_fb, chroma_fb, freqs = _filters(int(rate))
@@ -157,6 +202,8 @@ def features_from_samples(samples: np.ndarray, rate: int) -> np.ndarray:
     flux = np.maximum(np.diff(mel, axis=0), 0.0).sum(axis=1)
     onset = flux / (flux.max() + 1e-9) if flux.size else np.zeros(1)
     tempo, rhythm = _tempo_and_rhythm(onset, rate / HOP)
+    periodicity = (periodicity_spectrum(flux, rate / HOP) if flux.size > 16
+                   else np.zeros(RHYTHM_BINS))
 
     def stats(values: np.ndarray) -> list[float]:
         return [float(np.mean(values)), float(np.std(values))]
@@ -174,6 +221,7 @@ def features_from_samples(samples: np.ndarray, rate: int) -> np.ndarray:
         + mfcc.std(axis=0).tolist()
         + stats(onset)
         + rhythm
+        + periodicity.tolist()
     )
     out = np.asarray(vector, dtype=np.float32)
     return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)

@@ -159,6 +159,21 @@ def reconcile(library: Library, folder: Path, result: ScanResult) -> None:
         for track in gone.values():
             session.delete(track)
         result.removed = len(gone)
+        result.updated += _outdated_to_pending(session, folder_key)
+
+
+def _outdated_to_pending(session, folder_key: str) -> int:  # noqa: ANN001
+    """Send analysed tracks whose features an older Segue computed back to ``pending``."""
+    from engine.library.features import FEATURE_VERSION
+
+    current = select(m.Feature.track_id).where(m.Feature.version == FEATURE_VERSION)
+    stale = session.scalars(
+        select(m.Track).where(m.Track.status == m.ANALYSED, _under(folder_key),
+                              m.Track.id.not_in(current))
+    ).all()
+    for track in stale:
+        track.status = m.PENDING
+    return len(stale)
 
 
 def _mark_unreadable(session, track, path: str, now: float,  # noqa: ANN001
