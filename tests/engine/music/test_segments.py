@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from engine.music.segments import (
-    ARTIC, CHORD0, OCT0, PC0, STEPS, encode, segment_phase, segment_tune, to_grid,
+    ARTIC,
+    CHORD0,
+    OCT0,
+    PC0,
+    STEPS,
+    encode,
+    segment_phase,
+    segment_tune,
+    to_grid,
 )
 from engine.music.tune import ImportProblem, Note, Tune
 
