@@ -116,12 +116,12 @@ def test_unreadable_file_mode_is_a_skip(library: Library, music: Path) -> None:
 def test_cancel_keeps_work_and_next_scan_resumes(library: Library, music: Path) -> None:
     calls = {"n": 0}
 
-    def cancel_after_two() -> bool:
+    def cancel_after_two_files() -> bool:
         calls["n"] += 1
-        return calls["n"] > 2
+        return calls["n"] > 3  # one check after reconcile, then one before each file
 
     with pytest.raises(Cancelled):
-        scan_folder(library, music, cancelled=cancel_after_two, workers=1, batch=1)
+        scan_folder(library, music, cancelled=cancel_after_two_files, workers=1, batch=1)
     statuses = sorted(t.status for t in tracks(library).values())
     assert statuses == [m.ANALYSED, m.ANALYSED, m.PENDING, m.PENDING]
     result = scan_folder(library, music, workers=1)
