@@ -1,8 +1,9 @@
 """Duets: two artists' models take turns writing lines, each continuing the song so far.
 
 The pattern decides whose turn a line is: ``ABAB`` (alternate lines), ``AABB`` (couplets) or
-``stanza`` (four-line stanzas). Every line is sampled from the artist's model primed with the song
-so far (its last ``prime_tail`` characters, after a song break), at that artist's temperature.
+``stanza`` (four-line stanzas). Every line is sampled from the artist's model after it has read the whole
+song so far (after a song break), at that artist's temperature; each model keeps its LSTM state
+between lines, so it reads every character once.
 Each line's random stream depends only on the seed, its index and an attempt counter, so a duet
 is reproducible and regenerating one line leaves every other line as it was. Locked lines survive
 rewriting the whole duet, and a duet can continue from a line the user typed.
@@ -42,7 +43,6 @@ class DuetSpec:
     temperatures: tuple[float, float] = (0.8, 0.8)
     top_k: int | None = None
     stanza_lines: int = 4
-    prime_tail: int = 600
 
     def __post_init__(self) -> None:
         self.pattern = normalise_pattern(self.pattern)
@@ -82,24 +82,57 @@ def song_so_far(lines: Sequence[DuetLine]) -> str:
     return "\n\n" + "".join(line.text + "\n" for line in lines)
 
 
+def _draw(context: Any, spec: DuetSpec, voice: int, index: int, attempt: int) -> tuple[str, Any]:
+    """Sample line ``index`` from ``context``; return its text and the state to accept it (or None)."""
+    import torch
+
+    for extra in range(_MAX_ATTEMPTS):
+        gen = torch.Generator().manual_seed(line_seed(spec.seed, index, attempt + extra * 7919))
+        raw, after = context.sample(spec.temperatures[voice], spec.top_k, gen)
+        text = raw.strip()
+        if text:
+            return text, (after if text == raw else None)
+    return "...", None
+
+
+def _read(contexts: Sequence[Any], line: DuetLine, after: Any = None) -> None:
+    """Let every artist read the new line (the writer keeps its sampling state when it can)."""
+    for voice, context in enumerate(contexts):
+        if voice == line.voice and after is not None:
+            context.restore(after)
+            context.feed("\n")
+        else:
+            context.feed(line.text + "\n")
+
+
+def _contexts(models: Sequence[Any], before: Sequence[DuetLine]) -> list[Any]:
+    """Both artists, having read the song so far."""
+    from engine.lyrics.model import Context
+
+    text = song_so_far(before)
+    return [Context(model, text) for model in models]
+
+
 def generate_line(
     models: Sequence[Any], before: Sequence[DuetLine], voice: int, spec: DuetSpec,
     index: int, attempt: int = 0,
 ) -> DuetLine:
     """Sample line ``index`` for ``voice`` after the lines ``before`` it."""
-    import torch
+    from engine.lyrics.model import Context
 
-    from engine.lyrics.model import sample_line
+    text, _ = _draw(Context(models[voice], song_so_far(before)), spec, voice, index, attempt)
+    return DuetLine(artist=models[voice].name, text=text, voice=voice)
 
-    artist = models[voice]
-    text = ""
-    for extra in range(_MAX_ATTEMPTS):
-        gen = torch.Generator().manual_seed(line_seed(spec.seed, index, attempt + extra * 7919))
-        text = sample_line(artist, song_so_far(before), temperature=spec.temperatures[voice],
-                           top_k=spec.top_k, generator=gen, prime_tail=spec.prime_tail)
-        if text:
-            break
-    return DuetLine(artist=artist.name, text=text or "...", voice=voice)
+
+def _extend(
+    models: Sequence[Any], contexts: list[Any], out: list[DuetLine], spec: DuetSpec, index: int,
+) -> None:
+    """Write line ``index`` by whoever's turn it is, append it to ``out`` and let both read it."""
+    voice = voice_for(index, spec.pattern, spec.stanza_lines)
+    text, after = _draw(contexts[voice], spec, voice, index, 0)
+    line = DuetLine(artist=models[voice].name, text=text, voice=voice)
+    out.append(line)
+    _read(contexts, line, after)
 
 
 def write_duet(
@@ -112,12 +145,14 @@ def write_duet(
     """Write ``spec.lines`` lines; locked lines of ``existing`` stay where they are."""
     existing = list(existing or [])
     out: list[DuetLine] = []
+    contexts = _contexts(models, [])
     for i in range(spec.lines):
         check_cancelled(cancelled)
         if i < len(existing) and existing[i].locked:
             out.append(existing[i])
+            _read(contexts, existing[i])
         else:
-            out.append(generate_line(models, out, voice_for(i, spec.pattern, spec.stanza_lines), spec, i))
+            _extend(models, contexts, out, spec, i)
         progress((i + 1) / spec.lines, f"line {i + 1} of {spec.lines}")
     return out
 
@@ -157,11 +192,11 @@ def continue_duet(
     typed = " ".join(user_text.split())
     if typed:
         out.append(DuetLine(artist=USER_NAME, text=typed, voice=USER_VOICE))
+    contexts = _contexts(models, out)
     start = len(out)
     for n in range(count):
         check_cancelled(cancelled)
-        i = start + n
-        out.append(generate_line(models, out, voice_for(i, spec.pattern, spec.stanza_lines), spec, i))
+        _extend(models, contexts, out, spec, start + n)
         progress((n + 1) / max(count, 1), f"line {n + 1} of {count}")
     return out
 

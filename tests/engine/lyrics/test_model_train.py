@@ -116,3 +116,16 @@ def test_early_stopping_stops_before_max_epochs(tmp_path: Path) -> None:
     artist = train_model(_small_model(), vocab, train, val, tmp_path / "e.pt", "E", config)
     assert artist.metrics["stopped"] == "early stopping"
     assert artist.metrics["epochs"] < 30
+
+
+def test_fast_stepper_matches_the_lstm() -> None:
+    from engine.lyrics.model import _stepper
+
+    artist = tiny_artist("F", seed=8)
+    ids = artist.vocab.encode("\n\nhello there")
+    with torch.no_grad():
+        reference = artist.model(torch.tensor([ids]))[0][0, -1]
+        _, _, (h_n, c_n) = artist.model(torch.tensor([ids[:-1]]))
+        h, c = list(h_n[:, 0:1].unbind(0)), list(c_n[:, 0:1].unbind(0))
+        fast = _stepper(artist.model).step(ids[-1], h, c)
+    assert torch.allclose(fast, reference, atol=1e-5)

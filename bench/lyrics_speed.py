@@ -1,0 +1,100 @@
+"""Lyrics benchmark: generation speed (chars/s) of the bundled artists and training throughput.
+
+Run: ``python bench/lyrics_speed.py [--threads 1] [--json]``. Generation writes whole duets with
+the bundled models (priming included) and counts the characters written; training times
+truncated-BPTT steps of the default model size on the bundled texts. Targets: generation at least
+1,000 chars/s on CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+
+from engine.lyrics import artists  # noqa: E402
+from engine.lyrics.duet import DuetSpec, write_duet  # noqa: E402
+from engine.lyrics.model import CharLSTM, CharLSTMConfig  # noqa: E402
+from engine.lyrics.vocab import shared_vocabulary  # noqa: E402
+
+GENERATION_TARGET = 1000.0
+
+
+def generation_speed(seconds: float = 10.0) -> dict:
+    """Write duets with the first two bundled artists for about ``seconds``; return chars/s."""
+    installed = [a for a in artists.list_artists() if a.bundled]
+    if len(installed) < 2:
+        raise SystemExit("need two bundled artists: run 'segue lyrics train-bundled'")
+    pair = (artists.load(installed[0]), artists.load(installed[1]))
+    chars = lines = 0
+    seed = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        seed += 1
+        duet = write_duet(pair, DuetSpec(lines=8, seed=seed))
+        lines += len(duet)
+        chars += sum(len(line.text) + 1 for line in duet)
+    elapsed = time.perf_counter() - start
+    return {"artists": [a.name for a in pair], "chars": chars, "lines": lines,
+            "seconds": round(elapsed, 2), "chars_per_s": round(chars / elapsed, 1),
+            "lines_per_s": round(lines / elapsed, 2)}
+
+
+def training_speed(steps: int = 20, batch: int = 64, seq_len: int = 128) -> dict:
+    """Time ``steps`` training steps of the default model on bundled text; return chars/s."""
+    vocab = shared_vocabulary()
+    text = (artists.bundled_texts_dir() / "robert_burns.txt").read_text(encoding="utf-8")
+    ids = torch.tensor(vocab.encode(text), dtype=torch.long)
+    model = CharLSTM(CharLSTMConfig(vocab_size=len(vocab)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    need = batch * seq_len + 1
+    start = None
+    for step in range(steps + 2):
+        if step == 2:
+            start = time.perf_counter()
+        pos = (step * need) % (len(ids) - need)
+        chunk = ids[pos : pos + need]
+        x, y = chunk[:-1].view(batch, seq_len), chunk[1:].view(batch, seq_len)
+        _, loss, _ = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+    elapsed = time.perf_counter() - start
+    return {"steps": steps, "batch": batch, "seq_len": seq_len,
+            "chars_per_s": round(steps * batch * seq_len / elapsed, 1),
+            "parameters": model.num_parameters()}
+
+
+def main() -> int:
+    """Print generation and training figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    gen = generation_speed(args.seconds)
+    train = training_speed()
+    result = {"threads": args.threads, "generation": gen, "training": train,
+              "generation_meets_target": gen["chars_per_s"] >= GENERATION_TARGET}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"threads: {args.threads}")
+    print(f"generation: {gen['chars_per_s']:.0f} chars/s, {gen['lines_per_s']:.1f} lines/s "
+          f"({gen['chars']} chars in {gen['seconds']} s, {' + '.join(gen['artists'])}; "
+          f"target >= {GENERATION_TARGET:.0f}: {'met' if result['generation_meets_target'] else 'MISSED'})")
+    print(f"training: {train['chars_per_s']:.0f} chars/s (batch {train['batch']} x {train['seq_len']}, "
+          f"{train['parameters']:,} parameters)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
