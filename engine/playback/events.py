@@ -100,7 +100,7 @@ def events_from_midi(midi: str | Path | Any) -> list[Event]:
         except FileNotFoundError as exc:
             raise MidiLoadError(f"MIDI file not found: {path}") from exc
         except Exception as exc:  # noqa: BLE001 - mido/pretty_midi raise many kinds on bad data
-            raise MidiLoadError(f"cannot read MIDI file {path}: {exc or type(exc).__name__}") from exc
+            raise MidiLoadError(f"cannot read MIDI file {path}: {str(exc) or type(exc).__name__}") from exc
     events: list[Event] = []
     free = [c for c in range(16) if c != DRUM_CHANNEL]
     for instrument in midi.instruments:
