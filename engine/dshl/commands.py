@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--K", type=int, default=4, help="symbols per group (default 4)")
     train.add_argument("--alpha", type=float, default=0.5, help="bit-balance weight")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--positive-hops", type=int, choices=(1, 2), default=2,
+                       help="2: successor starts where the segment ends (default); 1: the paper's "
+                            "2-beat overlap")
     train.add_argument("--pre-epochs", type=int, help="stage 1 epochs")
     train.add_argument("--hash-epochs", type=int, help="stage 2 epochs")
     train.add_argument("--rerank-epochs", type=int, help="stage 3 epochs")
@@ -71,7 +74,8 @@ def _run_train(args: argparse.Namespace) -> int:
     from engine.dshl.evaluate import evaluate
     from engine.dshl.train import TrainConfig, save_trained, train
 
-    config = TrainConfig(L=args.L, K=args.K, alpha=args.alpha, seed=args.seed, threads=args.threads)
+    config = TrainConfig(L=args.L, K=args.K, alpha=args.alpha, seed=args.seed,
+                         threads=args.threads, positive_hops=args.positive_hops)
     for name in ("pre_epochs", "hash_epochs", "rerank_epochs"):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))

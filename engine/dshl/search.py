@@ -46,25 +46,25 @@ class HashIndex:
         self.L, self.K = self.codes.shape[1], K
         self.weights = K ** np.arange(self.L, dtype=np.int64)
         keys = code_keys(self.codes, K)
-        self.order = np.argsort(keys, kind="stable").astype(np.int64)
+        self.order = np.argsort(keys, kind="stable").astype(np.int32)
         sorted_keys = keys[self.order]
         self.keys, self.starts = np.unique(sorted_keys, return_index=True)
         self.ends = np.append(self.starts[1:], len(sorted_keys))
+        self._buckets = dict(zip(self.keys.tolist(), zip(self.starts.tolist(), self.ends.tolist(),
+                                                          strict=True), strict=True))
 
     def __len__(self) -> int:
         return len(self.codes)
 
     def bucket(self, key: int) -> np.ndarray:
-        """Return the ids whose code has exactly ``key`` (empty if none)."""
-        at = np.searchsorted(self.keys, key)
-        if at < len(self.keys) and self.keys[at] == key:
-            return self.order[self.starts[at]:self.ends[at]]
-        return self.order[:0]
+        """Return the ids whose code has exactly ``key`` (empty if none): one dict lookup."""
+        span = self._buckets.get(key)
+        return self.order[span[0]:span[1]] if span else self.order[:0]
 
     def ring(self, query: np.ndarray, radius: int) -> np.ndarray:
         """Return the ids at Hamming distance exactly ``radius`` from ``query`` (L,)."""
         if radius == 0:
-            return self.bucket(int(query.astype(np.int64) @ self.weights))
+            return self.bucket(int(np.dot(query.astype(np.int64), self.weights)))
         neighbours = (query.astype(np.int64)[None, :] + _patterns(self.L, self.K, radius)) % self.K
         keys = neighbours @ self.weights
         at = np.searchsorted(self.keys, keys)
@@ -90,6 +90,14 @@ class HashIndex:
         if not ids:
             return self.order[:0], np.zeros(0, dtype=np.int64)
         return np.concatenate(ids), np.concatenate(dists)
+
+    def nbytes(self) -> int:
+        """Approximate memory held by the index (arrays plus the bucket dictionary)."""
+        import sys
+
+        arrays = sum(a.nbytes for a in (self.codes, self.order, self.keys, self.starts, self.ends))
+        per_entry = 3 * 32 + 64  # int key, tuple of two ints, dict slot (CPython, rough)
+        return arrays + sys.getsizeof(self._buckets) + per_entry * len(self._buckets)
 
     def brute_force(self, query: np.ndarray) -> np.ndarray:
         """Hamming distance from ``query`` to every code (the baseline the index must beat)."""

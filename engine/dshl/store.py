@@ -132,10 +132,12 @@ def read_corpus(path: Path) -> Corpus:
 
 def load_collection(name: str = BUNDLED) -> Collection:
     """Load (once) collection ``name`` and index it with the active model."""
+    loaded = load_model()
     path = collection_file(name)
     if not path.is_file():
+        if name == BUNDLED:
+            raise CheckpointError(f"{path}: the bundled collection is missing")
         raise KeyError(f"no collection named {name!r} (known: {', '.join(list_collections())})")
-    loaded = load_model()
     key = (str(path), str(loaded.path), path.stat().st_mtime)
     with _lock:
         if key not in _collections:

@@ -43,6 +43,7 @@ class TrainConfig:
     holdout_segments: int = 1500
     same_tune_negatives: float = 0.25
     rerank_pool: int = 200
+    positive_hops: int = 2  # 2: successor starts where s_i ends (as rendered); 1: paper's overlap
     threads: int = 1
 
 
@@ -67,10 +68,11 @@ def train(config: TrainConfig, corpus: Corpus | None = None, progress: ProgressF
     corpus = corpus or nottingham_corpus()
     held = split_tunes(corpus, config.holdout_segments, config.seed)
     train_segs = np.nonzero(~np.isin(corpus.tune, held))[0]
-    in_train = ~np.isin(corpus.tune[corpus.junctions[:, 0]], held)
-    train_junc = corpus.junctions[in_train]
+    positives = corpus.junctions if config.positive_hops == 2 else corpus.overlaps
+    train_junc = positives[~np.isin(corpus.tune[positives[:, 0]], held)]
     e = edges(corpus.features)
-    stat = transition_stat(e, train_junc, train_segs)
+    rendered = corpus.junctions[~np.isin(corpus.tune[corpus.junctions[:, 0]], held)]
+    stat = transition_stat(e, rendered, train_segs)  # Eq. 6-8 on back-to-back junctions
     x = torch.from_numpy(corpus.features)
     model = DSHL(DSHLConfig(L=config.L, K=config.K, hidden=config.hidden, alpha=config.alpha))
     total = config.pre_epochs + config.hash_epochs + config.rerank_epochs
@@ -91,7 +93,7 @@ def train(config: TrainConfig, corpus: Corpus | None = None, progress: ProgressF
         progress(done / total, f"pre-training {epoch + 1}/{config.pre_epochs}")
         log(f"pretrain epoch {epoch + 1}: loss {np.mean(losses):.4f}")
 
-    successor = {(int(a), int(b)) for a, b in corpus.junctions}
+    successor = {(int(a), int(b)) for a, b in positives}
     opt = torch.optim.Adam(model.parameters(), lr=config.lr / 2)
     for epoch in range(config.hash_epochs):
         neg = sample_negatives(rng, train_segs, corpus.tune, successor, stat, e, len(train_junc),
@@ -128,7 +130,7 @@ def train_reranker(model, corpus, train_junc, stat, e, config, rng, cancelled, l
     reranker = Reranker(RerankerConfig(hidden_in=config.hidden))
     opt = torch.optim.Adam(reranker.parameters(), lr=config.lr)
     by_tune = {t: np.nonzero(corpus.tune == t)[0] for t in np.unique(corpus.tune[train_junc[:, 0]])}
-    successor = {(int(a), int(b)) for a, b in corpus.junctions}
+    successor = {(int(a), int(b)) for a, b in train_junc}
     for epoch in range(config.rerank_epochs):
         order = rng.permutation(len(train_junc))
         losses = []
