@@ -210,19 +210,44 @@ def open_virtual_output(name: str = VIRTUAL_PORT_NAME, client_name: str = CLIENT
 
 
 class InputPort:
-    """An open MIDI input calling ``callback(message, arrival_monotonic)`` on rtmidi's thread."""
+    """An open MIDI input calling ``callback(message, arrival)`` from a Segue polling thread.
 
-    def __init__(self, midi_in: Any, name: str, callback: InputCallback) -> None:
+    No Python runs on the backend's real-time thread (JACK cancels that thread when a client
+    closes, which deadlocks the interpreter if it waits for the GIL there). ``arrival`` is in
+    ``time.monotonic`` seconds: anchored when the first message is polled, then advanced by the
+    backend's own timestamps, so intervals between messages are as exact as the backend's.
+    """
+
+    def __init__(self, midi_in: Any, name: str, callback: InputCallback,
+                 poll_seconds: float = 0.0005) -> None:
         self._in = midi_in
         self.name = name
+        self._callback = callback
+        self._poll = poll_seconds
+        self._running = threading.Event()
+        self._running.set()
         midi_in.ignore_types(sysex=False, timing=True, active_sense=True)
-        midi_in.set_callback(lambda event, _data: callback(list(event[0]), time.monotonic()))
+        self._thread = threading.Thread(target=self._pump, name=f"midi-in {name}", daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        arrival: float | None = None
+        while self._running.is_set():
+            event = self._in.get_message()
+            if event is None:
+                time.sleep(self._poll)
+                continue
+            message, delta = event
+            arrival = time.monotonic() if arrival is None else arrival + delta
+            self._callback(list(message), arrival)
 
     def close(self) -> None:
         """Stop listening and free the rtmidi client (idempotent)."""
+        self._running.clear()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(1.0)
         midi_in, self._in = self._in, None
         if midi_in is not None:
-            midi_in.cancel_callback()
             midi_in.close_port()
             midi_in.delete()
 
