@@ -76,8 +76,15 @@ class LyricsPanel(Panel):
         self._attempts: dict[int, int] = {}
         self._filling = False
         self._closed = False
+        self._listed = False
         self._build()
-        self.refresh_artists()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """List the artists the first time the panel is shown (torch loads lazily, off the GUI thread)."""
+        super().showEvent(event)
+        if not self._listed:
+            self._listed = True
+            self.refresh_artists()
 
     # ----------------------------------------------------------------- widgets
     def _build(self) -> None:
@@ -135,6 +142,8 @@ class LyricsPanel(Panel):
         bottom.addWidget(copy_button)
         bottom.addWidget(export_button)
         self.status = QLabel("Loading artists…")
+        self.write_button.setEnabled(False)
+        self.continue_button.setEnabled(False)
 
         layout = QVBoxLayout(self)
         layout.addLayout(grid)

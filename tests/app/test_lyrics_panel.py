@@ -25,9 +25,11 @@ WAIT = 10_000
 def panel(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LyricsPanel]:
     monkeypatch.setenv("SEGUE_ASSETS", str(make_assets(tmp_path)))
     runner = JobRunner()
-    with qtbot.waitSignal(runner.job_done, timeout=WAIT):
-        widget = LyricsPanel(runner)
+    widget = LyricsPanel(runner)
     qtbot.addWidget(widget)
+    assert widget.artist_a.count() == 0  # nothing loads before the panel is shown
+    with qtbot.waitSignal(runner.job_done, timeout=WAIT):
+        widget.show()
     yield widget
     widget.shutdown()
     runner.shutdown()
