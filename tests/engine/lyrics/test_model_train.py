@@ -129,3 +129,22 @@ def test_fast_stepper_matches_the_lstm() -> None:
         h, c = list(h_n[:, 0:1].unbind(0)), list(c_n[:, 0:1].unbind(0))
         fast = _stepper(artist.model).step(ids[-1], h, c)
     assert torch.allclose(fast, reference, atol=1e-5)
+
+
+def test_context_reads_incrementally_like_one_pass() -> None:
+    from engine.lyrics.model import Context
+
+    artist = tiny_artist("C", seed=10)
+    whole = Context(artist, "\n\nfirst line\nsecond\n")
+    parts = Context(artist, "\n\nfirst line\n")
+    parts.sample()  # flushes what it has read so far
+    parts.feed("se")
+    parts.feed("cond\n")
+    whole.sample()
+    parts.sample()
+    assert torch.allclose(whole.last, parts.last, atol=1e-5)
+    line, state = whole.sample(generator=torch.Generator().manual_seed(3))
+    again, _ = whole.sample(generator=torch.Generator().manual_seed(3))
+    assert line == again  # sampling does not move the context
+    whole.restore(state)
+    assert whole.last is state[2]
