@@ -1,12 +1,44 @@
-"""The Library & Playlists panel (placeholder until its issue fills it)."""
+"""The Library & Playlists panel: your audio library, its map, and playlists built from it.
+
+Left: the library table (sortable, filterable; double-click plays a preview). Right: the 2-D map
+of the embeddings (coloured by genre or cluster; click to play) and the playlist builder. "Add
+folder…" scans with a progress bar and Cancel; "Import playlist…" reads M3U/M3U8/XSPF; File >
+Export… writes the built playlist. All engine work runs through the job runner; on first launch
+the bundled demo library is scanned in the background so the panel has content.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from pathlib import Path
 
-from app.jobs import JobRunner
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.jobs import Job, JobRunner
 from app.panels.base import Panel
+from app.widgets.library_map import LibraryMap
+from app.widgets.library_playlist import PlaylistBuilder
+from app.widgets.library_table import TrackTableModel
+from engine.library import service
+from engine.library.playlists import PlaylistRules
+
+DEMO_DELAY_MS = 2500
+SCAN_LANE = "library-scan"  # long scans never hold up the other panels' engine lane
+READ_LANE = "library"
 
 
 class LibraryPanel(Panel):
@@ -17,7 +49,242 @@ class LibraryPanel(Panel):
 
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(runner, parent)
+        self.scan_job: Job | None = None
+        self.jobs: list[Job] = []
+        self._closing = False
+
+        self.add_button = QPushButton("Add folder…")
+        self.import_button = QPushButton("Import playlist…")
+        self.filter_edit = QLineEdit(placeholderText="Filter: title, artist, album, genre, path…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.progress = QProgressBar(maximum=1000)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.summary = QLabel("")
+
+        self.model = TrackTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+
+        self.map = LibraryMap()
+        self.colour_by = QComboBox()
+        self.colour_by.addItems(["genre", "cluster"])
+        self.builder = PlaylistBuilder()
+
+        map_page = QWidget()
+        map_layout = QVBoxLayout(map_page)
+        colour_row = QHBoxLayout()
+        colour_row.addWidget(QLabel("Colour by"))
+        colour_row.addWidget(self.colour_by)
+        colour_row.addStretch(1)
+        map_layout.addLayout(colour_row)
+        map_layout.addWidget(self.map, 1)
+        self.side = QTabWidget()
+        self.side.addTab(map_page, "Map")
+        self.side.addTab(self.builder, "Playlist")
+
+        top = QHBoxLayout()
+        for widget in (self.add_button, self.import_button, self.filter_edit, self.progress,
+                       self.cancel_button):
+            top.addWidget(widget)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
-        label = QLabel("Your music library and playlists built from it.\n(coming soon)")
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(label)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.summary)
+
+        self.add_button.clicked.connect(self.open_file)
+        self.import_button.clicked.connect(self.choose_playlist_to_import)
+        self.cancel_button.clicked.connect(self.cancel_scan)
+        self.filter_edit.textChanged.connect(self.model.set_filter)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(self._play_row)
+        self.map.point_clicked.connect(self._play_point)
+        self.colour_by.currentTextChanged.connect(lambda _text: self.refresh_map())
+        self.builder.build_requested.connect(self.build_playlist)
+        self.builder.export_requested.connect(self.export)
+
+        self.refresh()
+        self.demo_timer = QTimer(self)
+        self.demo_timer.setSingleShot(True)
+        self.demo_timer.timeout.connect(self.start_demo_scan)
+        self.demo_timer.start(DEMO_DELAY_MS)
+
+    # -- jobs --------------------------------------------------------------------------------
+    def _submit(self, func, *args, title: str, on_result=None,  # noqa: ANN001
+                lane: str = READ_LANE, **kwargs) -> Job:
+        job = self.runner.prepare(func, *args, title=title, **kwargs)
+        if on_result is not None:
+            job.result.connect(lambda value: None if self._closing else on_result(value))
+        job.error.connect(lambda message, _details: self._say(f"{title}: {message}"))
+        job.finished.connect(lambda: self.jobs.remove(job) if job in self.jobs else None)
+        self.jobs.append(job)
+        self.runner.start(job, lane=lane)
+        return job
+
+    def _say(self, message: str) -> None:
+        if not self._closing:
+            self.status_message.emit(message)
+
+    # -- scanning ----------------------------------------------------------------------------
+    def start_demo_scan(self) -> None:
+        """Scan the bundled demo clips once (first launch), in the background."""
+        if self.scan_job is None:
+            self._start_scan(service.ensure_demo_library, (), "Scanning the demo library")
+
+    def open_file(self) -> None:
+        """File > Open… / Add folder…: choose a folder and scan it."""
+        folder = QFileDialog.getExistingDirectory(self, "Add a music folder")
+        if folder:
+            self.add_folder(folder)
+
+    def add_folder(self, folder: str | Path) -> Job | None:
+        """Scan ``folder`` into the library with progress and Cancel."""
+        if self.scan_job is not None:
+            self._say("A scan is already running.")
+            return None
+        return self._start_scan(service.scan, (str(folder),), f"Scanning {Path(folder).name}")
+
+    def _start_scan(self, func, args: tuple, title: str) -> Job:  # noqa: ANN001
+        self.demo_timer.stop()
+        job = self._submit(func, *args, title=title, on_result=self._scan_done, lane=SCAN_LANE)
+        self.scan_job = job
+        job.progress.connect(self._scan_progress)
+        job.cancelled.connect(lambda: self._say("Scan cancelled; the next scan resumes."))
+        job.finished.connect(self._scan_finished)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.add_button.setEnabled(False)
+        return job
+
+    def _scan_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(message or "%p%")
+        self.progress.setToolTip(message)
+
+    def _scan_done(self, result) -> None:  # noqa: ANN001
+        if result is not None:
+            skipped = len(result.skipped)
+            self._say(f"Scan done: {result.added} added, {result.updated} updated, "
+                      f"{result.removed} removed, {skipped} skipped.")
+
+    def _scan_finished(self) -> None:
+        self.scan_job = None
+        if self._closing:
+            return
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.add_button.setEnabled(True)
+        self.refresh()
+
+    def cancel_scan(self) -> None:
+        """Ask the running scan to stop (what it analysed so far is kept)."""
+        if self.scan_job is not None:
+            self.scan_job.cancel()
+
+    # -- table and map -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the table and the map from the library."""
+        self._submit(service.list_tracks, title="Loading the library", on_result=self._show_rows)
+        self.refresh_map()
+
+    def _show_rows(self, rows) -> None:  # noqa: ANN001
+        self.model.set_rows(rows)
+        self.builder.set_seeds(self.selected_tracks())
+        analysed = sum(r.status == "analysed" for r in rows)
+        skipped = sum(r.status == "skipped" for r in rows)
+        self.summary.setText(f"{len(rows)} tracks: {analysed} analysed, {skipped} skipped")
+
+    def refresh_map(self) -> None:
+        """Recompute the map with the chosen colouring."""
+        self._submit(service.library_map, self.colour_by.currentText(), title="Drawing the map",
+                     on_result=self.map.set_points)
+
+    def selected_tracks(self) -> list:
+        """Tracks selected in the table (source rows)."""
+        rows = {i.row() for i in self.table.selectionModel().selectedRows()}
+        return [self.model.track(r) for r in sorted(rows)]
+
+    def _selection_changed(self) -> None:
+        self.builder.set_seeds(self.selected_tracks())
+
+    def _play_row(self, index) -> None:  # noqa: ANN001
+        self.play(self.model.track(index.row()).path)
+
+    def _play_point(self, index: int) -> None:
+        if self.map.points is not None:
+            self.play(self.map.points.paths[index])
+
+    def play(self, path: str) -> None:
+        """Play a preview; without audio output, say so in the status bar."""
+        self._submit(service.preview, path, title="Preview", lane="preview",
+                     on_result=self._say)
+
+    # -- playlists ---------------------------------------------------------------------------
+    def build_playlist(self, rules: PlaylistRules, path_mode: bool) -> None:
+        """Build a playlist from the selected seeds."""
+        seeds = [s.id for s in self.builder.seeds]
+        if path_mode:
+            self._submit(service.make_playlist, seeds[:1], rules, path_to=seeds[1],
+                         title="Building the playlist", on_result=self._playlist_built)
+        else:
+            self._submit(service.make_playlist, seeds, rules, title="Building the playlist",
+                         on_result=self._playlist_built)
+
+    def _playlist_built(self, result) -> None:  # noqa: ANN001
+        self.builder.show_items(result.items)
+        self.side.setCurrentWidget(self.builder)
+        self._say(f"Playlist of {len(result.items)} tracks ready: File > Export… to save it.")
+
+    def export(self) -> None:
+        """File > Export…: save the built playlist as M3U8 or XSPF."""
+        if not self.builder.items:
+            self._say("Build a playlist first.")
+            return
+        target, _ = QFileDialog.getSaveFileName(self, "Export playlist", "playlist.m3u8",
+                                                "M3U8 playlist (*.m3u8);;XSPF playlist (*.xspf)")
+        if target:
+            self.export_playlist_to(target)
+
+    def export_playlist_to(self, target: str | Path) -> Job:
+        """Write the built playlist to ``target`` (relative paths)."""
+        return self._submit(service.export_items, list(self.builder.items), str(target),
+                            title="Exporting the playlist",
+                            on_result=lambda path: self._say(f"Playlist written to {path}"))
+
+    def choose_playlist_to_import(self) -> None:
+        """Import an M3U/M3U8/XSPF playlist chosen in a dialog."""
+        source, _ = QFileDialog.getOpenFileName(self, "Import playlist", "",
+                                                "Playlists (*.m3u *.m3u8 *.xspf)")
+        if source:
+            self.import_playlist_file(source)
+
+    def import_playlist_file(self, source: str | Path) -> Job:
+        """Import ``source`` as a saved playlist and report what matched."""
+        return self._submit(
+            service.import_playlist, str(source), title="Importing the playlist",
+            on_result=lambda r: self._say(f"Imported {len(r.track_ids)} tracks "
+                                          f"({len(r.missing)} not in the library)."))
+
+    def shutdown(self) -> None:
+        """Stop the preview and ask running jobs to stop."""
+        self._closing = True
+        self.demo_timer.stop()
+        for job in list(self.jobs):
+            job.cancel()
+        from engine.library.preview import stop_preview
+
+        stop_preview()

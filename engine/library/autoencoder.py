@@ -26,6 +26,7 @@ from engine.checkpoint import (
 
 KIND = "library_autoencoder"
 FORMAT_VERSION = 1
+MIN_STEPS = 300
 
 
 @dataclass
@@ -92,7 +93,7 @@ def fit(features: np.ndarray, config: AutoencoderConfig | None = None,
     ``weights`` scale the standardised columns (default: none); they are saved with the model.
     """
     torch.set_num_threads(1)
-    data = np.asarray(features, dtype=np.float32)
+    data = np.array(features, dtype=np.float32)  # a writable copy
     config = config or AutoencoderConfig()
     config.input_dim = data.shape[1]
     generator = torch.Generator().manual_seed(config.seed)
@@ -110,7 +111,8 @@ def fit(features: np.ndarray, config: AutoencoderConfig | None = None,
     )
     model.train()
     batch = min(config.batch_size, len(x))
-    for _ in range(config.steps):
+    steps = min(config.steps, max(MIN_STEPS, 20 * len(x)))  # tiny libraries need few steps
+    for _ in range(steps):
         rows = torch.randint(0, len(x), (batch,), generator=generator)
         target = x[rows]
         noisy = target + config.noise * torch.randn(target.shape, generator=generator)

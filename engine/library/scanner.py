@@ -29,6 +29,7 @@ AUDIO_EXTENSIONS = frozenset(
 )
 DEFAULT_WORKERS = 2
 DEFAULT_BATCH = 16
+SMALL_SCAN = 8  # fewer pending files than this: analyse in-process (no pool start-up)
 
 
 @dataclass
@@ -242,7 +243,7 @@ def analyse_pending(
         progress(done / max(1, total), f"Analysed {done}/{total}{_eta(done, total, started)}")
 
     try:
-        if workers <= 1 or total < 4:
+        if workers <= 1 or total < SMALL_SCAN:
             for path in todo:
                 check_cancelled(cancelled)
                 record(analyse_one(path))

@@ -85,7 +85,8 @@ class TrackRow:
     skip_reason: str = ""
 
 
-def list_tracks(library_path: str | Path | None = None) -> list[TrackRow]:
+def list_tracks(library_path: str | Path | None = None, progress: ProgressFn = no_progress,
+                cancelled: CancelledFn = never_cancelled) -> list[TrackRow]:
     """Every track of the library (analysed, pending and skipped), by path."""
     with Library(library_path) as library, library.transaction() as session:
         query = select(m.Track.id, m.Track.title, m.Track.artist, m.Track.album, m.Track.genre,
@@ -134,8 +135,9 @@ def make_playlist(seeds: list[str | int], rules: PlaylistRules | None = None,
     return result
 
 
-def export_items(items: list[PlaylistItem], out: str | Path) -> Path:
-    """Write playlist items to ``out`` (format by extension)."""
+def export_items(items: list[PlaylistItem], out: str | Path, progress: ProgressFn = no_progress,
+                 cancelled: CancelledFn = never_cancelled) -> Path:
+    """Write playlist items to ``out`` (format by extension: .m3u8 or .xspf)."""
     entries = [Entry(i.path, i.title, i.artist, i.duration) for i in items]
     return write_playlist(out, entries)
 
@@ -164,7 +166,8 @@ class ImportResult:
 
 
 def import_playlist(source: str | Path, name: str = "",
-                    library_path: str | Path | None = None) -> ImportResult:
+                    library_path: str | Path | None = None, progress: ProgressFn = no_progress,
+                    cancelled: CancelledFn = never_cancelled) -> ImportResult:
     """Import an M3U/M3U8/XSPF file as a saved playlist of the library tracks it names."""
     entries = read_playlist(source)
     with Library(library_path) as library:
@@ -216,3 +219,11 @@ def library_map(colour_by: str = "genre", library_path: str | Path | None = None
         labels = [g or "unknown" for g in catalogue.genres]
     return MapPoints(catalogue.ids, xy.astype(np.float32), labels, list(catalogue.titles),
                      list(catalogue.paths))
+
+
+def preview(path: str | Path, progress: ProgressFn = no_progress,
+            cancelled: CancelledFn = never_cancelled) -> str:
+    """Start playing a preview of ``path``; return a status line (PreviewError if no audio)."""
+    from engine.library.preview import play_preview
+
+    return play_preview(path)

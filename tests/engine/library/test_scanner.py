@@ -38,8 +38,9 @@ def test_first_scan_adds_and_analyses_every_clip(library: Library, music: Path) 
     assert seen[-1][0] == 1.0
 
 
-def test_pool_scan_gives_the_same_features_as_in_process(library: Library, music: Path,
-                                                          tmp_path: Path) -> None:
+def test_pool_scan_gives_the_same_features_as_in_process(
+        library: Library, music: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("engine.library.scanner.SMALL_SCAN", 1)  # use the pool even for 4 files
     scan_folder(library, music, workers=2)
     other = Library(tmp_path / "other.sqlite")
     scan_folder(other, music, workers=1)

@@ -1,0 +1,115 @@
+"""The playlist builder: seeds, rules, the result list and its export button.
+
+It only gathers choices: ``build_requested(rules, path_mode)`` and ``export_requested()`` are
+handled by the Library panel, which runs the engine work through the job runner.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.library.playlists import PlaylistItem, PlaylistRules
+from engine.library.service import TrackRow
+
+
+class PlaylistBuilder(QWidget):
+    """Rule controls, a Build button, the resulting playlist and Export…."""
+
+    build_requested = Signal(object, bool)
+    export_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.seeds: list[TrackRow] = []
+        self.items: list[PlaylistItem] = []
+        self.seed_label = QLabel("Seeds: select tracks in the table.")
+        self.seed_label.setWordWrap(True)
+        self.length = QSpinBox(minimum=2, maximum=1000, value=10)
+        self.minutes = QDoubleSpinBox(minimum=0, maximum=1440, value=0, decimals=0)
+        self.minutes.setSpecialValueText("off (use the count)")
+        self.no_repeat_artist = QSpinBox(minimum=0, maximum=100, value=0)
+        self.no_repeat_artist.setSpecialValueText("off")
+        self.no_repeat_album = QSpinBox(minimum=0, maximum=100, value=0)
+        self.no_repeat_album.setSpecialValueText("off")
+        self.tempo_jump = QDoubleSpinBox(minimum=0, maximum=200, value=0, decimals=0, suffix=" BPM")
+        self.tempo_jump.setSpecialValueText("off")
+        self.include_seeds = QCheckBox("Start with the seeds")
+        self.dedupe = QCheckBox("Skip the same song on other albums", checked=True)
+        self.path_mode = QCheckBox("Walk from the first seed to the second")
+        self.build_button = QPushButton("Build playlist")
+        self.build_button.setEnabled(False)
+        self.result = QListWidget()
+        self.export_button = QPushButton("Export…")
+        self.export_button.setEnabled(False)
+
+        form = QFormLayout()
+        form.addRow("Tracks", self.length)
+        form.addRow("Or minutes", self.minutes)
+        form.addRow("No repeat of artist within", self.no_repeat_artist)
+        form.addRow("No repeat of album within", self.no_repeat_album)
+        form.addRow("Max tempo jump", self.tempo_jump)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.seed_label)
+        layout.addLayout(form)
+        for box in (self.include_seeds, self.dedupe, self.path_mode):
+            layout.addWidget(box)
+        layout.addWidget(self.build_button)
+        layout.addWidget(self.result, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        layout.addLayout(buttons)
+
+        self.build_button.clicked.connect(self._request)
+        self.export_button.clicked.connect(self.export_requested)
+        self.path_mode.toggled.connect(self._refresh_seed_state)
+
+    def rules(self) -> PlaylistRules:
+        """The rules as set in the controls."""
+        minutes = self.minutes.value()
+        return PlaylistRules(
+            length=None if minutes > 0 else self.length.value(),
+            max_duration=minutes * 60.0 if minutes > 0 else None,
+            no_repeat_artist=self.no_repeat_artist.value(),
+            no_repeat_album=self.no_repeat_album.value(),
+            dedupe_songs=self.dedupe.isChecked(),
+            max_tempo_jump=self.tempo_jump.value() or None,
+            include_seeds=self.include_seeds.isChecked(),
+        )
+
+    def set_seeds(self, seeds: list[TrackRow]) -> None:
+        """Use these analysed tracks as seeds."""
+        self.seeds = [s for s in seeds if s.status == "analysed"]
+        names = ", ".join(s.title or s.path for s in self.seeds[:4])
+        more = f" and {len(self.seeds) - 4} more" if len(self.seeds) > 4 else ""
+        self.seed_label.setText(f"Seeds: {names}{more}" if self.seeds else
+                                "Seeds: select analysed tracks in the table.")
+        self._refresh_seed_state()
+
+    def _refresh_seed_state(self) -> None:
+        needed = 2 if self.path_mode.isChecked() else 1
+        self.build_button.setEnabled(len(self.seeds) >= needed)
+
+    def _request(self) -> None:
+        self.build_requested.emit(self.rules(), self.path_mode.isChecked())
+
+    def show_items(self, items: list[PlaylistItem]) -> None:
+        """Show a built playlist."""
+        self.items = list(items)
+        self.result.clear()
+        for position, item in enumerate(self.items, 1):
+            label = " - ".join(x for x in (item.artist, item.title) if x)
+            self.result.addItem(f"{position}. {label}  ({item.distance:.2f})")
+        self.export_button.setEnabled(bool(self.items))
