@@ -4,7 +4,10 @@ Timing: every event's due time is ``start + loop_index * loop_length + event.tim
 ``time.monotonic`` (absolute, so a long loop never drifts); the thread sleeps most of the wait
 and spins the last ``spin_seconds`` (~1 ms). While playing it shortens the interpreter's GIL
 switch interval (so a CPU-heavy Python thread cannot hold the GIL for the default 5 ms) and
-asks, best effort, for real-time priority for its thread.
+asks, best effort, for real-time priority for its thread. Another busy Python thread in the
+same process can still delay a send by a scheduler time slice (the GIL holder may itself be
+descheduled), so MIDI ports are played from a separate process: see
+:mod:`engine.playback.player_process`.
 
 Safety: every note-on sent is tracked; ``stop()`` sends a note-off for each sounding note, and
 ``panic()`` sends all-notes-off on all 16 channels. A sink that fails mid-playback (a port that
@@ -24,7 +27,7 @@ from typing import Protocol
 from engine.playback.events import NOTE_OFF, NOTE_ON, Event, all_notes_off
 
 DEFAULT_SPIN_SECONDS = 0.001
-DEFAULT_SWITCH_INTERVAL = 0.0002
+DEFAULT_SWITCH_INTERVAL = 0.001
 _MAX_SLEEP = 0.02  # wake at least this often to notice stop()
 
 _switch_lock = threading.Lock()
@@ -96,7 +99,7 @@ class Scheduler:
 
     def __init__(self, sink: Sink, *, spin_seconds: float = DEFAULT_SPIN_SECONDS,
                  switch_interval: float | None = DEFAULT_SWITCH_INTERVAL,
-                 realtime: bool = True, record: bool = False,
+                 realtime: bool = False, record: bool = False,
                  on_finished: Callable[[], None] | None = None) -> None:
         self.sink = sink
         self.spin_seconds = spin_seconds
@@ -118,11 +121,13 @@ class Scheduler:
 
     # -- control ---------------------------------------------------------------------------
     def play(self, events: Sequence[Event], *, loop: bool = False,
-             loop_length: float | None = None, start_delay: float = 0.05) -> None:
+             loop_length: float | None = None, start_delay: float = 0.05,
+             start_at: float | None = None) -> None:
         """Start playing ``events`` (sorted) after ``start_delay`` seconds, replacing any playback.
 
-        With ``loop`` the events repeat every ``loop_length`` seconds (default: the last event's
-        time) until :meth:`stop`.
+        ``start_at`` (a ``time.monotonic`` time) overrides ``start_delay``. With ``loop`` the
+        events repeat every ``loop_length`` seconds (default: the last event's time) until
+        :meth:`stop`.
         """
         self.stop()
         events = list(events)
@@ -134,7 +139,7 @@ class Scheduler:
         self._sink_ok = True
         self.sent = []
         self._stop.clear()
-        self._start = time.monotonic() + start_delay
+        self._start = start_at if start_at is not None else time.monotonic() + start_delay
         self._thread = threading.Thread(target=self._run, args=(events,), name="segue-scheduler",
                                         daemon=True)
         self._thread.start()
