@@ -193,6 +193,8 @@ def _serve(stdin: Any, stdout: Any) -> None:
         command = json.loads(line)
         cmd = command.get("cmd")
         scheduler = state["scheduler"]
+        if cmd == "close":
+            break
         if cmd == "open":
             try:
                 if command.get("port"):
@@ -226,8 +228,6 @@ def _serve(stdin: Any, stdout: Any) -> None:
             reply({"sent": scheduler.sent})
         elif cmd == "sounding":
             reply({"sounding": scheduler.sounding()})
-        elif cmd == "close":
-            break
     if state["scheduler"] is not None:
         state["scheduler"].stop()
     if state["port"] is not None:

@@ -128,3 +128,10 @@ def render_midi(midi: str | Path | Any, sample_rate: int = 22050,
     :class:`engine.playback.events.MidiLoadError` for an unreadable MIDI file (both name the file).
     """
     return render_events(events_from_midi(midi), sample_rate, soundfont, tail_seconds)
+
+
+def gm_program_names() -> list[str]:
+    """The 128 General MIDI program names, index = program number (0 = Acoustic Grand Piano)."""
+    from pretty_midi.constants import INSTRUMENT_MAP
+
+    return list(INSTRUMENT_MAP)
