@@ -23,6 +23,7 @@ from engine.dshl.store import Collection
 ENDING_BONUS = 2.0
 TOP_P = 0.9  # nucleus sampling over the re-ranker's softmax
 TOP_K = 20
+TEMPERATURE = 2.0  # re-ranker scores are over-confident among 200 close candidates; see docs
 
 
 @dataclass
@@ -115,7 +116,7 @@ def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str,
         boosted = scores + ENDING_BONUS * col.corpus.ends[ids]
         order = np.argsort(-boosted, kind="stable")
         ids, dist, scores = ids[order], dist[order], boosted[order]
-    probs = np.exp(scores - scores.max())
+    probs = np.exp((scores - scores.max()) / TEMPERATURE)
     probs /= probs.sum()
     k = int(min(top_k, len(ids), np.searchsorted(np.cumsum(probs), top_p) + 1))
     choice = int(rng.choice(k, p=probs[:k] / probs[:k].sum()))
@@ -137,9 +138,18 @@ def compose_ids(col: Collection, length: int, rng: np.random.Generator, mode: st
     if not 0 <= start < n:
         raise ValueError(f"segment id {start} is not in collection {col.name!r} (0..{n - 1})")
     picks = [Pick(int(start), 0, 0.0)]
-    used = np.zeros(n, dtype=bool)
-    used[start] = True
-    per_tune = np.bincount([col.corpus.tune[start]], minlength=len(col.corpus.tunes))
+    allowed = np.ones(n, dtype=bool)  # not used yet, and its tune is under the reuse limit
+    unused = np.ones(n, dtype=bool)
+    per_tune = np.zeros(len(col.corpus.tunes), dtype=np.int64)
+
+    def take(seg: int) -> None:
+        allowed[seg] = unused[seg] = False
+        tune = col.corpus.tune[seg]
+        per_tune[tune] += 1
+        if reuse_limit is not None and per_tune[tune] >= reuse_limit:
+            allowed[col.corpus.tune == tune] = False
+
+    take(picks[0].id)
     for position in range(1, length):
         check()
         prev = picks[-1].id
@@ -148,17 +158,12 @@ def compose_ids(col: Collection, length: int, rng: np.random.Generator, mode: st
             picks.append(Pick(seg, int(hamming(col, prev, np.array([seg]))[0]),
                               float(rerank(col, prev, np.array([seg]))[0])))
         else:
-            allowed = ~used
-            if reuse_limit is not None:
-                allowed &= per_tune[col.corpus.tune] < reuse_limit
-            pick = choose_next(col, prev, rng, mode, allowed, position == length - 1,
-                               prefer_ending, pool)
+            last = position == length - 1
+            pick = choose_next(col, prev, rng, mode, allowed, last, prefer_ending, pool)
             if pick is None:  # every tune used up: relax the reuse limit rather than stop
-                pick = choose_next(col, prev, rng, mode, ~used, position == length - 1,
-                                   prefer_ending, pool)
+                pick = choose_next(col, prev, rng, mode, unused, last, prefer_ending, pool)
             if pick is None:
                 break
             picks.append(pick)
-        used[picks[-1].id] = True
-        per_tune[col.corpus.tune[picks[-1].id]] += 1
+        take(picks[-1].id)
     return picks

@@ -72,7 +72,10 @@ class HashIndex:
         hit = at[self.keys[at] == keys]
         if len(hit) == 0:
             return self.order[:0]
-        return np.concatenate([self.order[self.starts[h]:self.ends[h]] for h in hit])
+        starts, ends = self.starts[hit], self.ends[hit]
+        lengths = ends - starts
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        return self.order[offsets + np.arange(lengths.sum())]
 
     def search(self, query: np.ndarray, min_results: int = 1, max_radius: int | None = None
                ) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+_controller = None
+
+
+def _get_controller():
+    """One threadpoolctl controller per process (building one scans loaded libraries: ~1 ms)."""
+    global _controller
+    if _controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+            return None
+        _controller = ThreadpoolController()
+    return _controller
+
 
 @contextlib.contextmanager
 def single_threaded() -> Iterator[None]:
@@ -16,13 +30,8 @@ def single_threaded() -> Iterator[None]:
     import torch
 
     before = torch.get_num_threads()
-    limiter = None
-    try:
-        from threadpoolctl import threadpool_limits
-
-        limiter = threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        pass
+    controller = _get_controller()
+    limiter = controller.limit(limits=1) if controller is not None else None
     torch.set_num_threads(1)
     try:
         yield
