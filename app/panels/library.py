@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -37,6 +38,7 @@ from engine.library import service
 from engine.library.playlists import PlaylistRules
 
 DEMO_DELAY_MS = 2500
+FIRST_LOAD_MS = 200
 SCAN_LANE = "library-scan"  # long scans never hold up the other panels' engine lane
 READ_LANE = "library"
 
@@ -89,7 +91,12 @@ class LibraryPanel(Panel):
         map_layout.addWidget(self.map, 1)
         self.side = QTabWidget()
         self.side.addTab(map_page, "Map")
-        self.side.addTab(self.builder, "Playlist")
+        builder_scroll = QScrollArea()
+        builder_scroll.setWidget(self.builder)
+        builder_scroll.setWidgetResizable(True)
+        builder_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.side.addTab(builder_scroll, "Playlist")
+        self._builder_page = builder_scroll
 
         top = QHBoxLayout()
         for widget in (self.add_button, self.import_button, self.filter_edit, self.progress,
@@ -116,7 +123,10 @@ class LibraryPanel(Panel):
         self.builder.build_requested.connect(self.build_playlist)
         self.builder.export_requested.connect(self.export)
 
-        self.refresh()
+        self.first_load = QTimer(self)  # after the window is up: opening it stays instant
+        self.first_load.setSingleShot(True)
+        self.first_load.timeout.connect(self.refresh)
+        self.first_load.start(FIRST_LOAD_MS)
         self.demo_timer = QTimer(self)
         self.demo_timer.setSingleShot(True)
         self.demo_timer.timeout.connect(self.start_demo_scan)
@@ -208,10 +218,13 @@ class LibraryPanel(Panel):
         skipped = sum(r.status == "skipped" for r in rows)
         self.summary.setText(f"{len(rows)} tracks: {analysed} analysed, {skipped} skipped")
 
-    def refresh_map(self) -> None:
-        """Recompute the map with the chosen colouring."""
-        self._submit(service.library_map, self.colour_by.currentText(), title="Drawing the map",
-                     on_result=self.map.set_points)
+    def refresh_map(self, refit: bool = False) -> None:
+        """Redraw the map in the chosen colouring, refitting embeddings only if ``refit``.
+
+        Stored embeddings need no torch, so opening the window stays quick.
+        """
+        self._submit(service.library_map, self.colour_by.currentText(), refit=refit,
+                     title="Drawing the map", on_result=self.map.set_points)
 
     def selected_tracks(self) -> list:
         """Tracks selected in the table (source rows)."""
@@ -246,7 +259,7 @@ class LibraryPanel(Panel):
 
     def _playlist_built(self, result) -> None:  # noqa: ANN001
         self.builder.show_items(result.items)
-        self.side.setCurrentWidget(self.builder)
+        self.side.setCurrentWidget(self._builder_page)
         self._say(f"Playlist of {len(result.items)} tracks ready: File > Export… to save it.")
 
     def export(self) -> None:
@@ -282,6 +295,7 @@ class LibraryPanel(Panel):
     def shutdown(self) -> None:
         """Stop the preview and ask running jobs to stop."""
         self._closing = True
+        self.first_load.stop()
         self.demo_timer.stop()
         for job in list(self.jobs):
             job.cancel()

@@ -25,7 +25,7 @@ class LibraryMap(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(240, 200)
+        self.setMinimumSize(160, 120)
         self.points: MapPoints | None = None
         self.selected: int | None = None
         self._labels: list[str] = []

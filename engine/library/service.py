@@ -194,13 +194,17 @@ class MapPoints:
 
 def library_map(colour_by: str = "genre", library_path: str | Path | None = None,
                 progress: ProgressFn = no_progress,
-                cancelled: CancelledFn = never_cancelled) -> MapPoints:
-    """Project every embedding to 2-D and label it by genre or by cluster."""
+                cancelled: CancelledFn = never_cancelled, refit: bool = True) -> MapPoints:
+    """Project every embedding to 2-D and label it by genre or by cluster.
+
+    With ``refit=False`` the stored embeddings are used as they are (no torch import).
+    """
     from engine.library.catalogue import load_catalogue
     from engine.library.embeddings import refresh_embeddings
 
     with Library(library_path) as library:
-        refresh_embeddings(library, progress, cancelled)
+        if refit:
+            refresh_embeddings(library, progress, cancelled)
         catalogue = load_catalogue(library)
     vectors = catalogue.vectors
     if len(vectors) >= 2:

@@ -41,7 +41,7 @@ def music(tmp_path: Path) -> Path:
 
 
 def idle(qtbot, panel: LibraryPanel) -> None:
-    qtbot.waitUntil(lambda: not panel.jobs, timeout=WAIT)
+    qtbot.waitUntil(lambda: not panel.first_load.isActive() and not panel.jobs, timeout=WAIT)
 
 
 def scan(qtbot, panel: LibraryPanel, folder: Path) -> None:
