@@ -117,3 +117,15 @@ def test_eval_reports_contract_keys(tiny_model: Path) -> None:
         assert all(0 <= v <= 1 for v in metrics[key].values())
     assert set(metrics["junction_interval"]) == {"real", "min_distance", "max_distance"}
     assert metrics["tunes"] == 7
+
+
+def test_start_from_midi_phrase(tiny_model: Path) -> None:
+    from engine.dshl import store
+    from engine.dshl.phrase import closest_segment
+    from tests.engine.dshl.conftest import DATA
+
+    seg = closest_segment(DATA / "reelsa-c1.mid")
+    corpus = store.load_collection().corpus
+    assert corpus.tunes[int(corpus.tune[seg])] == "reelsa-c1" and corpus.position[seg] == 0
+    chain = api.compose(api.ComposeRequest(segments=3, seed=0, start=seg))
+    assert chain.items[0].id == seg

@@ -85,3 +85,20 @@ def test_only_triplets_raises() -> None:
 def test_phase() -> None:
     assert [segment_phase(p, 4) for p in range(4)] == [0, 2, 0, 2]
     assert {segment_phase(p, 2) for p in range(4)} == {0}
+
+
+def test_real_tune_first_segment_hand_checked() -> None:
+    """reelsa-c1 (D major) opens A5 F#5 G5 F#5 in quarter notes over a D chord."""
+    from pathlib import Path
+
+    from engine.music.midi_import import read_midi
+
+    path = Path(__file__).resolve().parents[2] / "data" / "dshl" / "reelsa-c1.mid"
+    segs = segment_tune(to_grid(read_midi(path)), VOCAB)
+    first = segs.features[0]
+    assert list(first[:, ARTIC].nonzero()[0]) == [0, 4, 8, 12]
+    # transposed down a tone: A F# G F# -> G E F E, octave slot 2 (MIDI 72..83)
+    assert [int(first[s, PC0:CHORD0].argmax()) for s in (0, 4, 8, 12)] == [7, 4, 5, 4]
+    assert first[:, OCT0 + 2].all()
+    assert first[:8, CHORD0 + VOCAB.index("C")].all()  # D -> C for the first two beats
+    assert segs.positions[0] == 0 and segs.ends.sum() == 1
