@@ -44,6 +44,7 @@ class BruteForce:
         self.table = table
 
     def __call__(self, query: np.ndarray) -> np.ndarray:
+        """Ids of the codes nearest to ``query`` (all of them at the minimum distance)."""
         q = np.uint16((query.astype(np.uint16) << self.shifts).sum())
         x = self.words ^ q
         dist = self.table[(x | (x >> 1)) & 0x5555]

@@ -143,6 +143,7 @@ def compose_ids(col: Collection, length: int, rng: np.random.Generator, mode: st
     per_tune = np.zeros(len(col.corpus.tunes), dtype=np.int64)
 
     def take(seg: int) -> None:
+        """Mark ``seg`` used and close its tune once it reaches the reuse limit."""
         allowed[seg] = unused[seg] = False
         tune = col.corpus.tune[seg]
         per_tune[tune] += 1

@@ -11,11 +11,18 @@ the learned re-ranker; the rest follow in hash order), ``transition_stat`` (Eq. 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from engine.dshl.pairs import TransitionStat, sample_negatives
+from engine.dshl.pairs import Edges, TransitionStat, sample_negatives
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.dshl.corpus import Corpus
+    from engine.dshl.model import DSHL
+    from engine.dshl.reranker import Reranker, SegmentMeta
+    from engine.dshl.store import Collection
 
 
 @dataclass
@@ -36,7 +43,8 @@ def _rank_of(order_scores: np.ndarray, target: int) -> int:
     return int(np.sum(order_scores < order_scores[target])) + 1
 
 
-def heldout_ranks(model, reranker, meta, stat: TransitionStat, h_f, h_b, corpus, heldout,
+def heldout_ranks(model: DSHL, reranker: Reranker, meta: SegmentMeta, stat: TransitionStat,
+                  h_f: torch.Tensor, h_b: torch.Tensor, corpus: Corpus, heldout: np.ndarray,
                   rerank_pool: int, seed: int = 0) -> Ranks:
     """Rank all held-out segments for every held-out junction under the four rankers."""
     rng = np.random.default_rng(seed)
@@ -70,7 +78,8 @@ def heldout_ranks(model, reranker, meta, stat: TransitionStat, h_f, h_b, corpus,
     return Ranks({k: np.asarray(v) for k, v in ranks.items()})
 
 
-def validation_hamming(meta, stat: TransitionStat, corpus, heldout, n_pairs: int = 750,
+def validation_hamming(meta: SegmentMeta, stat: TransitionStat, corpus: Corpus,
+                       heldout: np.ndarray, n_pairs: int = 750,
                        seed: int = 0) -> tuple[float, float, int, int]:
     """Mean Hamming distance of 750 held-out successor pairs and 750 filtered negatives."""
     rng = np.random.default_rng(seed)
@@ -84,21 +93,21 @@ def validation_hamming(meta, stat: TransitionStat, corpus, heldout, n_pairs: int
     return float(ham_pos.mean()), float(ham_neg.mean()), len(pos), len(neg)
 
 
-def code_usage(meta) -> dict[str, float]:
+def code_usage(meta: SegmentMeta) -> dict[str, float]:
     """How well the codes spread: distinct backward codes and the largest bucket's share."""
     keys = [tuple(row) for row in meta.code_b]
     values, counts = np.unique(np.asarray(keys), axis=0, return_counts=True)
     return {"distinct_codes": int(len(values)), "largest_bucket_share": float(counts.max() / len(keys))}
 
 
-def junction_interval(e, pairs: np.ndarray) -> float:
+def junction_interval(e: Edges, pairs: np.ndarray) -> float:
     """Mean absolute melodic interval (semitones) across junctions (i, j), skipping silences."""
     a, b = e.last_midi[pairs[:, 0]], e.first_midi[pairs[:, 1]]
     ok = (a >= 0) & (b >= 0)
     return float(np.abs(a[ok] - b[ok]).mean()) if ok.any() else 0.0
 
 
-def composed_junctions(col, mode: str, chains: int = 100, length: int = 8) -> np.ndarray:
+def composed_junctions(col: Collection, mode: str, chains: int = 100, length: int = 8) -> np.ndarray:
     """Junction pairs of ``chains`` chains composed in ``mode`` with seeds 0..chains-1."""
     from engine.dshl.composer import compose_ids
 
@@ -110,7 +119,7 @@ def composed_junctions(col, mode: str, chains: int = 100, length: int = 8) -> np
     return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
 
-def evaluate(col, heldout_names: list[str], rerank_pool: int = 200, chains: int = 100,
+def evaluate(col: Collection, heldout_names: list[str], rerank_pool: int = 200, chains: int = 100,
              seed: int = 0) -> dict:
     """All figures of ``segue eval dshl`` for collection ``col`` (held-out tunes by name)."""
     loaded, corpus, meta = col.loaded, col.corpus, col.meta

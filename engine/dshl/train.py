@@ -9,6 +9,7 @@ Held-out tunes (no tune on both sides) are kept for evaluation and recorded in t
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -18,7 +19,14 @@ import torch
 from engine.checkpoint import Checkpoint, save_checkpoint
 from engine.dshl.corpus import Corpus, nottingham_corpus
 from engine.dshl.model import DSHL, FORMAT_VERSION, KIND, DSHLConfig
-from engine.dshl.pairs import edges, sample_negatives, split_tunes, transition_stat
+from engine.dshl.pairs import (
+    Edges,
+    TransitionStat,
+    edges,
+    sample_negatives,
+    split_tunes,
+    transition_stat,
+)
 from engine.dshl.reranker import Reranker, RerankerConfig, pair_features
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 
@@ -60,7 +68,8 @@ class Trained:
 
 
 def train(config: TrainConfig, corpus: Corpus | None = None, progress: ProgressFn = no_progress,
-          cancelled: CancelledFn = never_cancelled, log=print) -> tuple[Trained, Corpus]:
+          cancelled: CancelledFn = never_cancelled,
+          log: Callable[[str], None] = print) -> tuple[Trained, Corpus]:
     """Run the three stages on ``corpus`` (the bundled Nottingham corpus by default)."""
     torch.set_num_threads(max(1, config.threads))
     torch.manual_seed(config.seed)
@@ -121,7 +130,10 @@ def train(config: TrainConfig, corpus: Corpus | None = None, progress: ProgressF
     return trained, corpus
 
 
-def train_reranker(model, corpus, train_junc, stat, e, config, rng, cancelled, log, progress):
+def train_reranker(model: DSHL, corpus: Corpus, train_junc: np.ndarray, stat: TransitionStat,
+                   e: Edges, config: TrainConfig, rng: np.random.Generator,
+                   cancelled: CancelledFn, log: Callable[[str], None],
+                   progress: Callable[[float], None]) -> Reranker:
     """Stage 3: fit the re-ranker with an in-batch softmax and same-tune hard negatives."""
     from engine.dshl.search import segment_meta, segment_states
 
