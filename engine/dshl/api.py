@@ -153,7 +153,8 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
     """
     import numpy as np
 
-    from engine.dshl.composer import ranked_successors, rerank
+    from engine.dshl.composer import ranked_successors
+    from engine.dshl.reranker import pair_features
 
     col = _collection(chain.request.collection)
     if not 0 <= position < len(chain.items):
@@ -167,7 +168,8 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
         nxt = chain.items[1].id
         ids, dist = col.index_f.search(col.meta.code_b[nxt], min_results=200)
         ids, dist = ids[~used[ids]], dist[~used[ids]]
-        scores = np.array([rerank(col, int(s), np.array([nxt]))[0] for s in ids])
+        feats = pair_features(col.meta, col.loaded.stat, ids, np.full(len(ids), nxt))
+        scores = col.scorer(col.u[ids], np.repeat(col.v[nxt][None, :], len(ids), 0), feats)
         order = np.argsort(-scores, kind="stable")[:limit]
         return [_item(col, 0, ids[k], dist[k], scores[k]) for k in order]
     prev = chain.items[position - 1].id

@@ -120,7 +120,7 @@ class NumpyScorer:
         self.w2 = last.weight.detach().numpy()[0].copy()
         self.b2 = float(last.bias.detach().numpy()[0])
 
-    def __call__(self, u_i: np.ndarray, v: np.ndarray, pair: np.ndarray) -> np.ndarray:
-        """Score candidates: ``u_i`` (P,), ``v`` (n, P), ``pair`` (n, F) → (n,)."""
-        x = np.concatenate([u_i[None, :] * v, v, pair], axis=1)
+    def __call__(self, u: np.ndarray, v: np.ndarray, pair: np.ndarray) -> np.ndarray:
+        """Score pairs: ``u`` (P,) or (n, P), ``v`` (n, P), ``pair`` (n, F) → (n,)."""
+        x = np.concatenate([np.atleast_2d(u) * v, v, pair], axis=1)
         return np.maximum(x @ self.w1 + self.b1, 0.0) @ self.w2 + self.b2
