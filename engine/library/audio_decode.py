@@ -2,7 +2,7 @@
 
 soundfile (libsndfile: WAV, FLAC, Ogg Vorbis/Opus, MP3, AIFF...) reads the file; other formats
 (M4A/AAC, WMA) fall back to audioread. Long tracks are read as a few evenly spaced
-excerpts, so a 4-minute track costs about as much as 90 seconds of audio.
+excerpts, so a 4-minute track costs about as much as one minute of audio.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 TARGET_RATE = 11025
-EXCERPT_SECONDS = 30.0
+EXCERPT_SECONDS = 20.0
 EXCERPTS = 3
 MAX_FILE_BYTES = 2 * 1024**3  # "huge" files are skipped, never read
 
@@ -45,7 +45,10 @@ def _downmix_decimate(block: np.ndarray, factor: int) -> np.ndarray:
     usable = len(block) // factor * factor
     channels = block.shape[1]
     flat = np.ascontiguousarray(block[:usable]).reshape(-1, factor * channels)
-    return flat.mean(axis=1, dtype=np.float32)
+    out = flat[:, 0].copy()
+    for column in range(1, factor * channels):  # column adds beat a reduce over a short axis
+        out += flat[:, column]
+    return out * np.float32(1.0 / (factor * channels))
 
 
 def decode(path: str | Path) -> Decoded:

@@ -70,7 +70,7 @@ def test_long_file_reads_excerpts_only(tmp_path: Path) -> None:
     sf.write(tmp_path / "long.flac", np.zeros(rate * 300, np.float32) + 0.01, rate)
     decoded = decode(tmp_path / "long.flac")
     assert decoded.duration == pytest.approx(300.0)
-    assert len(decoded.samples) / decoded.sample_rate == pytest.approx(90.0, abs=1.0)
+    assert len(decoded.samples) / decoded.sample_rate == pytest.approx(60.0, abs=1.0)
 
 
 def test_bad_inputs_raise_decode_error_with_reason(tmp_path: Path) -> None:
