@@ -101,8 +101,8 @@ class LyricsPanel(Panel):
         self.add_button.clicked.connect(self.add_artist)
         grid = QGridLayout()
         for col, (label, widget) in enumerate(
-            (("Artist A", self.artist_a), ("Temperature", self.temp_a),
-             ("Artist B", self.artist_b), ("Temperature", self.temp_b))):
+            (("Artist A", self.artist_a), ("A's temperature", self.temp_a),
+             ("Artist B", self.artist_b), ("B's temperature", self.temp_b))):
             grid.addWidget(QLabel(label), 0, col)
             grid.addWidget(widget, 1, col)
         for col, (label, widget) in enumerate(

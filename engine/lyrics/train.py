@@ -2,7 +2,8 @@
 
 :func:`train_model` trains (or fine-tunes) a :class:`CharLSTM` on a training stream, evaluates
 validation nats per character after every epoch, keeps the best weights, halves the learning rate
-and rolls back to the best weights when validation stops improving, and stops early after
+and rolls back to the best weights when validation stops improving, anneals the learning rate
+linearly over the last ``anneal_tail`` of a time budget, and stops early after
 ``patience`` such plateaus or when the time budget runs out. After every epoch it writes a resume
 file (``<model>.resume``) atomically; a later call with the same settings picks up from there.
 """
@@ -42,6 +43,7 @@ class TrainConfig:
     max_minutes: float | None = None
     patience: int = 3
     min_delta: float = 1e-3
+    anneal_tail: float = 0.3
     seed: int = 0
     threads: int | None = 1
 
@@ -158,6 +160,8 @@ def train_model(
             x, y = streams_x[:, t : t + seq_len], streams_y[:, t : t + seq_len]
             _, loss, hidden = model(x, y, hidden)
             hidden = (hidden[0].detach(), hidden[1].detach())
+            for group in optimizer.param_groups:
+                group["lr"] = state["lr"] * _anneal(time.monotonic() - started, budget, config.anneal_tail)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -184,8 +188,6 @@ def train_model(
             state["bad"] += 1
             model.load_state_dict(best_state)
             state["lr"] *= 0.5
-            for group in optimizer.param_groups:
-                group["lr"] = state["lr"]
         state["best"], state["elapsed"] = best_val, elapsed
         _save_resume(rpath, model, best_state, optimizer, state, vocab, config, name)
         if state["bad"] > config.patience:
@@ -243,6 +245,14 @@ def _save_resume(
             },
         ),
     )
+
+
+def _anneal(elapsed: float, budget: float, tail: float) -> float:
+    """Learning-rate factor: 1, then a linear decay to 5% over the last ``tail`` of a time budget."""
+    if not math.isfinite(budget) or tail <= 0:
+        return 1.0
+    left = 1.0 - elapsed / budget
+    return 1.0 if left >= tail else max(0.05, left / tail)
 
 
 def _fmt(seconds: float) -> str:
