@@ -231,3 +231,21 @@ def preview(path: str | Path, progress: ProgressFn = no_progress,
     from engine.library.preview import play_preview
 
     return play_preview(path)
+
+
+def add_favourite(text: str, track_id: int | None = None,
+                  library_path: str | Path | None = None) -> int:
+    """Keep a commentary the user liked (optionally about a track); return its id."""
+    with Library(library_path) as library, library.transaction() as session:
+        favourite = m.Favourite(text=text, track_id=track_id, created_at=time.time())
+        session.add(favourite)
+        session.flush()
+        return int(favourite.id)
+
+
+def list_favourites(library_path: str | Path | None = None) -> list[tuple[int, str, int | None]]:
+    """Every kept commentary as ``(id, text, track_id)``, newest first."""
+    with Library(library_path) as library, library.transaction() as session:
+        query = select(m.Favourite.id, m.Favourite.text, m.Favourite.track_id).order_by(
+            m.Favourite.created_at.desc(), m.Favourite.id.desc())
+        return [tuple(row) for row in session.execute(query)]

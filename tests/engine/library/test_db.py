@@ -58,3 +58,12 @@ def test_models_match_the_migrations(library: Library) -> None:
     tables_or_columns = [d for d in diff if d[0] in ("add_table", "remove_table",
                                                       "add_column", "remove_column")]
     assert tables_or_columns == []
+
+
+def test_commentary_favourites_round_trip(library: Library) -> None:
+    from engine.library.service import add_favourite, list_favourites
+
+    first = add_favourite("A lilting waltz in a minor key.")
+    second = add_favourite("Driving reel, bright fiddle.", track_id=None)
+    assert [f[0] for f in list_favourites()] == [second, first]
+    assert list_favourites()[1][1] == "A lilting waltz in a minor key."
