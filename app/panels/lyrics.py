@@ -132,6 +132,9 @@ class LyricsPanel(Panel):
         copy_button.clicked.connect(self.copy)
         export_button = QPushButton("Export…")
         export_button.clicked.connect(self.export)
+        melody_button = QPushButton("Set to melody…")
+        melody_button.setToolTip("Sing the duet to a MIDI melody: saves a MIDI with lyric events")
+        melody_button.clicked.connect(self.set_to_melody)
         bottom = QHBoxLayout()
         bottom.addWidget(self.user_line, 1)
         bottom.addWidget(QLabel("then"))
@@ -141,6 +144,7 @@ class LyricsPanel(Panel):
         bottom.addWidget(self.with_names)
         bottom.addWidget(copy_button)
         bottom.addWidget(export_button)
+        bottom.addWidget(melody_button)
         self.status = QLabel("Loading artists…")
         self.write_button.setEnabled(False)
         self.continue_button.setEnabled(False)
@@ -334,6 +338,33 @@ class LyricsPanel(Panel):
         if path:
             atomic_write_text(path, self.text())
             self._say(f"Duet exported to {path}.")
+
+    def set_to_melody(self) -> Job | None:
+        """Fit the duet's syllables to a MIDI melody and save a karaoke-style MIDI (background job)."""
+        if not self.lines:
+            self._say("Nothing to sing yet: write a duet first.")
+            return None
+        paths = self.ask_melody_paths()
+        if paths is None:
+            return None
+        job = self.runner.submit(service.melody, [ln.text for ln in self.lines], *paths,
+                                 title="Setting duet to melody")
+        job.result.connect(lambda fit: self._say(
+            f"Sung {fit.syllables} syllables on {fit.notes} melody notes"
+            f"{f' (melody repeated {fit.repeats}×)' if fit.repeats > 1 else ''}: {fit.path}"))
+        job.error.connect(lambda message, _details: self._say(f"Set to melody failed: {message}"))
+        return job
+
+    def ask_melody_paths(self) -> tuple[str, str] | None:
+        """Ask for the melody MIDI and where to save the sung MIDI (tests replace this)."""
+        midi_in, _ = QFileDialog.getOpenFileName(self, "Melody (MIDI)", str(Path.home()),
+                                                 "MIDI (*.mid *.midi)")
+        if not midi_in:
+            return None
+        midi_out, _ = QFileDialog.getSaveFileName(self, "Save sung MIDI",
+                                                  str(Path(midi_in).with_suffix(".lyrics.mid")),
+                                                  "MIDI (*.mid)")
+        return (midi_in, midi_out) if midi_out else None
 
     def ask_export_path(self) -> str:
         """Ask where to export (tests replace this)."""

@@ -2,7 +2,8 @@
 
 - ``segue lyrics train NAME FILE... [--minutes N]``: train a new artist from lyric files.
 - ``segue lyrics train-bundled``: rebuild the base model and the five bundled artists.
-- ``segue lyrics duet A B --lines 8 --seed 1 [--pattern ABAB] [--json]``: write a duet.
+- ``segue lyrics duet A B --lines 8 --seed 1 [--pattern ABAB] [--json] [--melody IN.mid --midi OUT.mid]``:
+  write a duet (optionally sung to a MIDI melody, saved with lyric events).
 - ``segue lyrics artists [--json]``: list installed artists with their metrics.
 - ``segue eval lyrics [--json]``: LSTM vs character 5-gram, validation nats/char per bundled artist.
 """
@@ -43,6 +44,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     duet.add_argument("--temperature", type=float, default=0.8, help="both artists' temperature")
     duet.add_argument("--temperature-b", type=float, default=None, help="artist B's temperature")
     duet.add_argument("--start", default="", help="a first line you wrote; the duet continues it")
+    duet.add_argument("--melody", type=Path, default=None, help="a MIDI file whose melody to sing")
+    duet.add_argument("--midi", type=Path, default=None, help="with --melody: where to save the MIDI")
     duet.add_argument("--json", action="store_true", help="print one JSON object")
     duet.set_defaults(func=_run_duet)
 
@@ -104,14 +107,32 @@ def _run_duet(args: argparse.Namespace) -> int:
         lines = continue_duet([], args.start, (a, b), spec, count=args.lines)
     else:
         lines = write_duet((a, b), spec)
+    sung = None
+    if args.melody is not None:
+        sung = _sing(lines, args.melody, args.midi or args.melody.with_suffix(".lyrics.mid"))
     if args.json:
-        print(json.dumps({"a": a.name, "b": b.name, "pattern": spec.pattern, "seed": spec.seed,
-                          "lines": [{"artist": ln.artist, "text": ln.text} for ln in lines]},
-                         ensure_ascii=False, indent=2))
+        out = {"a": a.name, "b": b.name, "pattern": spec.pattern, "seed": spec.seed,
+               "lines": [{"artist": ln.artist, "text": ln.text} for ln in lines]}
+        if sung is not None:
+            out["midi"] = {"path": str(sung.path), "syllables": sung.syllables, "notes": sung.notes}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         width = max(len(a.name), len(b.name), 3)
         print(duet_text(lines, spec, width=width))
     return 0
+
+
+def _sing(lines: list, melody: Path, out: Path):
+    """Set the duet to a melody for ``duet --melody``; user-facing errors for bad MIDI files."""
+    from engine.lyrics.melody import set_to_melody
+    from engine.music.tune import ImportProblem
+
+    try:
+        fit = set_to_melody([ln.text for ln in lines], melody, out)
+    except (ImportProblem, ValueError, OSError) as exc:
+        raise _user_error(ValueError(f"{melody}: {exc}")) from exc
+    print(f"sung {fit.syllables} syllables on {fit.notes} melody notes -> {fit.path}", file=sys.stderr)
+    return fit
 
 
 def _run_artists(args: argparse.Namespace) -> int:

@@ -58,3 +58,13 @@ def train(
     """Train and install a new artist from the user's lyric files (see :func:`artists.train_artist`)."""
     return artists.train_artist(name, list(files), minutes=minutes, progress=progress,
                                 cancelled=cancelled)
+
+
+def melody(
+    lines: Sequence[str], midi_in: str, midi_out: str,
+    progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled,
+) -> object:
+    """Set the duet's lines to the melody of ``midi_in``; write a MIDI with lyric events."""
+    from engine.lyrics.melody import set_to_melody
+
+    return set_to_melody(list(lines), midi_in, midi_out)

@@ -171,3 +171,20 @@ def test_dialog_requires_name_and_files(panel: LyricsPanel) -> None:
     dialog.start()
     assert dialog.job is None
     assert "name" in dialog.message.text()
+
+
+def test_set_to_melody_saves_a_midi_with_lyrics(panel: LyricsPanel, qtbot, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import mido
+
+    from tests.engine.lyrics.test_melody import _melody
+
+    panel.line_count.setValue(2)
+    _wait(qtbot, panel.write())
+    tune = _melody(tmp_path / "tune.mid", [60, 62, 64, 65, 67])
+    out = tmp_path / "sung.mid"
+    monkeypatch.setattr(panel, "ask_melody_paths", lambda: (str(tune), str(out)))
+    _wait(qtbot, panel.set_to_melody())
+    lyrics = [m.text for t in mido.MidiFile(str(out)).tracks for m in t if m.type == "lyrics"]
+    assert lyrics and lyrics[-1].endswith("\r")
+    assert "Sung" in panel.status.text()

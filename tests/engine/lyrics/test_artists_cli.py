@@ -78,3 +78,24 @@ def test_eval_compares_lstm_and_ngram(assets: Path, capsys: pytest.CaptureFixtur
         assert r["lstm"] > 0 and r["ngram5"] > 0
         assert r["ngram5"] < r["lstm"]  # an untrained LSTM loses to the n-gram
         assert r["meets_target"] is False
+
+
+def test_cli_duet_sung_to_a_melody(assets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.engine.lyrics.test_melody import _melody
+
+    tune = _melody(tmp_path / "tune.mid", [60, 62, 64, 65])
+    out = tmp_path / "sung.mid"
+    code = main(["lyrics", "duet", "burns", "dickinson", "--lines", "2", "--json",
+                 "--melody", str(tune), "--midi", str(out)])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["midi"]["path"] == str(out) and out.exists()
+    assert result["midi"]["notes"] == 4
+
+
+def test_cli_duet_bad_melody_is_a_clean_error(assets: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(b"not midi")
+    assert main(["lyrics", "duet", "burns", "dickinson", "--lines", "2", "--melody", str(bad)]) == 2
+    assert "bad.mid" in capsys.readouterr().err
