@@ -79,7 +79,8 @@ def _info(path: Path, bundled: bool) -> ArtistInfo | None:
     except CheckpointError:
         return None
     name = str(ck.extra.get("name") or BUNDLED.get(path.stem, path.stem))
-    return ArtistInfo(slug=path.stem, name=name, path=path, bundled=bundled, metrics=ck.metrics)
+    metrics = {**ck.metrics, "origin": ck.extra.get("origin", "")}
+    return ArtistInfo(slug=path.stem, name=name, path=path, bundled=bundled, metrics=metrics)
 
 
 def list_artists() -> list[ArtistInfo]:

@@ -38,6 +38,7 @@ def test_train_user_artist_installs_it(assets: Path, segue_home: Path) -> None:
     info = artists.train_artist("My Band", [SAMPLE], config=config, model_config=small)
     assert info.path == segue_home / "models" / "lyrics" / "my_band.pt"
     assert info.metrics["origin"] == "trained from scratch"  # no base model in the fake assets
+    assert artists.find_artist("my band").metrics["origin"] == "trained from scratch"
     assert artists.find_artist("my band").path == info.path
     assert artists.load("my_band").name == "My Band"
 
