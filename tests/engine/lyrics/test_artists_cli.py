@@ -100,3 +100,16 @@ def test_cli_duet_bad_melody_is_a_clean_error(assets: Path, tmp_path: Path,
     bad.write_bytes(b"not midi")
     assert main(["lyrics", "duet", "burns", "dickinson", "--lines", "2", "--melody", str(bad)]) == 2
     assert "bad.mid" in capsys.readouterr().err
+
+
+def test_new_artist_is_fine_tuned_from_the_base_model(assets: Path) -> None:
+    from engine.lyrics.model import load_artist, save_artist
+    from tests.engine.lyrics.helpers import tiny_artist
+
+    save_artist(assets / "models" / "lyrics" / "base.pt", tiny_artist("Base", seed=4, hidden=16))
+    info = artists.train_artist("Tuned", [SAMPLE], config=TrainConfig(seq_len=32, batch_size=8, max_epochs=1))
+    assert info.metrics["origin"] == "fine-tuned from base"
+    tuned = load_artist(info.path)
+    assert tuned.model.config.hidden_size == 16
+    assert tuned.vocab == artists.load_base().vocab
+    assert "base" not in [a.slug for a in artists.list_artists()]
