@@ -105,7 +105,11 @@ class ComposerPanel(Panel):
         self.loop_box = QCheckBox("Loop")
         self.panic_button = QPushButton("Panic")
         self.output = QComboBox()
+        self.output.setMinimumContentsLength(20)
+        self.output.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.refresh_button = QPushButton("↻")
+        self.refresh_button.setFixedWidth(32)
         self.refresh_button.setToolTip("Look for audio devices and MIDI ports again")
         self.drag_handle = DragHandle(self)
         for widget in (self.play_button, self.play_block_button, self.stop_button,
@@ -138,7 +142,7 @@ class ComposerPanel(Panel):
         splitter.addWidget(centre)
         splitter.addWidget(self.candidates)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 760, 300])
+        splitter.setSizes([250, 700, 350])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -180,7 +184,7 @@ class ComposerPanel(Panel):
             blocks = []
             for k, ((start, end), item) in enumerate(zip(state.spans, state.chain.items,
                                                           strict=True)):
-                join = "opening" if k == 0 else f"distance {item.distance}"
+                join = "start" if k == 0 else f"Δ{item.distance}"
                 blocks.append(Block(start, end, item.tune, f"bar {item.position + 1} · {join}",
                                     k in state.locked))
             notes = [RollNote(n.start_beats, n.end_beats, n.pitch, n.track) for n in state.notes]

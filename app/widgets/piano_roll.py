@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 HEADER = 64  # height of the block strip
 JUNCTION_PX = 8  # half-width of the clickable junction zone
@@ -111,6 +111,20 @@ class ChainView(QWidget):
         return self._x(self.blocks[index].start)
 
     # -- events ----------------------------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        """Explain the block under the pointer in a tooltip."""
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            index = self.block_at(event.pos().x())
+            if index is not None and event.pos().y() < HEADER:
+                block = self.blocks[index]
+                QToolTip.showText(event.globalPos(), f"Block {index + 1}: {block.title}, "
+                                  f"{block.detail}{' (locked)' if block.locked else ''}\n"
+                                  "Δ = hash distance to the previous block", self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         """Select the junction or block under the click."""
         x = event.position().x()
