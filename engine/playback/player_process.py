@@ -78,6 +78,8 @@ class PlayerProcess:
                     self._finished.set()
             else:
                 self._replies.put(message)
+        if not self._finished.is_set():
+            self.error = "the MIDI player process has stopped"
         self._finished.set()
         self._replies.put({"error": "the MIDI player process has stopped"})
 

@@ -202,3 +202,39 @@ def test_panel_renders_a_composed_chain(qtbot, panel: ComposerPanel, tmp_path: P
     assert panel.grab().save(str(out))
     assert out.stat().st_size > 10_000
     assert panel.candidates.table.rowCount() == len(panel.candidates.items) > 0
+
+
+@pytest.mark.jack
+def test_a_vanished_midi_player_is_reported_and_the_chain_kept(qtbot, panel: ComposerPanel
+                                                              ) -> None:
+    compose(qtbot, panel, segments=4)
+    before = panel.state
+    index = next(i for i in range(panel.output.count()) if panel.output.itemData(i)[0] == VIRTUAL)
+    panel.output.setCurrentIndex(index)
+    messages: list[str] = []
+    panel.status_message.connect(messages.append)
+    panel.play()
+    qtbot.waitUntil(lambda: panel.view.playhead is not None, timeout=WAIT)
+    panel.playback._sink._proc.kill()  # the output dies under the scheduler's feet
+    qtbot.waitUntil(lambda: any("Playback stopped" in m for m in messages), timeout=WAIT)
+    assert panel.state is before and not panel.playback.playing
+    panel.play()  # the next Play reopens the output
+    qtbot.waitUntil(lambda: panel.view.playhead is not None, timeout=WAIT)
+    panel.playback.stop()
+
+
+def test_missing_outputs_are_named_in_the_status_bar(qtbot, panel: ComposerPanel) -> None:
+    from engine.playback import audio_devices, ports
+
+    messages: list[str] = []
+    panel.status_message.connect(messages.append)
+    panel.refresh_outputs()
+    audio, _ = audio_devices.list_outputs()
+    midi, _ = ports.list_outputs()
+    labels = [panel.output.itemText(i) for i in range(panel.output.count())]
+    assert ("Internal synth (audio)" in labels) == bool(audio)
+    if not audio:
+        assert any("internal synth unavailable" in m for m in messages)
+    if not midi:
+        assert any("no MIDI output ports" in m for m in messages)
+    assert all(f"MIDI: {name}" in labels for name in midi)
