@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,12 @@ def test_atomic_path_lets_a_library_write(tmp_path: Path):
 def test_read_mode_is_refused(tmp_path: Path):
     with pytest.raises(ValueError), atomic_open(tmp_path / "x", "rb"):
         pass
+
+
+def test_new_files_get_the_usual_permissions(tmp_path: Path):
+    old = os.umask(0o022)
+    try:
+        atomic_write_bytes(tmp_path / "tune.mid", b"MThd")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "tune.mid").stat().st_mode) == 0o644
