@@ -27,7 +27,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; use the user's usual mode
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; use the user's usual mode
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
@@ -59,11 +59,14 @@ def atomic_write_text(target: str | os.PathLike[str], text: str, encoding: str =
     atomic_write_bytes(target, text.encode(encoding))
 
 
-def _current_umask() -> int:
-    """Read the process umask (it can only be read by setting it)."""
+def _read_umask() -> int:
+    """Read the process umask once, at import (reading it means setting it; not thread-safe)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+_UMASK = _read_umask()
 
 
 def _fsync_dir(folder: Path) -> None:
