@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QMimeData, Qt, QUrl
-from PySide6.QtGui import QDrag, QKeyEvent, QKeySequence, QMouseEvent, QShortcut
+from PySide6.QtGui import QDrag, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -36,36 +36,11 @@ from app.panels.base import Panel
 from app.widgets import composer_state as cs
 from app.widgets.composer_candidates import CandidateList
 from app.widgets.composer_controls import ComposerControls
+from app.widgets.composer_drag import DragHandle
 from app.widgets.composer_playback import PlaybackController, available_outputs
 from app.widgets.piano_roll import Block, ChainView, RollNote
 from engine.dshl import api
 from engine.playback.events import events_from_notes
-
-
-class DragHandle(QLabel):
-    """A label you drag out of the window to drop the chain as a .mid file."""
-
-    def __init__(self, panel: ComposerPanel) -> None:
-        super().__init__("⇲ Drag MIDI")
-        self.panel = panel
-        self.setToolTip("Drag the chain onto a DAW or a file manager as a .mid file")
-        self.setFrameShape(QLabel.Shape.StyledPanel)
-        self.setCursor(Qt.CursorShape.OpenHandCursor)
-        self._press: Any = None
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
-        """Remember where a drag may start."""
-        self._press = event.position()
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
-        """Start the drag once the pointer has moved far enough."""
-        if self._press is None or (event.position() - self._press).manhattanLength() < \
-                QApplication.startDragDistance():
-            return
-        self._press = None
-        drag = self.panel.make_drag()
-        if drag is not None:
-            drag.exec(Qt.DropAction.CopyAction)
 
 
 class ComposerPanel(Panel):
@@ -405,6 +380,21 @@ class ComposerPanel(Panel):
         drag.setMimeData(mime)
         return drag
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        """Pick up collections imported since the panel was last shown."""
+        super().showEvent(event)
+        try:
+            names = api.list_collections()
+        except Exception:  # noqa: BLE001 - keep the current list
+            return
+        combo = self.controls.collection
+        if names != [combo.itemText(i) for i in range(combo.count())]:
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentText(current)
+
     def shutdown(self) -> None:
-        """Stop playback and close outputs before the window closes."""
+        """Stop playback, close outputs and remove drag exports before the window closes."""
         self.playback.shutdown()
+        shutil.rmtree(self._drag_dir, ignore_errors=True)
