@@ -48,10 +48,19 @@ def train_bundled(
     artist_minutes: float = 5.0,
     only: list[str] | None = None,
     force: bool = False,
+    artist_lr: float = 1e-3,
+    from_existing: bool = False,
+    model_config: object | None = None,
+    max_epochs: int = 60,
     progress: ProgressFn = no_progress,
     cancelled: CancelledFn = never_cancelled,
 ) -> dict[str, dict]:
-    """Train the base model (unless present) and fine-tune each bundled writer; return metrics."""
+    """Train the base model (unless present) and fine-tune each bundled writer; return metrics.
+
+    Existing writer models are skipped unless ``force`` (retrain from the base model) or
+    ``from_existing`` (keep fine-tuning the existing model, e.g. with a lower ``artist_lr``).
+    ``model_config`` and ``max_epochs`` exist for tests (tiny models, one epoch).
+    """
     from engine.lyrics.model import CharLSTM, CharLSTMConfig, load_artist
     from engine.lyrics.train import TrainConfig, train_model
     from engine.lyrics.vocab import shared_vocabulary
@@ -64,10 +73,13 @@ def train_bundled(
     base_path = out / BASE_FILE
     started = time.monotonic()
     if force or not base_path.exists():
-        model = CharLSTM(CharLSTMConfig(vocab_size=len(vocab)))
+        config = model_config or CharLSTMConfig()
+        config.vocab_size = len(vocab)
+        model = CharLSTM(config)
         base = train_model(
             model, vocab, "".join(s.train for s in splits), "".join(s.val for s in splits),
-            base_path, "Base (all bundled writers)", TrainConfig(lr=2e-3, max_minutes=base_minutes),
+            base_path, "Base (all bundled writers)",
+            TrainConfig(lr=2e-3, max_minutes=base_minutes, max_epochs=max_epochs),
             extra={"origin": "base"}, progress=scaled_progress(progress, 0.0, 0.6), cancelled=cancelled,
         )
     else:
@@ -78,13 +90,16 @@ def train_bundled(
     chosen = [s for s in splits if not only or s.slug in only]
     for i, split in enumerate(chosen):
         path = out / f"{split.slug}.pt"
-        if path.exists() and not force:
+        start = base
+        if path.exists() and from_existing:
+            start = load_artist(path)
+        elif path.exists() and not force:
             results[split.slug] = {"skipped": "exists"}
             continue
         sub = scaled_progress(progress, 0.6 + 0.4 * i / len(chosen), 0.6 + 0.4 * (i + 1) / len(chosen))
         artist = train_model(
-            copy.deepcopy(base.model), vocab, split.train, split.val, path, split.name,
-            TrainConfig(lr=1e-3, max_minutes=artist_minutes, patience=2),
+            copy.deepcopy(start.model), vocab, split.train, split.val, path, split.name,
+            TrainConfig(lr=artist_lr, max_minutes=artist_minutes, patience=2, max_epochs=max_epochs),
             extra={"origin": "fine-tuned from base"}, progress=sub, cancelled=cancelled,
         )
         results[split.slug] = {k: artist.metrics[k] for k in ("val_nats_per_char", "minutes", "epochs")}

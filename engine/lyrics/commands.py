@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     bundled.add_argument("--artist-minutes", type=float, default=5.0)
     bundled.add_argument("--only", nargs="*", default=None, help="artist slugs to fine-tune")
     bundled.add_argument("--force", action="store_true", help="retrain models that exist")
+    bundled.add_argument("--artist-lr", type=float, default=1e-3, help="fine-tuning learning rate")
+    bundled.add_argument("--from-existing", action="store_true",
+                         help="keep fine-tuning existing writer models instead of skipping them")
     bundled.set_defaults(func=_run_train_bundled)
 
     duet = lsub.add_parser("duet", help="write a song with two artists taking turns")
@@ -87,6 +90,7 @@ def _run_train_bundled(args: argparse.Namespace) -> int:
     from engine.lyrics.bundled import train_bundled
 
     results = train_bundled(args.out, args.base_minutes, args.artist_minutes, args.only, args.force,
+                            artist_lr=args.artist_lr, from_existing=args.from_existing,
                             progress=_stderr_progress)
     print(file=sys.stderr)
     print(json.dumps(results, indent=2))
