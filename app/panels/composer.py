@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QMimeData, Qt, QUrl
-from PySide6.QtGui import QDrag, QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QDrag, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -55,14 +56,9 @@ class ComposerPanel(Panel):
         self.busy: Job | None = None
         self.last_export: Path | None = None
         self._drag_dir = Path(tempfile.mkdtemp(prefix="segue-drag-"))
-        try:
-            collections = api.list_collections()
-        except Exception as exc:  # noqa: BLE001 - a broken model folder must not break the panel
-            collections = []
-            self._later_message = f"Composer: cannot list collections ({exc})."
-        else:
-            self._later_message = ""
-        self.controls = ComposerControls(collections)
+        # The bundled collection until the engine lists the rest (after the first compose or ↻):
+        # listing loads the model store, and with it torch, which must not delay the window.
+        self.controls = ComposerControls(["nottingham"])
         self.view = ChainView()
         self.candidates = CandidateList()
         self.playback = PlaybackController(runner, self)
@@ -72,52 +68,65 @@ class ComposerPanel(Panel):
         self._update_actions()
 
     # -- layout ----------------------------------------------------------------------------
-    def _transport(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _transport(self) -> QVBoxLayout:
         self.play_button = QPushButton("Play")
         self.play_block_button = QPushButton("Play block")
         self.stop_button = QPushButton("Stop")
         self.loop_box = QCheckBox("Loop")
         self.panic_button = QPushButton("Panic")
         self.output = QComboBox()
-        self.output.setMinimumContentsLength(20)
+        self.output.setMinimumContentsLength(12)
         self.output.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.refresh_button = QPushButton("↻")
         self.refresh_button.setFixedWidth(32)
         self.refresh_button.setToolTip("Look for audio devices and MIDI ports again")
         self.drag_handle = DragHandle(self)
-        for widget in (self.play_button, self.play_block_button, self.stop_button,
-                       self.loop_box, self.panic_button, QLabel("Output"), self.output,
-                       self.refresh_button, self.drag_handle):
-            row.addWidget(widget)
-        row.addStretch(1)
-        return row
+        rows = QVBoxLayout()
+        for widgets in ((self.play_button, self.play_block_button, self.stop_button,
+                         self.loop_box, self.panic_button),
+                        (QLabel("Output"), self.output, self.refresh_button, self.drag_handle)):
+            row = QHBoxLayout()
+            for widget in widgets:
+                row.addWidget(widget)
+            row.addStretch(1)
+            rows.addLayout(row)
+        return rows
 
     def _edit_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.lock_button = QPushButton("Lock / unlock")
-        self.delete_button = QPushButton("Delete block")
-        self.insert_button = QPushButton("Insert after")
-        self.regenerate_button = QPushButton("Regenerate unlocked")
+        self.lock_button = QPushButton("Lock")
+        self.lock_button.setToolTip("Lock or unlock the selected block (kept by Regenerate)")
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected block")
+        self.insert_button = QPushButton("Insert")
+        self.insert_button.setToolTip("Insert the best continuation after the selected block")
+        self.regenerate_button = QPushButton("Regenerate")
+        self.regenerate_button.setToolTip("Re-draw every unlocked block")
         for widget in (self.lock_button, self.delete_button, self.insert_button,
                        self.regenerate_button):
             row.addWidget(widget)
         row.addStretch(1)
         return row
 
-    def _build(self, transport: QHBoxLayout, edits: QHBoxLayout) -> None:
+    def _build(self, transport: QVBoxLayout, edits: QHBoxLayout) -> None:
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.addLayout(transport)
         column.addWidget(self.view, 1)
         column.addLayout(edits)
+        scroll = QScrollArea()  # the form scrolls rather than widening a small window
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(160)
+        centre.setMinimumWidth(300)
+        self.candidates.setMinimumWidth(140)
         splitter = QSplitter()
-        splitter.addWidget(self.controls)
+        splitter.addWidget(scroll)
         splitter.addWidget(centre)
         splitter.addWidget(self.candidates)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([250, 700, 350])
+        splitter.setSizes([290, 700, 350])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -132,6 +141,7 @@ class ComposerPanel(Panel):
         self.stop_button.clicked.connect(self.playback.stop)
         self.panic_button.clicked.connect(self.playback.panic)
         self.refresh_button.clicked.connect(self.refresh_outputs)
+        self.refresh_button.clicked.connect(self.refresh_collections)
         self.output.currentIndexChanged.connect(self._choose_output)
         self.lock_button.clicked.connect(self.toggle_lock)
         self.delete_button.clicked.connect(self.delete_block)
@@ -210,9 +220,10 @@ class ComposerPanel(Panel):
     def compose(self) -> Job | None:
         """Compose a new chain from the controls (engine thread; undoable)."""
         request = self.controls.request()
-        return self._run(cs.compose_state, request, title="Compose",
-                         on_result=lambda state: self._push(
-                             state, f"composed {len(state.chain.items)} segments"))
+        def done(state: cs.ChainState) -> None:
+            self._push(state, f"composed {len(state.chain.items)} segments")
+            self.refresh_collections()
+        return self._run(cs.compose_state, request, title="Compose", on_result=done)
 
     def show_junction(self, position: int) -> Job | None:
         """List the ranked candidates for junction ``position``."""
@@ -291,8 +302,6 @@ class ComposerPanel(Panel):
             self.status_message.emit("Composer: no way to play (" + "; ".join(problems) + ").")
         elif problems:
             self.status_message.emit("Composer: " + "; ".join(problems) + ".")
-        if self._later_message:
-            self.status_message.emit(self._later_message)
 
     def _choose_output(self) -> None:
         data = self.output.currentData()
@@ -380,15 +389,16 @@ class ComposerPanel(Panel):
         drag.setMimeData(mime)
         return drag
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        """Pick up collections imported since the panel was last shown."""
-        super().showEvent(event)
-        try:
-            names = api.list_collections()
-        except Exception:  # noqa: BLE001 - keep the current list
-            return
+    def refresh_collections(self) -> None:
+        """List the collections again (on the engine thread: the model store loads torch)."""
+        job = self.runner.submit(cs.call, api.list_collections, title="List collections")
+        job.result.connect(self._set_collections)
+        job.error.connect(lambda text, _details: self.status_message.emit(
+            f"Composer: cannot list collections: {text}"))
+
+    def _set_collections(self, names: list[str]) -> None:
         combo = self.controls.collection
-        if names != [combo.itemText(i) for i in range(combo.count())]:
+        if names and names != [combo.itemText(i) for i in range(combo.count())]:
             current = combo.currentText()
             combo.clear()
             combo.addItems(names)

@@ -22,7 +22,7 @@ from engine.playback.synth import gm_program_names
 
 KEYS = ["C", "G", "D", "A", "E", "B", "F#", "F", "Bb", "Eb", "Ab", "Db",
         "Am", "Em", "Bm", "F#m", "C#m", "Dm", "Gm", "Cm", "Fm"]
-MODES = [("min", "Smoothest joins (min distance)"), ("max", "Most contrast (max distance)")]
+MODES = [("min", "Smoothest joins (min)"), ("max", "Most contrast (max)")]
 
 
 class ComposerControls(QWidget):
@@ -48,7 +48,13 @@ class ComposerControls(QWidget):
         for combo, default in ((self.melody_program, 73), (self.chord_program, 0)):
             combo.addItems([f"{i + 1:3d} {name}" for i, name in enumerate(names)])
             combo.setCurrentIndex(default)
+            combo.setMinimumContentsLength(10)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.mode = QComboBox()
+        self.mode.setMinimumContentsLength(10)
+        self.mode.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         for value, label in MODES:
             self.mode.addItem(label, value)
         self.reuse_limit = QSpinBox(minimum=0, maximum=64, value=2)
