@@ -73,6 +73,8 @@ class PlaybackController(QObject):
         self._pending: tuple[list[Event], bool, float, float] | None = None
         self._offset = 0.0
         self._was_playing = False
+        self._opening = False
+        self._closed = False
         self._timer = QTimer(self)
         self._timer.setInterval(33)
         self._timer.timeout.connect(self._tick)
@@ -97,20 +99,31 @@ class PlaybackController(QObject):
         if self._opened == self.choice and self._scheduler is not None:
             self._start_pending()
             return
+        if self._opening:
+            return  # the output being opened will play the latest request
         self._close_output()
+        self._opening = True
         job = self.runner.prepare(open_output, *self.choice, title="Opening audio/MIDI output")
-        job.result.connect(self._on_opened)
+        job.result.connect(lambda value, choice=self.choice: self._on_opened(value, choice))
         job.error.connect(self._on_open_failed)
         self.runner.start(job, lane="playback")
         self.playing_changed.emit(True)
 
-    def _on_opened(self, value: Any) -> None:
-        self._sink, self._scheduler = value
-        self._opened = self.choice
+    def _on_opened(self, value: Any, choice: tuple[str, str]) -> None:
+        self._opening = False
+        sink, scheduler = value
+        if self._closed or choice != self.choice:
+            sink.close()  # the panel closed, or the user picked another output meanwhile
+            if not self._closed and self._pending is not None:
+                self.play(*self._pending)
+            return
+        self._sink, self._scheduler = sink, scheduler
+        self._opened = choice
         self.message.emit(f"Playing through {self._sink.name}.")
         self._start_pending()
 
     def _on_open_failed(self, text: str, details: str) -> None:
+        self._opening = False
         self._pending = None
         self.message.emit(f"Cannot play: {text}")
         self.playing_changed.emit(False)
@@ -168,5 +181,6 @@ class PlaybackController(QObject):
 
     def shutdown(self) -> None:
         """Stop and close the output (the panel is closing)."""
+        self._closed = True
         self.stop()
         self._close_output()
