@@ -82,7 +82,7 @@ class Autoencoder(nn.Module):
     def encode(self, features: np.ndarray) -> np.ndarray:
         """Map raw feature rows to latent vectors (float32)."""
         self.eval()
-        x = self.standardise(torch.as_tensor(np.asarray(features, dtype=np.float32)))
+        x = self.standardise(torch.as_tensor(np.array(features, dtype=np.float32)))
         return self.encoder(x).numpy().astype(np.float32)
 
 

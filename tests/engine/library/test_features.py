@@ -88,3 +88,14 @@ def test_weights_give_each_group_its_share() -> None:
     periodicity = float((weights[64:] ** 2).sum())
     mfcc = float((weights[29:55] ** 2).sum())
     assert periodicity == pytest.approx(mfcc / 0.09, rel=1e-4)
+
+
+def test_huge_files_are_refused_without_reading(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.library.audio_decode as audio_decode
+
+    monkeypatch.setattr(audio_decode, "MAX_FILE_BYTES", 10_000)
+    target = tmp_path / "huge.flac"
+    target.write_bytes((CLIPS / "speech.flac").read_bytes())
+    with pytest.raises(DecodeError, match="too big"):
+        decode(target)
