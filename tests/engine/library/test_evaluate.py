@@ -51,3 +51,20 @@ def test_render_one_tune(tmp_path: Path) -> None:
     audio, rate = sf.read(out)
     assert rate == 22050 and 5 < len(audio) / rate <= evaluate.CLIP_SECONDS + 1
     assert np.abs(audio).max() > 0.1
+
+
+def test_eval_contract_on_a_tiny_set(monkeypatch: pytest.MonkeyPatch, segue_home: Path) -> None:
+    monkeypatch.setattr(evaluate, "PER_LABEL", 2)
+    monkeypatch.setattr(evaluate, "CLIP_SECONDS", 6.0)
+    monkeypatch.setattr(evaluate, "GROOVE_MIN_PER_STYLE", 1000)  # no drums: keep it quick
+    report = evaluate.evaluate_playlist()
+    assert set(report) >= {"precision_at_10", "tracks", "labels", "artist_filter"}
+    assert report["artist_filter"] is True
+    assert set(report["precision_at_10"]) == {"segue", "random"}
+    assert 0.0 <= report["precision_at_10"]["random"] <= 1.0
+    assert 0.0 <= report["precision_at_10"]["segue"] <= 1.0
+    assert report["tracks"] == 8 and report["labels"] == ["jig", "reel", "slip jig", "waltz"]
+    assert report["with_hornpipes"]["tracks"] == 10
+    assert (segue_home / "cache" / "library-eval" / "eval.sqlite").is_file()
+    again = evaluate.evaluate_playlist()  # cached renders and library: same answer
+    assert again["precision_at_10"] == report["precision_at_10"]
