@@ -180,13 +180,24 @@ class ComposerPanel(Panel):
         self.undo_stack.push(cs.SetStateCommand(self.set_state, self.state, after, text))
         self.status_message.emit(f"Composer: {text}.")
 
-    def _run(self, func: Any, *args: Any, title: str, on_result: Any) -> Job | None:
-        """Run an engine call on the engine thread, one at a time; errors go to the status bar."""
+    def _run(self, func: Any, *args: Any, title: str, on_result: Any,
+             guard: bool = True) -> Job | None:
+        """Run an engine call on the engine thread, one at a time; errors go to the status bar.
+
+        With ``guard`` the result is dropped if the chain changed meanwhile (e.g. an undo).
+        """
         if self.busy is not None:
             self.status_message.emit("Composer: still working on the previous request…")
             return None
+        origin = self.state
+
+        def deliver(value: Any) -> None:
+            if guard and self.state is not origin:
+                self.status_message.emit(f"Composer: the chain changed; {title.lower()} ignored.")
+                return
+            on_result(value)
         job = self.runner.prepare(func, *args, title=title)
-        job.result.connect(on_result)
+        job.result.connect(deliver)
         job.error.connect(lambda text, _details: self.status_message.emit(
             f"Composer: {title.lower()} failed: {text}"))
         job.progress.connect(lambda _f, text: text and self.status_message.emit(
@@ -223,7 +234,7 @@ class ComposerPanel(Panel):
         def done(state: cs.ChainState) -> None:
             self._push(state, f"composed {len(state.chain.items)} segments")
             self.refresh_collections()
-        return self._run(cs.compose_state, request, title="Compose", on_result=done)
+        return self._run(cs.compose_state, request, title="Compose", on_result=done, guard=False)
 
     def show_junction(self, position: int) -> Job | None:
         """List the ranked candidates for junction ``position``."""
@@ -392,6 +403,7 @@ class ComposerPanel(Panel):
     def refresh_collections(self) -> None:
         """List the collections again (on the engine thread: the model store loads torch)."""
         job = self.runner.submit(cs.call, api.list_collections, title="List collections")
+        self._collections_job = job  # keep a reference until it reports
         job.result.connect(self._set_collections)
         job.error.connect(lambda text, _details: self.status_message.emit(
             f"Composer: cannot list collections: {text}"))

@@ -85,6 +85,11 @@ class PlaybackController(QObject):
         return self._pending is not None or (self._scheduler is not None
                                              and self._scheduler.playing)
 
+    @property
+    def opening(self) -> bool:
+        """Tell whether an output is being opened on the playback lane."""
+        return self._opening
+
     def choose(self, kind: str, name: str = "") -> None:
         """Select the output to use from the next Play on."""
         if (kind, name) != self.choice:

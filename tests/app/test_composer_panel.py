@@ -60,6 +60,8 @@ def panel(qtbot, tiny_model_dir: Path, segue_home: Path) -> Iterator[ComposerPan
     widget.resize(1300, 560)
     qtbot.addWidget(widget)
     yield widget
+    # An output still opening would outlive the runner's threads: let it finish first.
+    qtbot.waitUntil(lambda: not widget.playback.opening, timeout=WAIT)
     widget.shutdown()
     runner.shutdown()
     store.clear_cache()
@@ -101,6 +103,7 @@ def test_compose_audition_accept_undo_export(qtbot, panel: ComposerPanel, tmp_pa
     assert panel.state is state and panel.undo_stack.count() == 1
     assert panel.view.highlight == (4.0, 12.0)  # blocks 1..2 at 4 beats per segment
     assert panel.playback.playing == (panel.output.count() > 0)
+    qtbot.waitUntil(lambda: not panel.playback.opening, timeout=WAIT)
     panel.playback.stop()
 
     # Accept puts it in; undo takes it out again; redo puts it back.
