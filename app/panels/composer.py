@@ -75,7 +75,7 @@ class ComposerPanel(Panel):
         self.loop_box = QCheckBox("Loop")
         self.panic_button = QPushButton("Panic")
         self.output = QComboBox()
-        self.output.setMinimumContentsLength(12)
+        self.output.setMinimumContentsLength(18)
         self.output.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.refresh_button = QPushButton("↻")

@@ -176,7 +176,7 @@ class ChainView(QWidget):
             painter.drawRect(rect)
             painter.setPen(QColor("#1b1b1b"))
             painter.setFont(small)
-            text = f"{'🔒 ' if block.locked else ''}{block.title}\n{block.detail}"
+            text = f"{block.title}\n{block.detail}{chr(10) + 'locked' if block.locked else ''}"
             painter.drawText(rect.adjusted(4, 2, -2, -2),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text)
         for index, block in enumerate(self.blocks):
