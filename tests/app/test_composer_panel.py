@@ -241,3 +241,23 @@ def test_missing_outputs_are_named_in_the_status_bar(qtbot, panel: ComposerPanel
     if not midi:
         assert any("no MIDI output ports" in m for m in messages)
     assert all(f"MIDI: {name}" in labels for name in midi)
+
+
+def test_a_rendered_chain_is_non_silent_audio_of_the_expected_length(qtbot, panel: ComposerPanel
+                                                                     ) -> None:
+    import math
+
+    import numpy as np
+
+    from engine.dshl import api
+    from engine.playback.synth import render_midi
+
+    compose(qtbot, panel, segments=4)
+    midi = api.chain_to_midi(panel.state.chain)
+    audio = render_midi(midi, sample_rate=16000, tail_seconds=0.5)
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert len(audio) == math.ceil((midi.get_end_time() + 0.5) * 16000)
+    seconds_per_beat = 60.0 / panel.state.chain.request.tempo
+    chain_seconds = panel.state.total_beats * seconds_per_beat
+    assert chain_seconds * 0.75 < midi.get_end_time() <= chain_seconds + 0.05
+    assert float(np.sqrt(np.mean(audio ** 2))) > 1e-3
