@@ -143,6 +143,7 @@ class ComposerPanel(Panel):
         self.refresh_button.clicked.connect(self.refresh_outputs)
         self.refresh_button.clicked.connect(self.refresh_collections)
         self.output.currentIndexChanged.connect(self._choose_output)
+        self.output.activated.connect(lambda _index: self.playback.open())  # user picked one
         self.lock_button.clicked.connect(self.toggle_lock)
         self.delete_button.clicked.connect(self.delete_block)
         self.insert_button.clicked.connect(self.insert_block)

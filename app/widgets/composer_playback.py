@@ -104,31 +104,42 @@ class PlaybackController(QObject):
         if self._opened == self.choice and self._scheduler is not None:
             self._start_pending()
             return
-        if self._opening:
-            return  # the output being opened will play the latest request
+        self.open()
+        self.playing_changed.emit(True)
+
+    def open(self) -> None:
+        """Open the chosen output now (e.g. so a DAW can connect to "Segue" before Play)."""
+        if self._opening or (self._opened == self.choice and self._scheduler is not None):
+            return  # already open, or being opened (it will play the latest request)
         self._close_output()
         self._opening = True
         job = self.runner.prepare(open_output, *self.choice, title="Opening audio/MIDI output")
         job.result.connect(lambda value, choice=self.choice: self._on_opened(value, choice))
         job.error.connect(self._on_open_failed)
         self.runner.start(job, lane="playback")
-        self.playing_changed.emit(True)
 
     def _on_opened(self, value: Any, choice: tuple[str, str]) -> None:
         self._opening = False
         sink, scheduler = value
         if self._closed or choice != self.choice:
             sink.close()  # the panel closed, or the user picked another output meanwhile
-            if not self._closed and self._pending is not None:
-                self.play(*self._pending)
+            if not self._closed:
+                if self._pending is not None:
+                    self.play(*self._pending)
+                else:
+                    self.open()
             return
         self._sink, self._scheduler = sink, scheduler
         self._opened = choice
-        self.message.emit(f"Playing through {self._sink.name}.")
+        verb = "Playing through" if self._pending is not None else "Ready to play through"
+        self.message.emit(f"{verb} {self._sink.name}.")
         self._start_pending()
 
     def _on_open_failed(self, text: str, details: str) -> None:
         self._opening = False
+        if self._pending is None:
+            self.message.emit(f"Cannot open the output: {text}")
+            return
         self._pending = None
         self.message.emit(f"Cannot play: {text}")
         self.playing_changed.emit(False)

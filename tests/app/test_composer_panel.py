@@ -261,3 +261,16 @@ def test_a_rendered_chain_is_non_silent_audio_of_the_expected_length(qtbot, pane
     chain_seconds = panel.state.total_beats * seconds_per_beat
     assert chain_seconds * 0.75 < midi.get_end_time() <= chain_seconds + 0.05
     assert float(np.sqrt(np.mean(audio ** 2))) > 1e-3
+
+
+@pytest.mark.jack
+def test_picking_the_virtual_port_creates_it_before_play(qtbot, panel: ComposerPanel) -> None:
+    from engine.playback import ports
+
+    index = next(i for i in range(panel.output.count()) if panel.output.itemData(i)[0] == VIRTUAL)
+    panel.output.setCurrentIndex(index)
+    panel.output.activated.emit(index)  # as when the user picks it from the list
+    qtbot.waitUntil(lambda: not panel.playback.opening, timeout=WAIT)
+    sources, _ = ports.list_inputs()
+    assert "Segue:Segue" in sources  # a DAW can connect to it now
+    assert not panel.playback.playing
