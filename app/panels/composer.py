@@ -171,7 +171,7 @@ class ComposerPanel(Panel):
             for k, ((start, end), item) in enumerate(zip(state.spans, state.chain.items,
                                                           strict=True)):
                 join = "start" if k == 0 else f"Δ{item.distance}"
-                blocks.append(Block(start, end, item.tune, f"bar {item.position + 1} · {join}",
+                blocks.append(Block(start, end, item.tune, f"beat {cs.source_beat(item)} · {join}",
                                     k in state.locked))
             notes = [RollNote(n.start_beats, n.end_beats, n.pitch, n.track) for n in state.notes]
             self.view.set_chain(blocks, notes)
@@ -255,8 +255,8 @@ class ComposerPanel(Panel):
         def play(state: cs.ChainState) -> None:
             first = max(0, position - 1)
             self.play(state, first, position + 1)
-            self.status_message.emit(f"Composer: auditioning {item.tune} bar {item.position + 1}"
-                                     f" (distance {item.distance}).")
+            self.status_message.emit(f"Composer: auditioning {item.tune} from beat "
+                                     f"{cs.source_beat(item)} (distance {item.distance}).")
         return self._run(cs.call, cs.replace_state, self.state, position, item.id, title="Audition",
                          on_result=play)
 

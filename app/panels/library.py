@@ -57,6 +57,10 @@ class LibraryPanel(Panel):
 
         self.add_button = QPushButton("Add folder…")
         self.import_button = QPushButton("Import playlist…")
+        self.spotify_button = QPushButton("Genres from Spotify")
+        self.spotify_button.setToolTip(
+            "Optional, online: fill missing genres from Spotify artist genres. Needs a client id "
+            "(settings or SPOTIPY_CLIENT_ID) and SPOTIPY_CLIENT_SECRET in the environment.")
         self.filter_edit = QLineEdit(placeholderText="Filter: title, artist, album, genre, path…")
         self.filter_edit.setClearButtonEnabled(True)
         self.progress = QProgressBar(maximum=1000)
@@ -99,8 +103,8 @@ class LibraryPanel(Panel):
         self._builder_page = builder_scroll
 
         top = QHBoxLayout()
-        for widget in (self.add_button, self.import_button, self.filter_edit, self.progress,
-                       self.cancel_button):
+        for widget in (self.add_button, self.import_button, self.spotify_button,
+                       self.filter_edit, self.progress, self.cancel_button):
             top.addWidget(widget)
         splitter = QSplitter()
         splitter.addWidget(self.table)
@@ -114,6 +118,7 @@ class LibraryPanel(Panel):
 
         self.add_button.clicked.connect(self.open_file)
         self.import_button.clicked.connect(self.choose_playlist_to_import)
+        self.spotify_button.clicked.connect(self.enrich_from_spotify)
         self.cancel_button.clicked.connect(self.cancel_scan)
         self.filter_edit.textChanged.connect(self.model.set_filter)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -291,6 +296,20 @@ class LibraryPanel(Panel):
             service.import_playlist, str(source), title="Importing the playlist",
             on_result=lambda r: self._say(f"Imported {len(r.track_ids)} tracks "
                                           f"({len(r.missing)} not in the library)."))
+
+    def enrich_from_spotify(self) -> Job:
+        """Fill missing genres from Spotify; offline or unconfigured, the status bar says so."""
+        from app import settings
+
+        client_id = settings.Settings().get(settings.SPOTIFY_CLIENT_ID)
+
+        def done(report) -> None:  # noqa: ANN001
+            self._say(report.message)
+            if report.tracks_tagged:
+                self.refresh()
+
+        return self._submit(service.enrich_genres, client_id, title="Spotify genres",
+                            on_result=done)
 
     def shutdown(self) -> None:
         """Stop the preview and ask running jobs to stop."""

@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-COLUMNS = ("#", "Distance", "Source tune", "Bar", "Score")
+from app.widgets.composer_state import source_beat
+
+COLUMNS = ("#", "Distance", "Source tune", "Beat", "Score")
 
 
 class CandidateList(QWidget):
@@ -85,7 +87,7 @@ class CandidateList(QWidget):
         self.title.setText(f"Candidates for {where} ({len(self.items)}), best first:")
         self.table.setRowCount(len(self.items))
         for row, item in enumerate(self.items):
-            values = (row + 1, item.distance, item.tune, item.position + 1, f"{item.score:.3f}")
+            values = (row + 1, item.distance, item.tune, source_beat(item), f"{item.score:.3f}")
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(str(value)))
         if self.items:

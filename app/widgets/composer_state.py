@@ -26,6 +26,15 @@ def segment_beats() -> float:
     return float(SEGMENT_BEATS)
 
 
+def source_beat(item: api.ChainItem) -> int:
+    """The 1-based beat of its source tune where a segment starts (segments start every hop)."""
+    try:
+        from engine.music.segments import HOP_BEATS
+    except ImportError:  # pragma: no cover
+        HOP_BEATS = 2  # noqa: N806
+    return int(item.position * HOP_BEATS) + 1
+
+
 @dataclass(frozen=True)
 class ChainState:
     """What the panel shows and undo restores."""
