@@ -17,6 +17,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     where.add_argument("--synth", action="store_true",
                        help="play through the internal SoundFont synth (the default)")
     play.add_argument("--soundfont", metavar="SF2", help="SoundFont for --synth")
+    play.add_argument("--delay", type=float, default=0.05, metavar="SECONDS",
+                      help="wait before playing (e.g. to connect a DAW to --virtual)")
     play.add_argument("--list", action="store_true", help="list MIDI and audio outputs and exit")
     play.set_defaults(func=_run_play)
 
@@ -53,7 +55,7 @@ def _run_play(args: argparse.Namespace) -> int:
     print(f"playing {args.file} ({duration(events):.1f} s) on {sink.name}; Ctrl+C stops",
           file=sys.stderr)
     try:
-        scheduler.play(events)
+        scheduler.play(events, start_delay=max(0.0, args.delay))
         while not scheduler.wait(0.2):
             pass
     finally:
