@@ -147,6 +147,23 @@ def ensure_jack() -> subprocess.Popen | None:
     raise SystemExit("midi_jitter: no JACK server and jackd did not start")
 
 
+def jackd_realtime() -> bool | None:
+    """Tell whether a running jackd has a real-time thread (Linux /proc); None if unknown."""
+    proc = Path("/proc")
+    for comm in proc.glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() != "jackd":
+                continue
+            for stat in (comm.parent / "task").glob("*/stat"):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[38]) in (1, 2):  # policy: SCHED_FIFO or SCHED_RR
+                    return True
+            return False
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the four measurements and print them; the last line is one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -155,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
     args = parser.parse_args(argv)
     server = ensure_jack()
+    realtime = jackd_realtime()
     player = PlayerProcess(virtual="Segue-bench-player", client_name="Segue-bench-player",
                            record=True)
     port = ports.open_virtual_output("Segue-bench", client_name="Segue-bench")
@@ -197,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         "events": args.events, "spacing_ms": args.spacing_ms,
         "received": {k: v["received"] for k, v in results.items()},
         "cpus": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
+        "jackd_realtime": realtime,
     }
     print(json.dumps(summary))
     return 0
