@@ -3,10 +3,11 @@
 Timing: every event's due time is ``start + loop_index * loop_length + event.time`` against
 ``time.monotonic`` (absolute, so a long loop never drifts); the thread sleeps most of the wait
 and spins the last ``spin_seconds`` (~1 ms). While playing it shortens the interpreter's GIL
-switch interval (so a CPU-heavy Python thread cannot hold the GIL for the default 5 ms) and
-asks, best effort, for real-time priority for its thread. Another busy Python thread in the
-same process can still delay a send by a scheduler time slice (the GIL holder may itself be
-descheduled), so MIDI ports are played from a separate process: see
+switch interval (so a CPU-heavy Python thread cannot hold the GIL for the default 5 ms) and,
+with ``realtime=True``, asks for real-time priority for its thread (best effort; in a process
+with other busy Python threads that makes things worse: priority inversion on the GIL). Another
+busy Python thread in the same process can still delay a send by an OS time slice (the GIL
+holder may itself be descheduled), so MIDI ports are played from a separate process: see
 :mod:`engine.playback.player_process`.
 
 Safety: every note-on sent is tracked; ``stop()`` sends a note-off for each sounding note, and
