@@ -57,7 +57,7 @@ class LibraryPanel(Panel):
 
         self.add_button = QPushButton("Add folder…")
         self.import_button = QPushButton("Import playlist…")
-        self.spotify_button = QPushButton("Genres from Spotify")
+        self.spotify_button = QPushButton("Spotify genres")
         self.spotify_button.setToolTip(
             "Optional, online: fill missing genres from Spotify artist genres. Needs a client id "
             "(settings or SPOTIPY_CLIENT_ID) and SPOTIPY_CLIENT_SECRET in the environment.")
@@ -91,6 +91,7 @@ class LibraryPanel(Panel):
         colour_row.addWidget(QLabel("Colour by"))
         colour_row.addWidget(self.colour_by)
         colour_row.addStretch(1)
+        colour_row.addWidget(self.spotify_button)
         map_layout.addLayout(colour_row)
         map_layout.addWidget(self.map, 1)
         self.side = QTabWidget()
@@ -103,8 +104,8 @@ class LibraryPanel(Panel):
         self._builder_page = builder_scroll
 
         top = QHBoxLayout()
-        for widget in (self.add_button, self.import_button, self.spotify_button,
-                       self.filter_edit, self.progress, self.cancel_button):
+        for widget in (self.add_button, self.import_button, self.filter_edit, self.progress,
+                       self.cancel_button):
             top.addWidget(widget)
         splitter = QSplitter()
         splitter.addWidget(self.table)

@@ -249,3 +249,19 @@ def list_favourites(library_path: str | Path | None = None) -> list[tuple[int, s
         query = select(m.Favourite.id, m.Favourite.text, m.Favourite.track_id).order_by(
             m.Favourite.created_at.desc(), m.Favourite.id.desc())
         return [tuple(row) for row in session.execute(query)]
+
+
+def enrich_genres(client_id: str = "", library_path: str | Path | None = None,
+                  progress: ProgressFn = no_progress,
+                  cancelled: CancelledFn = never_cancelled) -> object:
+    """Fill empty genres from Spotify (optional, online); returns a ``spotify.EnrichReport``.
+
+    The secret comes only from ``SPOTIPY_CLIENT_SECRET``; ``client_id`` (from the app's
+    settings) overrides ``SPOTIPY_CLIENT_ID``.
+    """
+    from engine.library.spotify import enrich_library, settings_from_env
+
+    settings = settings_from_env()
+    if client_id:
+        settings.client_id = client_id
+    return enrich_library(settings, library_path, progress, cancelled)

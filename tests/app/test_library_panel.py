@@ -114,7 +114,20 @@ def test_playlist_build_and_export(qtbot, panel: LibraryPanel, music: Path,
     assert not panel.builder.build_button.isEnabled()  # a path needs two seeds
 
 
-def test_map_click_plays_or_explains(qtbot, panel: LibraryPanel, music: Path) -> None:
+@pytest.mark.parametrize("audio", [True, False])
+def test_map_click_plays_or_explains(qtbot, panel: LibraryPanel, music: Path,
+                                     monkeypatch: pytest.MonkeyPatch, audio: bool) -> None:
+    from engine.library.preview import PreviewError
+
+    played: list[str] = []
+
+    def fake_preview(path: str, progress=None, cancelled=None) -> str:  # noqa: ANN001
+        if not audio:
+            raise PreviewError("No audio output device: cannot play the preview.")
+        played.append(path)
+        return f"Playing {Path(path).name}"
+
+    monkeypatch.setattr("engine.library.service.preview", fake_preview)
     scan(qtbot, panel, music)
     panel.map.resize(400, 300)
     screen = panel.map._screen()
@@ -124,7 +137,11 @@ def test_map_click_plays_or_explains(qtbot, panel: LibraryPanel, music: Path) ->
         qtbot.mouseClick(panel.map, Qt.MouseButton.LeftButton,
                          pos=QPoint(int(screen[0][0]), int(screen[0][1])))
     qtbot.waitUntil(lambda: bool(messages), timeout=WAIT)
-    assert messages[0].startswith("Playing") or "audio" in messages[0].lower()
+    if audio:
+        assert played == [panel.map.points.paths[0]]
+        assert messages[0] == f"Playing {Path(played[0]).name}"
+    else:
+        assert messages[0] == "Preview: No audio output device: cannot play the preview."
     panel.colour_by.setCurrentText("cluster")
     idle(qtbot, panel)
     assert all(label.startswith("cluster") for label in panel.map.points.labels)
@@ -157,3 +174,14 @@ def test_table_model_is_fluid_with_100k_rows(qtbot) -> None:
     assert durations == sorted(durations, reverse=True)
     assert model.index(0, 0).data() == model.track(0).title
     assert elapsed < 2.0, f"100k rows took {elapsed:.1f} s to load, sort and filter"
+
+
+def test_spotify_button_without_credentials_explains(qtbot, panel: LibraryPanel,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPOTIPY_CLIENT_ID", raising=False)
+    monkeypatch.delenv("SPOTIPY_CLIENT_SECRET", raising=False)
+    messages: list[str] = []
+    panel.status_message.connect(messages.append)
+    panel.spotify_button.click()
+    idle(qtbot, panel)
+    assert messages and "not configured" in messages[-1]
