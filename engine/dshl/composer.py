@@ -7,8 +7,8 @@ from the re-ranker's softmax over the smallest set of best candidates holding 90
 probability (nucleus sampling, at most 20): always taking the top few would favour repeated
 notes and make junctions smoother than real ones. ``max`` mode (the paper's Task 2, for
 comparison) draws among the segments whose code is farthest. A tune contributes at most
-``reuse_limit`` segments; at the last position, segments that end a tune are preferred when
-``prefer_ending`` is set.
+``reuse_limit`` segments; at the last position, only segments that end a tune are drawn when
+``prefer_ending`` is set and one is available.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import numpy as np
 from engine.dshl.reranker import pair_features
 from engine.dshl.store import Collection
 
-ENDING_BONUS = 2.0
 TOP_P = 0.9  # nucleus sampling over the re-ranker's softmax
 TOP_K = 20
 TEMPERATURE = 2.0  # re-ranker scores are over-confident among 200 close candidates; see docs
@@ -102,7 +101,15 @@ def farthest(col: Collection, prev: int, allowed) -> tuple[np.ndarray, np.ndarra
 def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str, allowed,
                 last: bool, prefer_ending: bool, pool: int = 200, top_p: float = TOP_P,
                 top_k: int = TOP_K) -> Pick | None:
-    """Pick the segment that follows ``prev`` (None when no allowed segment is left)."""
+    """Pick the segment that follows ``prev`` (None when no allowed segment is left).
+
+    At the last position with ``prefer_ending``, only segments that end a tune are considered
+    (when any is allowed), so the chain closes on a cadence.
+    """
+    if last and prefer_ending:
+        endings = allowed & col.corpus.ends
+        if endings.any():
+            allowed = endings
     if mode == "max":
         ids, dist = farthest(col, prev, allowed)
         if len(ids) == 0:
@@ -112,10 +119,6 @@ def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str,
     ids, dist, scores = ranked_successors(col, prev, pool, allowed)
     if len(ids) == 0:
         return None
-    if last and prefer_ending:
-        boosted = scores + ENDING_BONUS * col.corpus.ends[ids]
-        order = np.argsort(-boosted, kind="stable")
-        ids, dist, scores = ids[order], dist[order], boosted[order]
     probs = np.exp((scores - scores.max()) / TEMPERATURE)
     probs /= probs.sum()
     k = int(min(top_k, len(ids), np.searchsorted(np.cumsum(probs), top_p) + 1))

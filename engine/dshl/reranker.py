@@ -20,17 +20,28 @@ from torch.nn import functional as F
 
 from engine.dshl.pairs import N_CHORD_CLASSES, Edges, TransitionStat
 
-N_PAIR_FEATURES = 16
+N_EDGE_FEATURES = 18
+N_STEP_FEATURES = 29
+
+
+def n_pair_features(window: int) -> int:
+    """Width of :func:`pair_features` for a junction window of ``window`` steps per side."""
+    return N_EDGE_FEATURES + 2 * window * N_STEP_FEATURES
 
 
 @dataclass
 class RerankerConfig:
-    """Hyper-parameters of the re-ranker (stored in the checkpoint)."""
+    """Hyper-parameters of the re-ranker (stored in the checkpoint).
+
+    ``window``: how many raw steps each side of the junction (end of s_i, start of s_j) the MLP
+    sees; 0 = edge features only.
+    """
 
     hidden_in: int = 128
     proj: int = 48
     mlp: int = 64
-    n_pair: int = N_PAIR_FEATURES
+    window: int = 2
+    n_pair: int = n_pair_features(2)
 
 
 @dataclass
@@ -45,10 +56,28 @@ class SegmentMeta:
     soft_b: np.ndarray
     code_f: np.ndarray  # (N, L) uint8
     code_b: np.ndarray
+    tail: np.ndarray  # (N, window * 29) float32: the last steps of each segment
+    head: np.ndarray  # (N, window * 29) float32: the first steps
+    held_start: np.ndarray  # (N,) bool: the melody sounds at step 0 without an onset
+    sounding_end: np.ndarray  # (N,) bool: the melody sounds at the last step
+
+
+def junction_arrays(features: np.ndarray, window: int) -> dict[str, np.ndarray]:
+    """Per-segment raw junction windows and held-note flags for :class:`SegmentMeta`."""
+    n = len(features)
+    sounding = features[:, :, 5:17].any(-1)
+    return {
+        "tail": features[:, features.shape[1] - window:].reshape(n, -1).astype(np.float32)
+        if window else np.zeros((n, 0), np.float32),
+        "head": features[:, :window].reshape(n, -1).astype(np.float32)
+        if window else np.zeros((n, 0), np.float32),
+        "held_start": sounding[:, 0] & (features[:, 0, 0] == 0),
+        "sounding_end": sounding[:, -1],
+    }
 
 
 def pair_features(meta: SegmentMeta, stat: TransitionStat, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Return (len(i), 16) float32 features of the pairs (i[k], j[k])."""
+    """Return (len(i), :func:`n_pair_features`) float32 features of the pairs (i[k], j[k])."""
     e = meta.edges
     p_chord, p_pitch = stat.components(e, i, j)
     a, b = e.last_midi[i], e.first_midi[j]
@@ -62,9 +91,11 @@ def pair_features(meta: SegmentMeta, stat: TransitionStat, i: np.ndarray, j: np.
         p_chord, p_pitch, 0.5 * (p_chord + p_pitch), np.minimum(interval, 24) / 12,
         interval == 0, interval <= 2, interval >= 7, silent, same_chord,
         meta.phase[i] == meta.phase[j], meta.phase[j] == 0, meta.position[j] == 0, meta.ends[i],
-        meta.ends[j], hamming, soft,
+        meta.ends[j], hamming, soft, meta.held_start[j],
+        meta.held_start[j] & meta.sounding_end[i] & (interval == 0) & ~silent,
     ]
-    return np.stack([np.asarray(c, dtype=np.float32) for c in cols], axis=1)
+    edge = np.stack([np.asarray(c, dtype=np.float32) for c in cols], axis=1)
+    return np.concatenate([edge, meta.tail[i], meta.head[j]], axis=1)
 
 
 class Reranker(nn.Module):

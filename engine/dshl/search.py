@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from itertools import combinations, product
+from math import comb
 
 import numpy as np
 import torch
@@ -17,7 +18,7 @@ import torch
 from engine.dshl.corpus import Corpus
 from engine.dshl.model import DSHL, discrete_codes
 from engine.dshl.pairs import Edges
-from engine.dshl.reranker import SegmentMeta
+from engine.dshl.reranker import SegmentMeta, junction_arrays
 
 
 def code_keys(codes: np.ndarray, K: int) -> np.ndarray:
@@ -65,6 +66,9 @@ class HashIndex:
         """Return the ids at Hamming distance exactly ``radius`` from ``query`` (L,)."""
         if radius == 0:
             return self.bucket(int(np.dot(query.astype(np.int64), self.weights)))
+        if comb(self.L, radius) * (self.K - 1) ** radius > len(self.codes):
+            # more neighbouring codes than indexed ones (large radius or tiny index): scan
+            return np.nonzero(self.brute_force(query) == radius)[0].astype(self.order.dtype)
         neighbours = (query.astype(np.int64)[None, :] + _patterns(self.L, self.K, radius)) % self.K
         keys = neighbours @ self.weights
         at = np.searchsorted(self.keys, keys)
@@ -122,7 +126,8 @@ def segment_states(model: DSHL, features: np.ndarray, batch: int = 4096
 
 @torch.no_grad()
 def segment_meta(model: DSHL, corpus: Corpus, e: Edges,
-                 states: tuple[torch.Tensor, torch.Tensor] | None = None) -> SegmentMeta:
+                 states: tuple[torch.Tensor, torch.Tensor] | None = None,
+                 window: int = 0) -> SegmentMeta:
     """Per-segment edges, phase, flags and soft/discrete codes for ``corpus``."""
     h_f, h_b = states if states is not None else segment_states(model, corpus.features)
     soft_f = model.head_f(h_f).numpy().astype(np.float32)
@@ -131,6 +136,7 @@ def segment_meta(model: DSHL, corpus: Corpus, e: Edges,
         edges=e, phase=corpus.phase, position=corpus.position, ends=corpus.ends,
         soft_f=soft_f, soft_b=soft_b, code_f=soft_f.argmax(-1).astype(np.uint8),
         code_b=soft_b.argmax(-1).astype(np.uint8),
+        **junction_arrays(corpus.features, window),
     )
 
 

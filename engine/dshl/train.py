@@ -27,7 +27,7 @@ from engine.dshl.pairs import (
     split_tunes,
     transition_stat,
 )
-from engine.dshl.reranker import Reranker, RerankerConfig, pair_features
+from engine.dshl.reranker import Reranker, RerankerConfig, n_pair_features, pair_features
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 
 MODEL_FILE = "model.pt"
@@ -51,6 +51,8 @@ class TrainConfig:
     holdout_segments: int = 1500
     same_tune_negatives: float = 0.25
     rerank_pool: int = 200
+    rerank_window: int = 2  # raw steps per side of the junction the re-ranker sees
+    retrieved_negatives: int = 0  # per query, from its hash-retrieved candidates (16 measured: no gain)
     positive_hops: int = 2  # 2: successor starts where s_i ends (as rendered); 1: paper's overlap
     threads: int = 1
 
@@ -134,32 +136,51 @@ def train_reranker(model: DSHL, corpus: Corpus, train_junc: np.ndarray, stat: Tr
                    e: Edges, config: TrainConfig, rng: np.random.Generator,
                    cancelled: CancelledFn, log: Callable[[str], None],
                    progress: Callable[[float], None]) -> Reranker:
-    """Stage 3: fit the re-ranker with an in-batch softmax and same-tune hard negatives."""
+    """Stage 3: fit the re-ranker with a softmax over in-batch and retrieved candidates.
+
+    Each query's candidates are the batch's successors, one random segment of its own tune per
+    query, and ``retrieved_negatives`` segments drawn from what the hash index would return for
+    it (its ``rerank_pool`` nearest codes among training tunes): the distribution the re-ranker
+    faces when composing.
+    """
     from engine.dshl.search import segment_meta, segment_states
 
     h_f, h_b = segment_states(model, corpus.features)
-    meta = segment_meta(model, corpus, e)
-    reranker = Reranker(RerankerConfig(hidden_in=config.hidden))
+    rconfig = RerankerConfig(hidden_in=config.hidden, window=config.rerank_window,
+                             n_pair=n_pair_features(config.rerank_window))
+    meta = segment_meta(model, corpus, e, (h_f, h_b), rconfig.window)
+    reranker = Reranker(rconfig)
     opt = torch.optim.Adam(reranker.parameters(), lr=config.lr)
     by_tune = {t: np.nonzero(corpus.tune == t)[0] for t in np.unique(corpus.tune[train_junc[:, 0]])}
     successor = {(int(a), int(b)) for a, b in train_junc}
+    train_segs = np.unique(np.concatenate([ids for ids in by_tune.values()]))
+    r = config.retrieved_negatives
+    near = (nearest_codes(meta, train_junc[:, 0], train_segs, config.rerank_pool) if r
+            else np.zeros((len(train_junc), 1), dtype=np.int64))
     for epoch in range(config.rerank_epochs):
         order = rng.permutation(len(train_junc))
         losses = []
         for start in range(0, len(order), config.batch):
             check_cancelled(cancelled)
-            batch = train_junc[order[start:start + config.batch]]
-            q, pos = batch[:, 0], batch[:, 1]
+            rows = order[start:start + config.batch]
+            q, pos = train_junc[rows, 0], train_junc[rows, 1]
             hard = np.array([rng.choice(by_tune[int(corpus.tune[i])]) for i in q])
             cands = np.concatenate([pos, hard])
-            qq = np.repeat(q, len(cands))
-            cc = np.tile(cands, len(q))
-            feats = torch.from_numpy(pair_features(meta, stat, qq, cc)).view(len(q), len(cands), -1)
+            own = near[rows[:, None], rng.integers(0, near.shape[1], (len(q), r))]
+            qq = np.concatenate([np.repeat(q, len(cands)), np.repeat(q, r)])
+            cc = np.concatenate([np.tile(cands, len(q)), own.ravel()])
+            feats = torch.from_numpy(pair_features(meta, stat, qq, cc))
             mask = np.array([(a, b) in successor for a, b in zip(qq, cc, strict=True)])
-            mask = mask.reshape(len(q), len(cands))
-            mask[np.arange(len(q)), np.arange(len(q))] = False
-            u, v = reranker.project(h_f[q], h_b[cands])
-            loss = reranker.listwise_loss(u, v, feats, torch.arange(len(q)), torch.from_numpy(mask))
+            u = torch.tanh(reranker.proj_f(h_f[qq]))
+            v = torch.tanh(reranker.proj_b(h_b[cc]))
+            logits = reranker(u, v, feats)
+            shared = logits[: len(q) * len(cands)].view(len(q), len(cands))
+            logits = torch.cat([shared, logits[len(q) * len(cands):].view(len(q), r)], dim=1)
+            mask = mask[: len(q) * len(cands)].reshape(len(q), -1), mask[len(q) * len(cands):]
+            full_mask = np.concatenate([mask[0], mask[1].reshape(len(q), r)], axis=1)
+            full_mask[np.arange(len(q)), np.arange(len(q))] = False
+            logits = logits.masked_fill(torch.from_numpy(full_mask), -1e9)
+            loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(q)))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -168,6 +189,22 @@ def train_reranker(model: DSHL, corpus: Corpus, train_junc: np.ndarray, stat: Tr
         log(f"re-ranker epoch {epoch + 1}: loss {np.mean(losses):.4f}")
     reranker.eval()
     return reranker
+
+
+def nearest_codes(meta, queries: np.ndarray, segments: np.ndarray, top: int,
+                  chunk: int = 256) -> np.ndarray:
+    """For each query, the ``top`` segments whose h_B is nearest to its h_F (ties: soft score)."""
+    L = meta.code_f.shape[1]
+    top = min(top, len(segments))
+    out = np.empty((len(queries), top), dtype=np.int64)
+    code_b, soft_b = meta.code_b[segments], meta.soft_b[segments]
+    for start in range(0, len(queries), chunk):
+        q = queries[start:start + chunk]
+        ham = (meta.code_f[q][:, None, :] != code_b[None, :, :]).sum(-1)
+        soft = np.einsum("qlk,nlk->qn", meta.soft_f[q], soft_b) / L
+        key = ham - 0.999 * soft
+        out[start:start + chunk] = segments[np.argpartition(key, top - 1, axis=1)[:, :top]]
+    return out
 
 
 def save_trained(trained: Trained, corpus: Corpus, out_dir: str | Path, metrics: dict) -> Path:

@@ -25,6 +25,15 @@ def test_compose_honours_length_reuse_and_seed(tiny_model: Path) -> None:
     assert len({it.tune for it in one.items}) == 5
 
 
+def test_prefer_ending_closes_on_a_tune_ending(tiny_model: Path) -> None:
+    for seed in range(4):
+        chain = api.compose(api.ComposeRequest(segments=4, seed=seed, reuse_limit=None))
+        assert chain.items[-1].ends_tune
+    loose = [api.compose(api.ComposeRequest(segments=4, seed=s, prefer_ending=False)).items[-1]
+             for s in range(8)]
+    assert not all(it.ends_tune for it in loose)
+
+
 def test_start_locked_and_regenerate(tiny_model: Path) -> None:
     chain = api.compose(api.ComposeRequest(segments=6, seed=0, start=4, locked={3: 10}))
     assert chain.items[0].id == 4 and chain.items[3].id == 10

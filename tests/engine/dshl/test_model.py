@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from engine.checkpoint import CheckpointError
-from engine.dshl.model import DSHL, DSHLConfig, balance_loss, discrete_codes
+from engine.dshl.model import DSHL, FORMAT_VERSION, DSHLConfig, balance_loss, discrete_codes
 from engine.dshl.store import load_model
 
 
@@ -89,8 +89,9 @@ def test_corrupt_truncated_and_foreign_files(tmp_path: Path, tiny_model: Path) -
     with pytest.raises(CheckpointError, match=r"other.pt: model format version 99"):
         load_model(other)
     broken = tmp_path / "broken.pt"
-    payload["format_version"] = 1
+    payload["format_version"] = FORMAT_VERSION
     payload["state_dict"] = {"hash.nothing": torch.zeros(1)}
     torch.save(payload, broken)
-    with pytest.raises(CheckpointError, match=r"broken.pt: incompatible DSHL model \(format version 1\)"):
+    expected = rf"broken.pt: incompatible DSHL model \(format version {FORMAT_VERSION}\)"
+    with pytest.raises(CheckpointError, match=expected):
         load_model(broken)
