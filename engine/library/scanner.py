@@ -106,7 +106,8 @@ def _under(folder: str):  # noqa: ANN202 - a SQLAlchemy clause
     return m.Track.path.startswith(folder.rstrip(os.sep) + os.sep, autoescape=True)
 
 
-def reconcile(library: Library, folder: Path, result: ScanResult) -> None:
+def reconcile(library: Library, folder: Path, result: ScanResult,
+              progress: ProgressFn = no_progress) -> None:
     """Compare the folder with the library and record new/changed/moved/removed files."""
     folder_key = str(folder)
     on_disk: dict[str, tuple[int, float] | None] = {}
@@ -116,6 +117,7 @@ def reconcile(library: Library, folder: Path, result: ScanResult) -> None:
             on_disk[str(path)] = (stat.st_size, stat.st_mtime)
         except OSError:
             on_disk[str(path)] = None
+    progress(0.0, f"Found {len(on_disk)} audio files; checking what changed")
     now = time.time()
     with library.transaction() as session:
         known = {t.path: t for t in session.scalars(select(m.Track).where(_under(folder_key)))}
@@ -300,7 +302,7 @@ def scan_folder(
         raise NotADirectoryError(f"not a folder: {folder}")
     result = ScanResult()
     progress(0.0, f"Looking for audio files in {folder}")
-    reconcile(library, folder, result)
+    reconcile(library, folder, result, progress)
     check_cancelled(cancelled)
     analyse_pending(library, folder, result, progress, cancelled, workers, batch)
     with library.transaction() as session:
