@@ -5,7 +5,9 @@ the true successor's rank is recorded under four rankers computed in the same ru
 (Hamming distance between h_F(s_i) and h_B(candidate), ties by the continuous score b_F·b_B),
 ``composer`` (what the composer does: hash retrieval of the ``rerank_pool`` nearest codes, then
 the learned re-ranker; the rest follow in hash order), ``transition_stat`` (Eq. 6–8) and
-``random``. Validation pairs for the Hamming means are 750 successors and 750 filtered negatives.
+``random``. The statistic takes few distinct values, so many candidates tie with the true
+successor: ties are broken at random (seeded), and the MRR with ties ranked first or last is
+reported beside it. Validation pairs for the Hamming means are 750 successors and 750 filtered negatives.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def heldout_ranks(model: DSHL, reranker: Reranker, meta: SegmentMeta, stat: Tran
     with torch.no_grad():
         u_all, v_all = reranker.project(h_f, h_b)
     v_pool = v_all[torch.from_numpy(pool)]
-    ranks: dict[str, list[int]] = {"dshl": [], "composer": [], "transition_stat": [], "random": []}
+    ranks: dict[str, list[int]] = {"dshl": [], "composer": [], "transition_stat": [], "random": [],
+                                   "stat_optimistic": [], "stat_pessimistic": []}
     from engine.dshl.reranker import pair_features
 
     for i, j in junc:
@@ -65,8 +68,11 @@ def heldout_ranks(model: DSHL, reranker: Reranker, meta: SegmentMeta, stat: Tran
         jitter = rng.random(len(pool)) * 1e-9
         hash_key = ham - soft * 0.999 + jitter  # Hamming first, continuous score breaks ties
         ranks["dshl"].append(_rank_of(hash_key, t))
-        stat_key = -stat.score(meta.edges, np.full(len(pool), i), pool) + jitter * 1e3
-        ranks["transition_stat"].append(_rank_of(stat_key, t))
+        stat_score = stat.score(meta.edges, np.full(len(pool), i), pool)
+        ranks["transition_stat"].append(_rank_of(-stat_score + jitter * 1e3, t))
+        above, tied = int(np.sum(stat_score > stat_score[t])), int(np.sum(stat_score == stat_score[t]))
+        ranks["stat_optimistic"].append(above + 1)
+        ranks["stat_pessimistic"].append(above + tied)
         ranks["random"].append(int(rng.integers(len(pool))) + 1)
         first = np.argsort(hash_key, kind="stable")[:rerank_pool]
         feats = torch.from_numpy(pair_features(meta, stat, np.full(len(first), i), pool[first]))
@@ -132,6 +138,10 @@ def evaluate(col: Collection, heldout_names: list[str], rerank_pool: int = 200, 
     ranks = heldout_ranks(loaded.model, loaded.reranker, meta, loaded.stat, h_f, h_b, corpus,
                           heldout, rerank_pool, seed)
     recall, mrr = ranks.summary()
+    tie_bounds = {"optimistic": round(mrr.pop("stat_optimistic"), 4),
+                  "pessimistic": round(mrr.pop("stat_pessimistic"), 4)}
+    recall.pop("stat_optimistic")
+    recall.pop("stat_pessimistic")
     cfg = loaded.model.config
     return {
         "segments": int(len(corpus)), "tunes": int(len(corpus.tunes)), "L": cfg.L, "K": cfg.K,
@@ -142,6 +152,7 @@ def evaluate(col: Collection, heldout_names: list[str], rerank_pool: int = 200, 
                     "junctions": int(len(ranks.by_method["random"]))},
         "recall_at_10": {k: round(v, 4) for k, v in recall.items()},
         "mrr": {k: round(v, 4) for k, v in mrr.items()},
+        "transition_stat_tie_bounds_mrr": tie_bounds,  # the statistic ties a lot: rank ties first/last
         "rerank_pool": rerank_pool,
         "code_usage": code_usage(meta),
         "junction_interval": {
