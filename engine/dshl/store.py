@@ -9,6 +9,7 @@ computed with the current model when they load, so a retrained model never sees 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,8 @@ BUNDLED = "nottingham"
 _lock = threading.RLock()
 _models: dict[tuple[str, float], LoadedModel] = {}
 _collections: dict[tuple[str, str, float], Collection] = {}
+_recent: dict[tuple[str, str], tuple[float, Collection]] = {}
+RECHECK_SECONDS = 2.0
 
 
 @dataclass
@@ -131,7 +134,17 @@ def read_corpus(path: Path) -> Corpus:
 
 
 def load_collection(name: str = BUNDLED) -> Collection:
-    """Load (once) collection ``name`` and index it with the active model."""
+    """Load (once) collection ``name`` and index it with the active model.
+
+    Files are re-checked (a retrained model or re-imported collection is picked up) at most
+    every :data:`RECHECK_SECONDS` per collection, so composing does not pay for file-system calls.
+    """
+    home = str(models_dir())
+    now = time.monotonic()
+    with _lock:
+        recent = _recent.get((home, name))
+        if recent is not None and now - recent[0] < RECHECK_SECONDS:
+            return recent[1]
     loaded = load_model()
     path = collection_file(name)
     if not path.is_file():
@@ -142,6 +155,7 @@ def load_collection(name: str = BUNDLED) -> Collection:
     with _lock:
         if key not in _collections:
             _collections[key] = index_corpus(name, read_corpus(path), loaded)
+        _recent[(home, name)] = (now, _collections[key])
         return _collections[key]
 
 
@@ -162,3 +176,4 @@ def clear_cache() -> None:
     with _lock:
         _models.clear()
         _collections.clear()
+        _recent.clear()
