@@ -38,8 +38,9 @@ $(RCC_OUT): resources.qrc $(ICONS) $(STAMP)
 lint: install
 	$(VENV)/bin/ruff check .
 
-bench: install
-	$(PY) bench/startup.py
+## make bench: every benchmark script, with JACK running for the MIDI ones.
+bench: sysdeps install resources
+	bash scripts/with-jack.sh bash -c 'for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done'
 
 clean:
 	rm -rf $(VENV) $(RCC_OUT) .pytest_cache .ruff_cache

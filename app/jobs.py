@@ -21,6 +21,10 @@ from engine.logsetup import get_logger
 
 log = get_logger(__name__)
 
+# Worker threads that did not stop in time at shutdown: kept referenced (destroying a running
+# QThread aborts the process) until wait_for_lingering() at application exit.
+_LINGERING: list[_Lane] = []
+
 
 class Job(QObject):
     """One unit of engine work and its signals; ``cancel()`` asks it to stop at its next check."""
@@ -156,6 +160,13 @@ class JobRunner(QObject):
         self.cancel_all()
         for lane in self._lanes.values():
             lane.thread.quit()
+        for lane in self._lanes.values():
             if not lane.thread.wait(timeout_ms):
                 log.warning("worker thread %s did not stop in time", lane.thread.objectName())
+                _LINGERING.append(lane)
         self._lanes.clear()
+
+
+def wait_for_lingering(timeout_ms: int = 10_000) -> bool:
+    """At exit, wait for worker threads that outlived their runner; True if all have stopped."""
+    return all(lane.thread.wait(timeout_ms) for lane in _LINGERING)

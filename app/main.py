@@ -30,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app import icons
+    from app.jobs import wait_for_lingering
     from app.main_window import MainWindow
 
     home = prepare_home()
@@ -41,7 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(icons.get("segue"))
     window = MainWindow(home)
     window.show()
-    return app.exec()
+    code = app.exec()
+    if not wait_for_lingering():
+        # A job ignored cancellation: exit without destroying its running thread (Qt would abort).
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

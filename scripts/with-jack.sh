@@ -7,12 +7,17 @@ export JACK_NO_AUDIO_RESERVATION=1   # no D-Bus device reservation in CI
 export JACK_NO_START_SERVER=1        # clients must not auto-start a second server
 jack_pid=""
 if command -v jackd >/dev/null; then
-  if ! jack_lsp >/dev/null 2>&1; then
-    jackd --no-realtime -d dummy -r 48000 -p 64 >/tmp/segue-jackd.log 2>&1 &
+  start_jackd() {  # $1: extra server options; real-time first, as a musician's setup would be
+    jackd $1 -d dummy -r 48000 -p 64 >"$jack_log" 2>&1 &
     jack_pid=$!
-    for _ in $(seq 1 50); do jack_lsp >/dev/null 2>&1 && break; sleep 0.1; done
+    for _ in $(seq 1 50); do jack_lsp >/dev/null 2>&1 && return 0; sleep 0.1; done
+    kill "$jack_pid" 2>/dev/null; wait "$jack_pid" 2>/dev/null; jack_pid=""; return 1
+  }
+  jack_log="${TMPDIR:-/tmp}/segue-jackd.log"
+  if ! jack_lsp >/dev/null 2>&1; then
+    start_jackd "--realtime" || start_jackd "--no-realtime"
   fi
-  if jack_lsp >/dev/null 2>&1; then export SEGUE_JACK=1; else echo "JACK did not start: see /tmp/segue-jackd.log" >&2; fi
+  if jack_lsp >/dev/null 2>&1; then export SEGUE_JACK=1; else echo "JACK did not start: see $jack_log" >&2; fi
 else
   echo "jackd not installed: JACK tests will be skipped" >&2
 fi

@@ -136,3 +136,20 @@ def test_gui_thread_stays_responsive_during_a_cpu_job(qtbot, runner):
     probe.stop()
     assert len(stalls) > 50
     assert max(stalls) < 200, f"worst event-loop stall {max(stalls)} ms"
+
+
+def stubborn(seconds: float, *, progress, cancelled) -> str:
+    time.sleep(seconds)  # ignores cancellation, like a blocking device open
+    return "late"
+
+
+def test_shutdown_keeps_a_stuck_thread_alive_instead_of_aborting(qtbot):
+    from app import jobs
+
+    runner = JobRunner()
+    job = runner.prepare(stubborn, 0.6, title="Stuck")
+    with qtbot.waitSignal(job.started, timeout=3000):
+        runner.start(job)
+    runner.shutdown(timeout_ms=50)
+    assert len(jobs._LINGERING) >= 1
+    assert jobs.wait_for_lingering(5000)
