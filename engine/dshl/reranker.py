@@ -4,7 +4,8 @@ Hash codes are a fast, coarse first stage: many candidates share a code. The re-
 the retrieved candidates with a small MLP over the element-wise product of projected forward and
 backward LSTM states (frozen from the hash model), the candidate's own projection, and pair
 features: the Eq. 6–8 statistic, the melodic interval and chord change at the junction, metric
-phase (beat of the bar where each segment starts), tune start/end flags and the hash score.
+phase (beat of the bar where each segment starts), tune start/end flags, the hash score, held
+notes across the junction, and the raw features of the last/first ``window`` steps.
 It is trained with a softmax over in-batch candidates (successors of other queries plus
 segments of the query's own tune as hard negatives), which optimises the ranking directly.
 """
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from engine.dshl.pairs import N_CHORD_CLASSES, Edges, TransitionStat
 
@@ -118,23 +118,6 @@ class Reranker(nn.Module):
     def forward(self, u: torch.Tensor, v: torch.Tensor, pair: torch.Tensor) -> torch.Tensor:
         """Score pairs: ``u`` (..., P), ``v`` (..., P), ``pair`` (..., F) → (...)."""
         return self.mlp(torch.cat([u * v, v, pair], dim=-1)).squeeze(-1)
-
-    def listwise_loss(self, u: torch.Tensor, v: torch.Tensor, pair: torch.Tensor,
-                      target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Softmax cross-entropy of the true column among candidates (B, C); ``mask`` hides ties."""
-        logits = self.forward(u[:, None, :].expand(-1, v.shape[0], -1),
-                              v[None, :, :].expand(u.shape[0], -1, -1), pair)
-        logits = logits.masked_fill(mask, -1e9)
-        return F.cross_entropy(logits, target)
-
-
-@torch.no_grad()
-def score_candidates(model: Reranker, u_i: torch.Tensor, v: torch.Tensor, meta: SegmentMeta,
-                     stat: TransitionStat, i: int, cands: np.ndarray) -> np.ndarray:
-    """Score candidates ``cands`` for query ``i``; ``u_i`` (P,), ``v`` (N, P) all projections."""
-    feats = torch.from_numpy(pair_features(meta, stat, np.full(len(cands), i), cands))
-    idx = torch.from_numpy(np.asarray(cands, dtype=np.int64))
-    return model(u_i.expand(len(cands), -1), v[idx], feats).numpy()
 
 
 class NumpyScorer:

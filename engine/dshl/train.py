@@ -27,7 +27,13 @@ from engine.dshl.pairs import (
     split_tunes,
     transition_stat,
 )
-from engine.dshl.reranker import Reranker, RerankerConfig, n_pair_features, pair_features
+from engine.dshl.reranker import (
+    Reranker,
+    RerankerConfig,
+    SegmentMeta,
+    n_pair_features,
+    pair_features,
+)
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 
 MODEL_FILE = "model.pt"
@@ -191,7 +197,7 @@ def train_reranker(model: DSHL, corpus: Corpus, train_junc: np.ndarray, stat: Tr
     return reranker
 
 
-def nearest_codes(meta, queries: np.ndarray, segments: np.ndarray, top: int,
+def nearest_codes(meta: SegmentMeta, queries: np.ndarray, segments: np.ndarray, top: int,
                   chunk: int = 256) -> np.ndarray:
     """For each query, the ``top`` segments whose h_B is nearest to its h_F (ties: soft score)."""
     L = meta.code_f.shape[1]
