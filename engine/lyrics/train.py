@@ -181,9 +181,12 @@ def train_model(
         state["history"].append([state["epoch"], round(val, 5), round(elapsed, 1)])
         log.info("%s: epoch %d val %.4f (best %.4f) lr %.2g %.0fs", name, state["epoch"], val, best_val,
                  state["lr"], elapsed)
-        if val < best_val - config.min_delta:
-            best_val, state["bad"] = val, 0
+        improved = val < best_val - config.min_delta
+        if val < best_val:  # keep any better weights, even when the gain is too small to go on
+            best_val = val
             best_state = copy.deepcopy(model.state_dict())
+        if improved:
+            state["bad"] = 0
         else:
             state["bad"] += 1
             model.load_state_dict(best_state)
