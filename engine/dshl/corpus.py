@@ -23,7 +23,7 @@ from engine.music.segments import (
     segment_tune,
     to_grid,
 )
-from engine.music.tune import ImportProblem
+from engine.music.tune import ImportProblem, Tune
 
 MUSIC_SUFFIXES = (".mid", ".midi", ".abc")
 
@@ -86,13 +86,13 @@ def music_files(folder: str | Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in MUSIC_SUFFIXES)
 
 
-def read_tune_file(path: Path):
-    """Read a MIDI or ABC file into a list of tunes (ABC files may hold many)."""
+def read_tune_file(path: Path) -> tuple[list[Tune], list[tuple[str, str]]]:
+    """Read a MIDI or ABC file: (tunes, skipped tunes with reasons); ABC files may hold many."""
     if path.suffix.lower() == ".abc":
-        from engine.music.abc_import import read_abc
+        from engine.music.abc_import import read_abc_report
 
-        return read_abc(path)
-    return [read_midi(path)]
+        return read_abc_report(path)
+    return [read_midi(path)], []
 
 
 def load_grids(
@@ -108,10 +108,11 @@ def load_grids(
         check_cancelled(cancelled)
         progress(number / max(1, len(files)), f"reading {path.name}")
         try:
-            tunes = read_tune_file(path)
+            tunes, problems = read_tune_file(path)
         except ImportProblem as exc:
             skipped.append((path.name, str(exc)))
             continue
+        skipped.extend(problems)
         for tune in tunes:
             label = tune.name if len(tunes) == 1 else f"{path.name}:{tune.name}"
             if major_only and not all(is_major(k) for k in tune.keys):

@@ -30,7 +30,15 @@ _TOKEN = re.compile(
 
 
 def read_abc(path: str | Path) -> list[Tune]:
-    """Read every tune of an ABC file; raise ImportProblem if none can be read."""
+    """Read every usable tune of an ABC file; raise ImportProblem if none can be read."""
+    return read_abc_report(path)[0]
+
+
+def read_abc_report(path: str | Path) -> tuple[list[Tune], list[tuple[str, str]]]:
+    """Read an ABC file: (usable tunes, [(tune label, reason)] for the tunes skipped).
+
+    Raises ImportProblem when the file holds no usable tune at all.
+    """
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -38,15 +46,20 @@ def read_abc(path: str | Path) -> list[Tune]:
     chunks = re.split(r"(?m)^X:", text)[1:]
     if not chunks:
         raise ImportProblem("cannot parse ABC: no tune (no X: field)")
-    tunes, problems = [], []
+    tunes: list[Tune] = []
+    problems: list[tuple[str, str]] = []
     for chunk in chunks:
         try:
             tunes.append(parse_tune("X:" + chunk, Path(path).stem))
         except ImportProblem as exc:
-            problems.append(str(exc))
+            label, _, reason = str(exc).partition(": ")
+            problems.append((f"{Path(path).name}:{label}", reason or label))
     if not tunes:
-        raise ImportProblem(problems[0] if problems else "no usable tune")
-    return tunes
+        if len(problems) > 1:
+            raise ImportProblem(f"no usable tune: all {len(problems)} skipped, the first for "
+                                f"{problems[0][1]}")
+        raise ImportProblem(problems[0][1] if problems else "no usable tune")
+    return tunes, problems
 
 
 def parse_tune(text: str, default_name: str = "tune") -> Tune:

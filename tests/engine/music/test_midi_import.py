@@ -86,3 +86,13 @@ def test_abc_bad_inputs(tmp_path: Path) -> None:
     junk.write_text("hello")
     with pytest.raises(ImportProblem, match="no tune"):
         read_abc(junk)
+
+
+def test_abc_file_reports_skipped_tunes(tmp_path: Path) -> None:
+    from engine.music.abc_import import read_abc_report
+
+    path = tmp_path / "mixed.abc"
+    path.write_text(ABC + "\n" + ABC.replace("X:1", "X:2").replace("M:4/4", "M:6/8"))
+    tunes, skipped = read_abc_report(path)
+    assert len(tunes) == 1
+    assert skipped == [("mixed.abc:mixed-2 Test Reel", "unsupported meter 6/8 (only 2/4 and 4/4)")]
