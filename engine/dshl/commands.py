@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--L", type=int, default=8, help="number of code groups (default 8)")
     train.add_argument("--K", type=int, default=4, help="symbols per group (default 4)")
     train.add_argument("--alpha", type=float, default=0.5, help="bit-balance weight")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=0, help="split and training seed")
     train.add_argument("--positive-hops", type=int, choices=(1, 2), default=2,
                        help="2: successor starts where the segment ends (default); 1: the paper's "
                             "2-beat overlap")
@@ -38,19 +38,22 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     imp.set_defaults(func=_run_import)
 
     compose = sub.add_parser("compose", help="compose a tune from hashed segments (DSHL)")
-    compose.add_argument("--segments", type=int, default=8)
-    compose.add_argument("--seed", type=int)
+    compose.add_argument("--segments", type=int, default=8, help="chain length (4 beats each)")
+    compose.add_argument("--seed", type=int, help="random seed (same seed, same chain)")
     compose.add_argument("--out", default="tune.mid", help="MIDI file to write")
-    compose.add_argument("--key", default="C")
-    compose.add_argument("--tempo", type=float, default=120.0)
-    compose.add_argument("--collection", default="nottingham")
-    compose.add_argument("--mode", choices=("min", "max"), default="min")
-    compose.add_argument("--reuse-limit", type=int, default=2, help="0 = no limit")
+    compose.add_argument("--key", default="C", help="output key, e.g. D, Bb, F#m")
+    compose.add_argument("--tempo", type=float, default=120.0, help="beats per minute")
+    compose.add_argument("--collection", default="nottingham",
+                         help="bundled 'nottingham' or a name given to `segue dshl import`")
+    compose.add_argument("--mode", choices=("min", "max"), default="min",
+                         help="min: nearest codes + re-ranker; max: farthest codes (paper Task 2)")
+    compose.add_argument("--reuse-limit", type=int, default=2,
+                         help="max segments from one tune (0 = no limit)")
     compose.add_argument("--start", type=int, help="segment id to start from")
     compose.add_argument("--start-midi", help="start from the segment closest to this MIDI phrase")
     compose.add_argument("--no-ending", action="store_true", help="do not prefer a tune ending")
-    compose.add_argument("--melody-program", type=int, default=73)
-    compose.add_argument("--chord-program", type=int, default=0)
+    compose.add_argument("--melody-program", type=int, default=73, help="General MIDI program")
+    compose.add_argument("--chord-program", type=int, default=0, help="General MIDI program")
     compose.add_argument("--json", action="store_true", help="print the chain as JSON")
     compose.set_defaults(func=_run_compose)
 
