@@ -138,3 +138,12 @@ def test_start_from_midi_phrase(tiny_model: Path) -> None:
     assert corpus.tunes[int(corpus.tune[seg])] == "reelsa-c1" and corpus.position[seg] == 0
     chain = api.compose(api.ComposeRequest(segments=3, seed=0, start=seg))
     assert chain.items[0].id == seg
+
+
+def test_cli_eval_json(tiny_model: Path, capsys: pytest.CaptureFixture) -> None:
+    from engine.cli import main
+
+    assert main(["eval", "dshl", "--json", "--chains", "2"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["segments"] > 0 and data["L"] == 8 and data["K"] == 4
+    assert data["mean_hamming_neg"] >= 0 and set(data["mrr"]) >= {"dshl", "composer"}
