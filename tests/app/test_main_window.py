@@ -35,15 +35,19 @@ def test_window_has_four_panels(qtbot):
 
 def test_geometry_and_last_panel_are_restored(qtbot, segue_home: Path):
     window = open_window(qtbot)
-    window.resize(701, 523)
+    screen = window.screen().availableGeometry()
+    hint = window.minimumSizeHint()
+    size = (min(screen.width() - 10, hint.width() + 37), min(screen.height() - 10, hint.height() + 23))
+    window.resize(*size)
     window.move(20, 30)
     window.tabs.setCurrentIndex(3)
+    assert (window.width(), window.height()) == size
     window.close()
     assert (segue_home / "settings.ini").is_file()
 
     again = open_window(qtbot)
     assert again.current_panel().objectName() == "library_panel"
-    assert (again.width(), again.height()) == (701, 523)
+    assert (again.width(), again.height()) == size
     again.close()
 
 
