@@ -121,7 +121,8 @@ def test_window_shows_before_torch_loads(tmp_path: Path):
         "import sys\nfrom PySide6.QtWidgets import QApplication\napp = QApplication([])\n"
         "from app.main_window import MainWindow\nfrom engine.paths import prepare_home\n"
         "w = MainWindow(prepare_home()); w.show(); app.processEvents()\n"
-        "print('torch' in sys.modules)\n"
+        "print('torch' in sys.modules, flush=True)\n"
+        "w.close()\n"
     )
     env = {**os.environ, "SEGUE_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
