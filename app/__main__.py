@@ -4,4 +4,5 @@ import sys
 
 from app.main import main
 
-sys.exit(main(sys.argv[1:]))
+if __name__ == "__main__":  # spawn-based worker processes (the library scanner) re-import this
+    sys.exit(main(sys.argv[1:]))
