@@ -3,7 +3,8 @@
 Prints figures and ratios against baselines measured in the same run:
 - window: process start → main window shown (median of 5), against a bare Qt window;
 - stalls: p50/p99 of the gap between 5 ms timer ticks while a 5-second CPU-bound Python job runs
-  on the engine thread, against the same probe with the engine idle.
+  on the engine thread, against the same probe with the engine idle (both once first-launch work,
+  such as the demo library scan, has finished).
 Goals (issue 2): window <= 1.5 s, stall p99 <= 16 ms. Runs offscreen unless DISPLAY is set.
 Usage: python bench/startup.py [--runs 5] [--seconds 5] [--json]
 """
@@ -70,6 +71,16 @@ def busy_python(seconds: float, *, progress, cancelled) -> int:
     return total
 
 
+def settle(app, window, at_least_s: float = 4.0, at_most_s: float = 120.0) -> None:
+    """Let first-launch work (the demo library scan starts ~2.5 s after launch) finish first."""
+    start = time.monotonic()
+    while time.monotonic() - start < at_most_s:
+        app.processEvents()
+        time.sleep(0.01)
+        if time.monotonic() - start > at_least_s and not window.runner.active:
+            return
+
+
 def stall_percentiles(seconds: float, with_job: bool) -> tuple[float, float]:
     """p50/p99 of (tick gap − 5 ms) in ms, with or without the CPU job on the engine thread."""
     from PySide6.QtCore import QElapsedTimer, QTimer
@@ -81,6 +92,7 @@ def stall_percentiles(seconds: float, with_job: bool) -> tuple[float, float]:
     app = QApplication.instance() or QApplication([])
     window = MainWindow(prepare_home())
     window.show()
+    settle(app, window)
     gaps: list[float] = []
     clock = QElapsedTimer()
     clock.start()
@@ -119,6 +131,7 @@ def main() -> None:
 
     bare = time_to_window(SHOW_BARE, args.runs)
     segue = time_to_window(SHOW_SEGUE, args.runs)
+    # Steady state: the first window in this SEGUE_HOME scans the demo library, then settles.
     idle_p50, idle_p99 = stall_percentiles(args.seconds, with_job=False)
     busy_p50, busy_p99 = stall_percentiles(args.seconds, with_job=True)
     figures = {
