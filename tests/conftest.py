@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,43 @@ def segue_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "segue-home"
     monkeypatch.setenv("SEGUE_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Train a tiny DSHL model on tests/data/dshl once per session (seconds); return its folder."""
+    import torch
+
+    from engine.dshl.corpus import build_corpus, load_grids, music_files
+    from engine.dshl.train import TrainConfig, save_trained, train
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models train fastest on one thread
+    try:
+        grids, skipped = load_grids(music_files(TEST_DATA / "dshl"), major_only=True)
+        corpus = build_corpus(grids, skipped=skipped)
+        config = TrainConfig(hidden=16, pre_epochs=1, hash_epochs=2, rerank_epochs=1,
+                             holdout_segments=40, batch=64)
+        trained, corpus = train(config, corpus, log=lambda message: None)
+        out = tmp_path_factory.mktemp("tiny-dshl")
+        save_trained(trained, corpus, out, {"note": "tiny test model"})
+    finally:
+        torch.set_num_threads(threads)
+    return out
+
+
+@pytest.fixture
+def tiny_model(tiny_model_dir: Path, segue_home: Path) -> Iterator[Path]:
+    """Install the tiny DSHL model as the user's trained model in this test's SEGUE_HOME."""
+    from engine.dshl import store
+
+    target = segue_home / "models" / "dshl"
+    target.mkdir(parents=True)
+    for item in tiny_model_dir.iterdir():
+        shutil.copy(item, target / item.name)
+    store.clear_cache()
+    yield target
+    store.clear_cache()
 
 
 def jack_running() -> bool:

@@ -6,7 +6,6 @@ runs) → accept → undo → export, and the exported file round-trips through 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,43 +17,12 @@ from app.jobs import JobRunner
 from app.panels.composer import ComposerPanel
 from app.widgets.composer_playback import SYNTH, VIRTUAL
 
-DSHL_DATA = Path(__file__).resolve().parents[1] / "data" / "dshl"
 WAIT = 60_000
 
 
-@pytest.fixture(scope="module")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Train a tiny DSHL model on the test tunes once for this module (a few seconds)."""
-    import torch
-
-    from engine.dshl.corpus import build_corpus, load_grids, music_files
-    from engine.dshl.train import TrainConfig, save_trained, train
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        grids, skipped = load_grids(music_files(DSHL_DATA), major_only=True)
-        corpus = build_corpus(grids, skipped=skipped)
-        config = TrainConfig(hidden=16, pre_epochs=1, hash_epochs=2, rerank_epochs=1,
-                             holdout_segments=40, batch=64)
-        trained, corpus = train(config, corpus, log=lambda message: None)
-        out = tmp_path_factory.mktemp("tiny-dshl-panel")
-        save_trained(trained, corpus, out, {"note": "tiny test model"})
-    finally:
-        torch.set_num_threads(threads)
-    return out
-
-
 @pytest.fixture()
-def panel(qtbot, tiny_model_dir: Path, segue_home: Path) -> Iterator[ComposerPanel]:
+def panel(qtbot, tiny_model: Path) -> Iterator[ComposerPanel]:
     """A Composer panel whose SEGUE_HOME holds the tiny model."""
-    from engine.dshl import store
-
-    target = segue_home / "models" / "dshl"
-    target.mkdir(parents=True)
-    for item in tiny_model_dir.iterdir():
-        shutil.copy(item, target / item.name)
-    store.clear_cache()
     runner = JobRunner()
     widget = ComposerPanel(runner)
     widget.resize(1300, 560)
@@ -64,7 +32,6 @@ def panel(qtbot, tiny_model_dir: Path, segue_home: Path) -> Iterator[ComposerPan
     qtbot.waitUntil(lambda: not widget.playback.opening, timeout=WAIT)
     widget.shutdown()
     runner.shutdown()
-    store.clear_cache()
 
 
 def run(qtbot, panel: ComposerPanel, job) -> None:
