@@ -185,16 +185,22 @@ class OutputPort:
         self.close()
 
 
+def _open_named(direction: str, name: str, client_name: str) -> tuple[Any, str]:
+    """Open the existing port called ``name`` for ``direction`` ("out"/"in"); return (client, port)."""
+    api, index = _find(direction, name)
+    try:
+        client = _client(direction, api, client_name)
+        port_name = client.get_ports()[index]
+        client.open_port(index, direction)
+    except Exception as exc:  # noqa: BLE001 - rtmidi raises bare SystemError/RuntimeError
+        what = "port" if direction == "out" else "input"
+        raise PortError(f"cannot open MIDI {what} {name!r}: {exc}") from exc
+    return client, port_name
+
+
 def open_output(name: str, client_name: str = CLIENT_NAME) -> OutputPort:
     """Open the existing output port called ``name`` (exact or a unique part of it)."""
-    api, index = _find("out", name)
-    try:
-        midi_out = _client("out", api, client_name)
-        port_name = midi_out.get_ports()[index]
-        midi_out.open_port(index, "out")
-    except Exception as exc:  # noqa: BLE001
-        raise PortError(f"cannot open MIDI port {name!r}: {exc}") from exc
-    return OutputPort(midi_out, port_name)
+    return OutputPort(*_open_named("out", name, client_name))
 
 
 def open_virtual_output(name: str = VIRTUAL_PORT_NAME, client_name: str = CLIENT_NAME
@@ -255,14 +261,7 @@ class InputPort:
 def open_input(name: str, callback: InputCallback, client_name: str = f"{CLIENT_NAME}-in"
                ) -> InputPort:
     """Listen to the output port called ``name`` (connecting a new input to it)."""
-    api, index = _find("in", name)
-    try:
-        midi_in = _client("in", api, client_name)
-        port_name = midi_in.get_ports()[index]
-        midi_in.open_port(index, "in")
-    except Exception as exc:  # noqa: BLE001
-        raise PortError(f"cannot open MIDI input {name!r}: {exc}") from exc
-    return InputPort(midi_in, port_name, callback)
+    return InputPort(*_open_named("in", name, client_name), callback)
 
 
 def open_virtual_input(name: str, callback: InputCallback, client_name: str = f"{CLIENT_NAME}-in"
