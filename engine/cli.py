@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 import engine
+from engine.errors import UserFacingError
 from engine.logsetup import configure_logging
 
 ROOM_COMMAND_MODULES = (
@@ -61,10 +62,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserFacingError as exc:
         print(f"segue: error: {exc}", file=sys.stderr)
         return 2
-
-
-class UserFacingError(Exception):
-    """An error whose message is meant for the user as is (bad file, missing model, ...)."""
 
 
 def _run_gui(args: argparse.Namespace) -> int:

@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
 def _user_error(exc: Exception):
     """Wrap an exception as the CLI's user-facing error."""
-    from engine.cli import UserFacingError
+    from engine.errors import UserFacingError
 
     return UserFacingError(str(exc))
 

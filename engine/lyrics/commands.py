@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
 
 def _user_error(exc: Exception) -> Exception:
-    from engine.cli import UserFacingError
+    from engine.errors import UserFacingError
 
     return UserFacingError(str(exc))
 

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
 
 def _run_play(args: argparse.Namespace) -> int:
-    from engine.cli import UserFacingError
+    from engine.errors import UserFacingError
     from engine.playback import audio_devices, ports
     from engine.playback.audio_out import AudioError, SynthOutput
     from engine.playback.events import MidiLoadError, duration, events_from_midi
