@@ -4,7 +4,8 @@ Retrieval = the composer's first stage (exact code lookup, then a growing Hammin
 the bucket is empty), at 10k, 100k and 1M indexed codes (synthetic uniform codes, L=8, K=4).
 The baseline computes the Hamming distance to every code and keeps the nearest ones: the same
 answer (checked), measured in the same run. Prints p50/p99 latencies, the speed-up, the 1M
-index's memory, and the warm time to compose 8 segments with the bundled model.
+index's memory, and the warm time to compose 8 segments with the bundled models (4/4 major,
+6/8, D minor).
 
 Run: ``.venv/bin/python bench/dshl_retrieval.py [--queries 2000]``. Prints figures; not a test.
 """
@@ -81,22 +82,25 @@ def bench_scale(n: int, queries: int, rng: np.random.Generator) -> dict:
     }
 
 
-def bench_compose(runs: int = 30) -> dict | None:
-    """Warm time to compose 8 segments with the bundled model (None without a model)."""
+def bench_compose(runs: int = 30, **options) -> dict | None:
+    """Warm time to compose 8 segments with the bundled model (None without a model).
+
+    ``options`` go to the request (e.g. ``meter="6/8"``); a Segue without them is skipped.
+    """
     from engine.checkpoint import CheckpointError
     from engine.dshl import api
 
     try:
         start = time.perf_counter()
-        api.compose(api.ComposeRequest(segments=8, seed=0))
+        api.compose(api.ComposeRequest(segments=8, seed=0, **options))
         first = (time.perf_counter() - start) * 1000
-    except (CheckpointError, ValueError) as exc:
-        print(f"compose: skipped ({exc})")
+    except (CheckpointError, ValueError, TypeError) as exc:
+        print(f"compose {options or ''}: skipped ({exc})")
         return None
     times, cpu = [], []
     for seed in range(1, runs + 1):
         start, start_cpu = time.perf_counter(), time.thread_time()
-        api.compose(api.ComposeRequest(segments=8, seed=seed))
+        api.compose(api.ComposeRequest(segments=8, seed=seed, **options))
         times.append((time.perf_counter() - start) * 1000)
         cpu.append((time.thread_time() - start_cpu) * 1000)
     return {"first_ms": first, "p50_ms": float(np.percentile(times, 50)),
@@ -119,11 +123,13 @@ def main() -> None:
             print(f"{n:>9,} {r['index_p50']:>8.4f}ms {r['index_p99']:>8.4f}ms "
                   f"{r['brute_p50']:>8.3f}ms {r['brute_p99']:>8.3f}ms "
                   f"{r['brute_p50'] / r['index_p50']:>12.0f}x {r['memory_mb']:>7.1f}MB")
-    compose = bench_compose(args.runs)
-    if compose:
-        print(f"compose 8 segments (bundled model): first call {compose['first_ms']:.0f} ms "
-              f"(loads model and index), warm p50 {compose['p50_ms']:.1f} ms, "
-              f"p99 {compose['p99_ms']:.1f} ms (CPU time p50 {compose['cpu_p50_ms']:.1f} ms)")
+    for label, options in (("", {}), (" in 6/8", {"meter": "6/8"}), (" in Dm", {"key": "Dm"})):
+        compose = bench_compose(args.runs, **options)
+        if compose:
+            print(f"compose 8 segments{label} (bundled model): first call "
+                  f"{compose['first_ms']:.0f} ms (loads model and index), warm p50 "
+                  f"{compose['p50_ms']:.1f} ms, p99 {compose['p99_ms']:.1f} ms "
+                  f"(CPU time p50 {compose['cpu_p50_ms']:.1f} ms)")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} during the run")
 

@@ -31,17 +31,18 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Train a tiny DSHL model on tests/data/dshl once per session (seconds); return its folder."""
     import torch
 
-    from engine.dshl.corpus import build_corpus, load_grids, music_files
-    from engine.dshl.train import TrainConfig, save_trained, train
+    from engine.dshl.corpus import load_grids, music_files
+    from engine.dshl.train import TrainConfig, prepare, save_trained, train
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny models train fastest on one thread
     try:
-        grids, skipped = load_grids(music_files(TEST_DATA / "dshl"), major_only=True)
-        corpus = build_corpus(grids, skipped=skipped)
-        config = TrainConfig(hidden=16, pre_epochs=1, hash_epochs=2, rerank_epochs=1,
-                             holdout_segments=40, batch=64)
-        trained, corpus = train(config, corpus, log=lambda message: None)
+        grids, skipped = load_grids(music_files(TEST_DATA / "dshl"), major_only=True,
+                                    family="duple")
+        corpus, split = prepare(grids, skipped, seed=0, test=0.2, selection=0.2)
+        config = TrainConfig(hidden=16, pre_epochs=1, hash_epochs=2, rerank_epochs=1, batch=64,
+                             selection_queries=20)
+        trained, corpus = train(config, corpus, split, log=lambda message: None)
         out = tmp_path_factory.mktemp("tiny-dshl")
         save_trained(trained, corpus, out, {"note": "tiny test model"})
     finally:

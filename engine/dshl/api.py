@@ -32,6 +32,7 @@ class ComposeRequest:
     melody_program: int = 73
     chord_program: int = 0
     locked: dict[int, int] = field(default_factory=dict)  # chain position -> segment id kept as is
+    meter: str = "4/4"  # 2/4, 4/4, 2/2 (4-beat segments) or 3/4, 6/8 (2-bar segments); never mixed
 
 
 @dataclass
@@ -86,12 +87,16 @@ def list_collections() -> list[str]:
     return store.list_collections()
 
 
-def _collection(name: str):
-    """Load a collection, turning an unknown name into a ValueError."""
+def _collection(name: str, meter: str = "4/4"):
+    """Load a collection's tunes of ``meter``'s family, turning an unknown name into a ValueError."""
     from engine.dshl import store
+    from engine.music.segments import meter_family
+    from engine.music.tune import ImportProblem
 
     try:
-        return store.load_collection(name)
+        return store.load_collection(name, meter_family(meter))
+    except ImportProblem as exc:
+        raise ValueError(str(exc)) from exc
     except KeyError as exc:
         raise ValueError(exc.args[0]) from exc
 
@@ -109,6 +114,33 @@ def _validate(request: ComposeRequest) -> None:
     if request.reuse_limit is not None and request.reuse_limit < 1:
         raise ValueError("reuse_limit must be at least 1 (or None for no limit)")
     parse_key(request.key)
+    from engine.music.segments import meter_family
+    from engine.music.tune import ImportProblem
+
+    try:
+        meter_family(request.meter)
+    except ImportProblem as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def tonality(key: str) -> str:
+    """``"minor"`` for a minor key such as ``"Dm"``, else ``"major"``: the tunes drawn from."""
+    from engine.music.transpose import parse_key
+
+    return "minor" if parse_key(key)[1] else "major"
+
+
+def available_keys(collection: str = "nottingham", meter: str = "4/4") -> list[str]:
+    """Keys the composer can write for ``meter``: major keys if the collection holds major
+    tunes in that meter, minor keys if it holds minor ones."""
+    from engine.music.transpose import MAJOR_KEY_NAMES, MINOR_KEY_NAMES
+
+    corpus = _collection(collection, meter).corpus
+    keys: list[str] = []
+    for mode, names in (("major", MAJOR_KEY_NAMES), ("minor", MINOR_KEY_NAMES)):
+        if corpus.mask(meter, mode).any():
+            keys.extend(names)
+    return keys
 
 
 def _item(col, position: int, seg: int, distance: int, score: float) -> ChainItem:
@@ -131,7 +163,11 @@ def compose(
 
     _validate(request)
     progress(0.0, "loading model")
-    col = _collection(request.collection)
+    col = _collection(request.collection, request.meter)
+    allowed = col.corpus.mask(request.meter, tonality(request.key))
+    if not allowed.any():
+        raise ValueError(f"collection {request.collection!r} has no {tonality(request.key)} "
+                         f"tunes in {request.meter}")
     check_cancelled(cancelled)
     progress(0.5, "composing")
     rng = np.random.default_rng(request.seed)
@@ -140,7 +176,7 @@ def compose(
     with single_threaded():
         picks = compose_ids(col, request.segments, rng, request.mode, request.reuse_limit,
                             request.start, request.locked, request.prefer_ending,
-                            check=lambda: check_cancelled(cancelled))
+                            check=lambda: check_cancelled(cancelled), allowed=allowed)
     items = [_item(col, k, p.id, p.distance, p.score) for k, p in enumerate(picks)]
     progress(1.0, "done")
     return Chain(request=request, items=items)
@@ -156,7 +192,7 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
     from engine.dshl.composer import ranked_successors
     from engine.dshl.reranker import pair_features
 
-    col = _collection(chain.request.collection)
+    col = _collection(chain.request.collection, chain.request.meter)
     if not 0 <= position < len(chain.items):
         raise IndexError(f"position {position} is outside the chain (0..{len(chain.items) - 1})")
     used = np.zeros(len(col.corpus), dtype=bool)
@@ -183,7 +219,7 @@ def replace(chain: Chain, position: int, segment_id: int) -> Chain:
 
     from engine.dshl.composer import hamming, rerank
 
-    col = _collection(chain.request.collection)
+    col = _collection(chain.request.collection, chain.request.meter)
     if not 0 <= segment_id < len(col.corpus):
         raise ValueError(f"segment id {segment_id} is not in collection {col.name!r}")
     ids = [it.id for it in chain.items]
@@ -214,7 +250,7 @@ def _features(chain: Chain):
     """Concatenate the features of the chain's segments: (16 × n, 29)."""
     import numpy as np
 
-    col = _collection(chain.request.collection)
+    col = _collection(chain.request.collection, chain.request.meter)
     return np.concatenate([col.corpus.features[it.id] for it in chain.items]), col
 
 
@@ -226,7 +262,7 @@ def chain_notes(chain: Chain) -> list[NoteEvent]:
         return []
     feats, col = _features(chain)
     return [NoteEvent(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track)
-            for n in render(feats, col.loaded.vocab, chain.request.key)]
+            for n in render(feats, col.loaded.vocab, chain.request.key, col.corpus.steps)]
 
 
 def provenance(chain: Chain) -> str:
@@ -245,7 +281,7 @@ def chain_to_midi(chain: Chain) -> pretty_midi.PrettyMIDI:
              for n in chain_notes(chain)]
     req = chain.request
     return to_pretty_midi(notes, req.key, req.tempo, req.melody_program, req.chord_program,
-                          provenance(chain))
+                          provenance(chain), meter=req.meter)
 
 
 def write_midi(chain: Chain, path: str | Path) -> Path:

@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--L", type=int, default=8, help="number of code groups (default 8)")
     train.add_argument("--K", type=int, default=4, help="symbols per group (default 4)")
     train.add_argument("--alpha", type=float, default=0.5, help="bit-balance weight")
+    train.add_argument("--hidden", type=int, default=64, help="LSTM hidden size (default 64)")
     train.add_argument("--seed", type=int, default=0, help="split and training seed")
     train.add_argument("--positive-hops", type=int, choices=(1, 2), default=2,
                        help="2: successor starts where the segment ends (default); 1: the paper's "
@@ -28,6 +29,10 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--hash-epochs", type=int, help="stage 2 epochs")
     train.add_argument("--rerank-epochs", type=int, help="stage 3 epochs")
     train.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    train.add_argument("--family", choices=("duple", "triple"), default="duple",
+                       help="meter family: duple (2/4, 4/4, 2/2) or triple (3/4, 6/8)")
+    train.add_argument("--no-eval", action="store_true",
+                       help="save without calibrating and evaluating (run `segue eval dshl`)")
     train.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     train.set_defaults(func=_run_train)
 
@@ -43,6 +48,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     compose.add_argument("--out", default="tune.mid", help="MIDI file to write")
     compose.add_argument("--key", default="C", help="output key, e.g. D, Bb, F#m")
     compose.add_argument("--tempo", type=float, default=120.0, help="beats per minute")
+    compose.add_argument("--meter", default="4/4",
+                         help="2/4, 4/4, 2/2, 3/4 or 6/8 (a minor --key draws minor tunes)")
     compose.add_argument("--collection", default="nottingham",
                          help="bundled 'nottingham' or a name given to `segue dshl import`")
     compose.add_argument("--mode", choices=("min", "max"), default="min",
@@ -60,6 +67,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     ev = eval_sub.add_parser("dshl", help="Hamming gap, MRR/recall of four rankers, junctions")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--chains", type=int, default=100, help="composed chains per mode")
+    ev.add_argument("--family", choices=("all", "duple", "triple"), default="all",
+                    help="meter families to evaluate (default all; top-level keys: duple)")
     ev.set_defaults(func=_run_eval)
 
 
@@ -74,22 +83,23 @@ def _run_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from engine.dshl import store
-    from engine.dshl.evaluate import evaluate
     from engine.dshl.train import TrainConfig, save_trained, train
 
     config = TrainConfig(L=args.L, K=args.K, alpha=args.alpha, seed=args.seed,
-                         threads=args.threads, positive_hops=args.positive_hops)
+                         threads=args.threads, positive_hops=args.positive_hops,
+                         family=args.family, hidden=args.hidden)
     for name in ("pre_epochs", "hash_epochs", "rerank_epochs"):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
-    out = Path(args.out) if args.out else store.user_dir()
+    out = Path(args.out) if args.out else store.family_dir(store.user_dir(), args.family)
+    out.mkdir(parents=True, exist_ok=True)
     trained, corpus = train(config, log=_log)
-    loaded_like = store.LoadedModel(out / "model.pt", trained.model, trained.reranker,
-                                    _stat(trained), list(corpus.vocab),
-                                    [corpus.tunes[t] for t in trained.heldout], {}, {})
-    col = store.index_corpus(store.BUNDLED, corpus, loaded_like)
-    metrics = evaluate(col, loaded_like.heldout, config.rerank_pool)
-    path = save_trained(trained, corpus, out, metrics)
+    path = save_trained(trained, corpus, out, {})
+    metrics: dict = {}
+    if not args.no_eval:
+        from engine.dshl.evaluate import calibrate_and_evaluate
+
+        metrics = calibrate_and_evaluate(path, log=_log)
     store.clear_cache()
     print(json.dumps(metrics) if args.json else f"saved {path}\n{json.dumps(metrics, indent=2)}")
     return 0
@@ -98,12 +108,6 @@ def _run_train(args: argparse.Namespace) -> int:
 def _log(message: str) -> None:
     """Training progress goes to stderr so that ``--json`` output stays one object."""
     print(message, file=sys.stderr, flush=True)
-
-
-def _stat(trained):
-    from engine.dshl.pairs import TransitionStat
-
-    return TransitionStat(trained.stat_chord, trained.stat_pitch)
 
 
 def _run_import(args: argparse.Namespace) -> int:
@@ -135,10 +139,11 @@ def _run_compose(args: argparse.Namespace) -> int:
         if args.start_midi:
             from engine.dshl.phrase import closest_segment
 
-            start = closest_segment(args.start_midi, args.collection)
+            start = closest_segment(args.start_midi, args.collection, args.meter)
         request = ComposeRequest(
             segments=args.segments, seed=args.seed, key=args.key, tempo=args.tempo,
             mode=args.mode, reuse_limit=args.reuse_limit or None, collection=args.collection,
+            meter=args.meter,
             start=start, prefer_ending=not args.no_ending,
             melody_program=args.melody_program, chord_program=args.chord_program)
         chain = compose(request)
@@ -151,6 +156,7 @@ def _run_compose(args: argparse.Namespace) -> int:
                           "distance": it.distance, "score": round(it.score, 4),
                           "ends_tune": it.ends_tune} for it in chain.items],
             "out": str(out), "key": request.key, "tempo": request.tempo, "mode": request.mode,
+            "meter": request.meter,
             "collection": request.collection, "seed": request.seed}))
     else:
         print(f"wrote {out}: " + " ".join(f"{it.tune}#{it.position}" for it in chain.items))
@@ -161,15 +167,25 @@ def _run_eval(args: argparse.Namespace) -> int:
     from engine.checkpoint import CheckpointError
     from engine.dshl import store
     from engine.dshl.evaluate import evaluate
-
-    try:
-        col = store.load_collection(store.BUNDLED)
-    except CheckpointError as exc:
-        raise _user_error(exc) from exc
     from engine.dshl.threads import single_threaded
 
-    pool = int(col.loaded.config.get("train", {}).get("rerank_pool", 200))
-    with single_threaded():
-        metrics = evaluate(col, col.loaded.heldout, pool, args.chains)
+    families = list(store.FAMILY_DIRS) if args.family == "all" else [args.family]
+    results = {}
+    for family in families:
+        try:
+            col = store.load_collection(store.BUNDLED, family)
+        except CheckpointError as exc:
+            raise _user_error(exc) from exc
+        pool = int(col.loaded.config.get("train", {}).get("rerank_pool", 200))
+        with single_threaded():
+            results[family] = evaluate(col, None, pool, args.chains, log=_log)
+    metrics = results.pop(families[0])
+    metrics["family"] = families[0]
+    for family, other in results.items():  # further families: their meters, and a summary
+        metrics["by_meter"].update(other["by_meter"])
+        metrics[family] = {k: other[k] for k in (
+            "segments", "tunes", "heldout", "mrr", "recall_at_10", "ci95", "melody_only",
+            "junction_interval", "splits", "duplicate_groups", "test_segments_seen_in_train",
+            "temperature", "gbm")}
     print(json.dumps(metrics) if args.json else json.dumps(metrics, indent=2))
     return 0

@@ -22,7 +22,7 @@ from engine.dshl.store import Collection
 
 TOP_P = 0.9  # nucleus sampling over the re-ranker's softmax
 TOP_K = 20
-TEMPERATURE = 2.0  # re-ranker scores are over-confident among 200 close candidates; see docs
+TEMPERATURE = 2.0  # default; each model stores the temperature calibrated on its selection split
 
 
 @dataclass
@@ -100,7 +100,7 @@ def farthest(col: Collection, prev: int, allowed) -> tuple[np.ndarray, np.ndarra
 
 def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str, allowed,
                 last: bool, prefer_ending: bool, pool: int = 200, top_p: float = TOP_P,
-                top_k: int = TOP_K) -> Pick | None:
+                top_k: int = TOP_K, temperature: float | None = None) -> Pick | None:
     """Pick the segment that follows ``prev`` (None when no allowed segment is left).
 
     At the last position with ``prefer_ending``, only segments that end a tune are considered
@@ -119,7 +119,8 @@ def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str,
     ids, dist, scores = ranked_successors(col, prev, pool, allowed)
     if len(ids) == 0:
         return None
-    probs = np.exp((scores - scores.max()) / TEMPERATURE)
+    temperature = col.loaded.temperature if temperature is None else temperature
+    probs = np.exp((scores - scores.max()) / temperature)
     probs /= probs.sum()
     k = int(min(top_k, len(ids), np.searchsorted(np.cumsum(probs), top_p) + 1))
     choice = int(rng.choice(k, p=probs[:k] / probs[:k].sum()))
@@ -129,20 +130,27 @@ def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str,
 def compose_ids(col: Collection, length: int, rng: np.random.Generator, mode: str = "min",
                 reuse_limit: int | None = 2, start: int | None = None,
                 locked: dict[int, int] | None = None, prefer_ending: bool = True,
-                pool: int = 200, check=lambda: None) -> list[Pick]:
-    """Compose ``length`` segment picks; ``locked`` positions keep their segment as is."""
+                pool: int = 200, check=lambda: None, allowed: np.ndarray | None = None
+                ) -> list[Pick]:
+    """Compose ``length`` segment picks; ``locked`` positions keep their segment as is.
+
+    ``allowed`` (a boolean mask, e.g. one meter and mode) limits what is drawn.
+    """
     locked = dict(locked or {})
     n = len(col.corpus)
     if start is None:
         start = locked.get(0)
     if start is None:
-        openings = np.nonzero((col.corpus.position == 0) & (col.corpus.phase == 0))[0]
+        start_ok = np.ones(n, dtype=bool) if allowed is None else allowed
+        openings = np.nonzero((col.corpus.position == 0) & (col.corpus.phase == 0) & start_ok)[0]
         start = int(rng.choice(openings if len(openings) else np.arange(n)))
     if not 0 <= start < n:
         raise ValueError(f"segment id {start} is not in collection {col.name!r} (0..{n - 1})")
     picks = [Pick(int(start), 0, 0.0)]
-    allowed = np.ones(n, dtype=bool)  # not used yet, and its tune is under the reuse limit
-    unused = np.ones(n, dtype=bool)
+    base = np.ones(n, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool).copy()
+    base &= col.corpus.mask(col.corpus.meters[int(col.corpus.tune[start])])  # meters never mix
+    allowed = base.copy()  # not used yet, and its tune is under the reuse limit
+    unused = base.copy()
     per_tune = np.zeros(len(col.corpus.tunes), dtype=np.int64)
 
     def take(seg: int) -> None:

@@ -1,8 +1,10 @@
 """Import a user's folder of tunes as a collection the composer can draw from.
 
 Files are read with the same pipeline as the Nottingham corpus (any key: a minor tune is moved to
-A minor, i.e. shares C major's notes); melody-only tunes are valid (their chord features stay
-0). The collection stores segment features only; codes come from the active model on loading.
+A minor, i.e. shares C major's notes, and keeps its mode); melody-only tunes are valid (their
+chord features stay 0). Tunes are stored per meter family (``NAME.npz`` for 2/4, 4/4 and 2/2;
+``NAME@triple.npz`` for 3/4 and 6/8), each with the vocabulary of that family's model. The
+collection stores segment features only; codes come from the active model on loading.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from engine.checkpoint import CheckpointError
 from engine.dshl.api import ImportReport
 from engine.dshl.corpus import build_corpus, load_grids, music_files
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress, scaled_progress
+from engine.music.segments import meter_family
 from engine.music.tune import ImportProblem
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -29,17 +33,35 @@ def import_folder(folder: str | Path, name: str, progress: ProgressFn = no_progr
     if not NAME_PATTERN.match(name) or name == store.BUNDLED:
         raise ValueError(f"invalid collection name {name!r}: use letters, digits, '-', '_' or "
                          f"'.', and not {store.BUNDLED!r}")
-    loaded = store.load_model()
     files = music_files(folder)
     grids, skipped = load_grids(files, major_only=False,
                                 progress=scaled_progress(progress, 0.0, 0.9), cancelled=cancelled)
-    try:
-        corpus = build_corpus(grids, vocab=loaded.vocab, skipped=skipped)
-    except ImportProblem:
+    tunes = segments = 0
+    first_path = None
+    for family in store.FAMILY_DIRS:
+        mine = [g for g in grids if meter_family(g.meter) == family]
+        target = store.collection_file(name, family)
+        if not mine:
+            target.unlink(missing_ok=True)  # a re-import without such tunes drops the old file
+            continue
+        try:
+            vocab = store.load_model(family=family).vocab
+        except CheckpointError as exc:
+            skipped.extend((g.name, f"no {family}-meter model to index {g.meter} tunes: {exc}")
+                           for g in mine)
+            continue
+        try:
+            corpus = build_corpus(mine, vocab=vocab)
+        except ImportProblem as exc:
+            skipped.append((f"{family} tunes", str(exc)))
+            continue
+        skipped.extend(corpus.skipped)
+        corpus.save(target)
+        tunes, segments = tunes + len(corpus.tunes), segments + len(corpus)
+        first_path = first_path or target
+    store.clear_cache()
+    if not tunes:
         extra = [] if files else [(str(folder), "no MIDI or ABC files found")]
         return ImportReport(name, 0, 0, skipped + extra, None)
-    path = store.collection_file(name)
-    corpus.save(path)
-    store.clear_cache()
-    progress(1.0, f"imported {len(corpus.tunes)} tunes")
-    return ImportReport(name, len(corpus.tunes), len(corpus), corpus.skipped, path)
+    progress(1.0, f"imported {tunes} tunes")
+    return ImportReport(name, tunes, segments, skipped, first_path)

@@ -19,7 +19,7 @@ from torch.nn import functional as F
 from engine.music.segments import ARTIC, CHORD0, N_CHORDS, N_FEATURES, N_OCTAVES, OCT0, PC0
 
 KIND = "dshl"
-FORMAT_VERSION = 2  # 2: re-ranker sees junction windows and held-note flags
+FORMAT_VERSION = 3  # 2: junction windows and held notes; 3: phrase and cadence cues, meters
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Training pairs: successors, filtered negatives, the Eq. 6–8 transition statistic, the split.
+"""Training pairs: successors, filtered negatives and the Eq. 6–8 transition statistic.
 
 The statistic (paper Eq. 6–8) estimates P(+ | last chord of s_i, first chord of s_j) and
 P(+ | last pitch, first pitch) from training junctions, with equal priors for successor and
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.dshl.corpus import Corpus
 from engine.music.segments import CHORD0, N_CHORDS, N_OCTAVES, OCT0, PC0
 
 N_PITCH_CLASSES = N_OCTAVES * 12 + 1  # octave × pitch class, plus "silent"
@@ -87,15 +86,6 @@ def _table(last, first, junctions, segments, n: int, smoothing: float) -> np.nda
     m_first = np.bincount(first[segments], minlength=n) + smoothing
     rand = np.outer(m_last / m_last.sum(), m_first / m_first.sum())
     return pos / (pos + rand)
-
-
-def split_tunes(corpus: Corpus, min_segments: int = 1500, seed: int = 0) -> np.ndarray:
-    """Pick held-out tunes (seeded) until they hold at least ``min_segments`` segments."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(corpus.tunes))
-    sizes = np.bincount(corpus.tune, minlength=len(corpus.tunes))
-    count = np.searchsorted(np.cumsum(sizes[order]), min_segments) + 1
-    return np.sort(order[:count])
 
 
 def sample_negatives(

@@ -7,27 +7,29 @@ from pathlib import Path
 import numpy as np
 
 from engine.music.midi_import import read_midi
-from engine.music.segments import STEPS, encode, to_grid
+from engine.music.segments import STEPS, encode, meter_family, to_grid
 from engine.music.tune import ImportProblem
 
 
-def phrase_features(path: str | Path, vocab: list[str]) -> np.ndarray:
-    """Return the (16, 29) features of the first 4 beats of the phrase in ``path`` (in C)."""
+def phrase_features(path: str | Path, vocab: list[str], steps: int = STEPS) -> np.ndarray:
+    """Return the (steps, 29) features of the start of the phrase in ``path`` (in C / A minor)."""
     grid = to_grid(read_midi(path))
     feats = encode(grid, vocab)
-    if len(feats) < STEPS:
-        feats = np.concatenate([feats, np.zeros((STEPS - len(feats), feats.shape[1]), np.uint8)])
-    return feats[:STEPS]
+    if len(feats) < steps:
+        feats = np.concatenate([feats, np.zeros((steps - len(feats), feats.shape[1]), np.uint8)])
+    return feats[:steps]
 
 
-def closest_segment(path: str | Path, collection: str = "nottingham") -> int:
-    """Id of the segment of ``collection`` whose features differ least from the phrase's start."""
+def closest_segment(path: str | Path, collection: str = "nottingham", meter: str = "4/4") -> int:
+    """Id of the segment of ``collection`` (tunes of ``meter``'s family) whose features differ
+    least from the phrase's start."""
     from engine.dshl import store
 
-    col = store.load_collection(collection)
     try:
-        target = phrase_features(path, col.loaded.vocab)
+        col = store.load_collection(collection, meter_family(meter))
+        target = phrase_features(path, col.loaded.vocab, col.corpus.steps)
     except ImportProblem as exc:
         raise ValueError(f"{path}: {exc}") from exc
     diff = (col.corpus.features != target[None]).reshape(len(col.corpus), -1).sum(1)
+    diff = np.where(col.corpus.mask(meter), diff, diff.max() + 1)
     return int(np.argmin(diff))

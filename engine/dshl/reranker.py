@@ -5,7 +5,10 @@ the retrieved candidates with a small MLP over the element-wise product of proje
 backward LSTM states (frozen from the hash model), the candidate's own projection, and pair
 features: the Eq. 6–8 statistic, the melodic interval and chord change at the junction, metric
 phase (beat of the bar where each segment starts), tune start/end flags, the hash score, held
-notes across the junction, and the raw features of the last/first ``window`` steps.
+notes across the junction, phrase position (does the candidate sit where the query's successor
+would, modulo 2, 4, 8 and 16 hops; does it open a phrase), cadence cues (length of the query's
+last note, a rest at its end, where the candidate's first onset falls) and the raw features of
+the last/first ``window`` steps.
 It is trained with a softmax over in-batch candidates (successors of other queries plus
 segments of the query's own tune as hard negatives), which optimises the ranking directly.
 """
@@ -20,7 +23,7 @@ from torch import nn
 
 from engine.dshl.pairs import N_CHORD_CLASSES, Edges, TransitionStat
 
-N_EDGE_FEATURES = 18
+N_EDGE_FEATURES = 28
 N_STEP_FEATURES = 29
 
 
@@ -60,13 +63,20 @@ class SegmentMeta:
     head: np.ndarray  # (N, window * 29) float32: the first steps
     held_start: np.ndarray  # (N,) bool: the melody sounds at step 0 without an onset
     sounding_end: np.ndarray  # (N,) bool: the melody sounds at the last step
+    last_len: np.ndarray  # (N,) float32: steps from the last onset to the end, / segment steps
+    first_onset: np.ndarray  # (N,) float32: step of the first onset, / segment steps
 
 
 def junction_arrays(features: np.ndarray, window: int) -> dict[str, np.ndarray]:
     """Per-segment raw junction windows and held-note flags for :class:`SegmentMeta`."""
-    n = len(features)
+    n, steps = features.shape[:2]
     sounding = features[:, :, 5:17].any(-1)
+    artic = features[:, :, 0].astype(bool)
+    last = np.where(artic.any(1), steps - 1 - artic[:, ::-1].argmax(1), 0)
+    first = np.where(artic.any(1), artic.argmax(1), steps)
     return {
+        "last_len": ((steps - last) / steps).astype(np.float32),
+        "first_onset": (first / steps).astype(np.float32),
         "tail": features[:, features.shape[1] - window:].reshape(n, -1).astype(np.float32)
         if window else np.zeros((n, 0), np.float32),
         "head": features[:, :window].reshape(n, -1).astype(np.float32)
@@ -93,9 +103,19 @@ def pair_features(meta: SegmentMeta, stat: TransitionStat, i: np.ndarray, j: np.
         meta.phase[i] == meta.phase[j], meta.phase[j] == 0, meta.position[j] == 0, meta.ends[i],
         meta.ends[j], hamming, soft, meta.held_start[j],
         meta.held_start[j] & meta.sounding_end[i] & (interval == 0) & ~silent,
+        *phrase_cues(meta.position[i], meta.position[j]),
+        meta.last_len[i], ~meta.sounding_end[i], meta.first_onset[j],
     ]
     edge = np.stack([np.asarray(c, dtype=np.float32) for c in cols], axis=1)
     return np.concatenate([edge, meta.tail[i], meta.head[j]], axis=1)
+
+
+def phrase_cues(pos_i: np.ndarray, pos_j: np.ndarray, gap: int = 2) -> list[np.ndarray]:
+    """Phrase position: does j sit ``gap`` hops after i modulo 2, 4, 8, 16 hops; does j open an
+    8-hop phrase; how far into its tune each one is (clipped at 64 hops)."""
+    delta = pos_j.astype(np.int64) - pos_i.astype(np.int64) - gap
+    return [delta % m == 0 for m in (2, 4, 8, 16)] + [
+        pos_j % 8 == 0, np.minimum(pos_i, 64) / 64, np.minimum(pos_j, 64) / 64]
 
 
 class Reranker(nn.Module):

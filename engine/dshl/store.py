@@ -29,7 +29,7 @@ BUNDLED = "nottingham"
 _lock = threading.RLock()
 _models: dict[tuple[str, float], LoadedModel] = {}
 _collections: dict[tuple[str, str, float], Collection] = {}
-_recent: dict[tuple[str, str], tuple[float, Collection]] = {}
+_recent: dict[tuple[str, str, str], tuple[float, Collection]] = {}
 RECHECK_SECONDS = 2.0
 
 
@@ -45,6 +45,10 @@ class LoadedModel:
     heldout: list[str]
     config: dict
     metrics: dict
+    temperature: float = 2.0  # composer sampling temperature, calibrated on the selection split
+    split: dict | None = None  # tune names per side: train / selection / test
+    family: str = "duple"
+    duplicate_groups: list | None = None  # near-duplicate tune groups (names)
 
 
 @dataclass
@@ -62,6 +66,16 @@ class Collection:
     scorer: NumpyScorer
 
 
+FAMILY_DIRS = {"duple": "", "triple": "triple"}
+
+
+def family_dir(base: Path, family: str) -> Path:
+    """The folder of one meter family's model under ``base`` (duple at the top, for old files)."""
+    if family not in FAMILY_DIRS:
+        raise KeyError(f"unknown meter family {family!r} (known: {', '.join(FAMILY_DIRS)})")
+    return base / FAMILY_DIRS[family] if FAMILY_DIRS[family] else base
+
+
 def user_dir() -> Path:
     """Folder of the user's trained model and imported collections."""
     return models_dir() / "dshl"
@@ -72,14 +86,15 @@ def bundled_dir() -> Path:
     return assets_dir() / "models" / "dshl"
 
 
-def model_dir() -> Path:
+def model_dir(family: str = "duple") -> Path:
     """The folder whose model is used: the user's if trained, else the bundled one."""
-    return user_dir() if (user_dir() / MODEL_FILE).is_file() else bundled_dir()
+    mine = family_dir(user_dir(), family)
+    return mine if (mine / MODEL_FILE).is_file() else family_dir(bundled_dir(), family)
 
 
-def load_model(path: str | Path | None = None) -> LoadedModel:
+def load_model(path: str | Path | None = None, family: str = "duple") -> LoadedModel:
     """Load (once) the model at ``path`` or the active one; raise CheckpointError if unusable."""
-    path = Path(path) if path else model_dir() / MODEL_FILE
+    path = Path(path) if path else model_dir(family) / MODEL_FILE
     stamp = path.stat().st_mtime if path.is_file() else 0.0
     with _lock:
         cached = _models.get((str(path), stamp))
@@ -106,22 +121,33 @@ def _read_model(path: Path) -> LoadedModel:
         ) from exc
     model.eval()
     reranker.eval()
+    temperature = float(ckpt.config.get("compose", {}).get("temperature", 2.0))
     return LoadedModel(path, model, reranker, stat, vocab, list(ckpt.extra.get("heldout", [])),
-                       ckpt.config, ckpt.metrics)
+                       ckpt.config, ckpt.metrics, temperature, ckpt.extra.get("split"),
+                       str(ckpt.extra.get("family", "duple")), ckpt.extra.get("duplicate_groups"))
 
 
-def collection_file(name: str) -> Path:
-    """Where collection ``name`` is stored."""
+FAMILY_SUFFIX = "@"  # imported triple-meter tunes: NAME@triple.npz (names never hold "@")
+
+
+def collection_file(name: str, family: str = "duple") -> Path:
+    """Where collection ``name``'s tunes of meter ``family`` are stored."""
     if name == BUNDLED:
-        return model_dir() / CORPUS_FILE
-    return user_dir() / "collections" / f"{name}.npz"
+        return model_dir(family) / CORPUS_FILE
+    suffix = "" if family == "duple" else f"{FAMILY_SUFFIX}{family}"
+    return user_dir() / "collections" / f"{name}{suffix}.npz"
+
+
+def collection_families(name: str) -> list[str]:
+    """Meter families collection ``name`` has tunes in (bundled: those with a model)."""
+    return [f for f in FAMILY_DIRS if collection_file(name, f).is_file()]
 
 
 def list_collections() -> list[str]:
     """Names of the collections: the bundled one, then imported ones (sorted)."""
     folder = user_dir() / "collections"
-    names = sorted(p.stem for p in folder.glob("*.npz")) if folder.is_dir() else []
-    return [BUNDLED] + [n for n in names if n != BUNDLED]
+    stems = {p.stem.split(FAMILY_SUFFIX)[0] for p in folder.glob("*.npz")} if folder.is_dir() else set()
+    return [BUNDLED] + sorted(n for n in stems if n != BUNDLED)
 
 
 def read_corpus(path: Path) -> Corpus:
@@ -133,8 +159,9 @@ def read_corpus(path: Path) -> Corpus:
         raise CheckpointError(f"{path}: not a readable DSHL collection: {exc}") from exc
 
 
-def load_collection(name: str = BUNDLED) -> Collection:
-    """Load (once) collection ``name`` and index it with the active model.
+def load_collection(name: str = BUNDLED, family: str = "duple") -> Collection:
+    """Load (once) collection ``name``'s tunes of meter ``family``, indexed with that family's
+    active model.
 
     Files are re-checked (a retrained model or re-imported collection is picked up) at most
     every :data:`RECHECK_SECONDS` per collection, so composing does not pay for file-system calls.
@@ -142,20 +169,22 @@ def load_collection(name: str = BUNDLED) -> Collection:
     home = str(models_dir())
     now = time.monotonic()
     with _lock:
-        recent = _recent.get((home, name))
+        recent = _recent.get((home, name, family))
         if recent is not None and now - recent[0] < RECHECK_SECONDS:
             return recent[1]
-    loaded = load_model()
-    path = collection_file(name)
+    loaded = load_model(family=family)
+    path = collection_file(name, family)
     if not path.is_file():
         if name == BUNDLED:
             raise CheckpointError(f"{path}: the bundled collection is missing")
+        if name in list_collections():
+            raise KeyError(f"collection {name!r} has no tunes in {family} meters")
         raise KeyError(f"no collection named {name!r} (known: {', '.join(list_collections())})")
     key = (str(path), str(loaded.path), path.stat().st_mtime)
     with _lock:
         if key not in _collections:
             _collections[key] = index_corpus(name, read_corpus(path), loaded)
-        _recent[(home, name)] = (now, _collections[key])
+        _recent[(home, name, family)] = (now, _collections[key])
         return _collections[key]
 
 

@@ -1,40 +1,33 @@
 """Train DSHL in three stages and save the model: pre-training, hash learning, re-ranker.
 
-Stage 1 pre-trains the forward LSTM to predict the next step and the backward LSTM the previous
-step. Stage 2 learns the hash functions (LSTMs fine-tuned) on successor pairs against sampled
-negatives filtered by the Eq. 6–8 statistic. Stage 3 trains the re-ranker on frozen LSTM states.
-Held-out tunes (no tune on both sides) are kept for evaluation and recorded in the checkpoint.
+Splits first (:mod:`engine.dshl.splits`): tunes go to train / selection / test with near-
+duplicates grouped; the chord vocabulary and the Eq. 6–8 statistic come from training tunes
+only, and the test tunes are never read here. Stage 1 pre-trains the forward LSTM to predict
+the next step and the backward LSTM the previous step. Stage 2 learns the hash functions (LSTMs
+fine-tuned) on successor pairs against sampled negatives filtered by the statistic. Stage 3
+trains the re-ranker on frozen LSTM states and keeps the epoch with the best selection MRR.
+Chord dropout (a fraction of segments, pairs and batches with chord bits zeroed) in every stage
+makes melody-only collections in-distribution.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from engine.checkpoint import Checkpoint, save_checkpoint
-from engine.dshl.corpus import Corpus, nottingham_corpus
+from engine.dshl.corpus import Corpus, build_corpus, nottingham_grids
 from engine.dshl.model import DSHL, FORMAT_VERSION, KIND, DSHLConfig
-from engine.dshl.pairs import (
-    Edges,
-    TransitionStat,
-    edges,
-    sample_negatives,
-    split_tunes,
-    transition_stat,
-)
-from engine.dshl.reranker import (
-    Reranker,
-    RerankerConfig,
-    SegmentMeta,
-    n_pair_features,
-    pair_features,
-)
+from engine.dshl.pairs import Edges, TransitionStat, edges, sample_negatives, transition_stat
+from engine.dshl.reranker import NumpyScorer, Reranker, RerankerConfig, SegmentMeta, n_pair_features
+from engine.dshl.splits import Split, split_tunes
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
+from engine.music.segments import CHORD0, StepGrid, chord_vocabulary
 
 MODEL_FILE = "model.pt"
 CORPUS_FILE = "nottingham.npz"
@@ -42,24 +35,27 @@ CORPUS_FILE = "nottingham.npz"
 
 @dataclass
 class TrainConfig:
-    """Training schedule; the defaults reproduce the bundled model."""
+    """Training schedule; the defaults reproduce the bundled models."""
 
     L: int = 8
     K: int = 4
-    hidden: int = 128
+    hidden: int = 64  # 128 in the first bundled model; 64 trains 3-4x faster on a shared CPU
     alpha: float = 0.5
-    pre_epochs: int = 6
-    hash_epochs: int = 12
+    pre_epochs: int = 4
+    hash_epochs: int = 8
     rerank_epochs: int = 8
     batch: int = 128
     lr: float = 2e-3
     seed: int = 0
-    holdout_segments: int = 1500
+    test_fraction: float = 0.1
+    selection_fraction: float = 0.1
     same_tune_negatives: float = 0.25
     rerank_pool: int = 200
     rerank_window: int = 2  # raw steps per side of the junction the re-ranker sees
-    retrieved_negatives: int = 0  # per query, from its hash-retrieved candidates (16 measured: no gain)
+    chord_dropout: float = 0.3  # share of segments / pairs / batches trained without chords
+    selection_queries: int = 400  # selection junctions scored after each re-ranker epoch
     positive_hops: int = 2  # 2: successor starts where s_i ends (as rendered); 1: paper's overlap
+    family: str = "duple"
     threads: int = 1
 
 
@@ -71,29 +67,77 @@ class Trained:
     reranker: Reranker
     stat_chord: np.ndarray
     stat_pitch: np.ndarray
-    heldout: np.ndarray  # tune ids
+    split: Split
     config: TrainConfig
+    selection: dict = field(default_factory=dict)  # selection MRR per re-ranker epoch, choice
+
+    @property
+    def heldout(self) -> np.ndarray:
+        """Test tune ids (kept for callers of the first version)."""
+        return self.split.test
 
 
-def train(config: TrainConfig, corpus: Corpus | None = None, progress: ProgressFn = no_progress,
-          cancelled: CancelledFn = never_cancelled,
+def without_chords(features: np.ndarray) -> np.ndarray:
+    """A copy of ``features`` with every chord bit zeroed (melody-only input)."""
+    out = np.array(features, copy=True)
+    out[..., CHORD0:] = 0
+    return out
+
+
+def chord_dropout(x: torch.Tensor, x0: torch.Tensor, rows: np.ndarray,
+                  drop: np.ndarray) -> torch.Tensor:
+    """Segments ``rows`` of ``x``, taken from the chord-less ``x0`` where ``drop`` is set."""
+    return torch.where(torch.from_numpy(np.asarray(drop, dtype=bool))[:, None, None],
+                       x0[rows], x[rows])
+
+
+def prepare(grids: list[StepGrid], skipped: list[tuple[str, str]] | None = None, seed: int = 0,
+            test: float = 0.1, selection: float = 0.1) -> tuple[Corpus, Split]:
+    """Split the tunes (near-duplicates grouped) and build the corpus with the chord vocabulary
+    of the training tunes only."""
+    provisional = build_corpus(grids, skipped=skipped)
+    split = split_tunes(provisional.features, provisional.tune, provisional.tunes, seed, test,
+                        selection)
+    train_names = {provisional.tunes[t] for t in split.train}
+    vocab = chord_vocabulary([g for g in grids if g.name in train_names])
+    corpus = build_corpus(grids, vocab=vocab, skipped=skipped)
+    return corpus, Split.from_names(split.names(provisional.tunes), corpus.tunes, split.groups)
+
+
+def training_statistic(corpus: Corpus, split: Split) -> tuple[TransitionStat, Edges]:
+    """The Eq. 6–8 statistic from training tunes' back-to-back junctions only."""
+    e = edges(corpus.features)
+    train_segs = corpus.subset_tunes(split.train)
+    rendered = corpus.junctions[np.isin(corpus.tune[corpus.junctions[:, 0]], split.train)]
+    return transition_stat(e, rendered, train_segs), e
+
+
+def train(config: TrainConfig, corpus: Corpus | None = None, split: Split | None = None,
+          progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled,
           log: Callable[[str], None] = print) -> tuple[Trained, Corpus]:
-    """Run the three stages on ``corpus`` (the bundled Nottingham corpus by default)."""
+    """Run the three stages (the bundled Nottingham tunes of ``config.family`` by default)."""
     torch.set_num_threads(max(1, config.threads))
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    corpus = corpus or nottingham_corpus()
-    held = split_tunes(corpus, config.holdout_segments, config.seed)
-    train_segs = np.nonzero(~np.isin(corpus.tune, held))[0]
+    if corpus is None or split is None:
+        grids, skipped = nottingham_grids(config.family)
+        corpus, split = prepare(grids, skipped, config.seed, config.test_fraction,
+                                config.selection_fraction)
+    log(f"split: {len(split.train)} train / {len(split.selection)} selection / "
+        f"{len(split.test)} test tunes, {len(split.groups)} near-duplicate groups")
+    train_segs = corpus.subset_tunes(split.train)
     positives = corpus.junctions if config.positive_hops == 2 else corpus.overlaps
-    train_junc = positives[~np.isin(corpus.tune[positives[:, 0]], held)]
-    e = edges(corpus.features)
-    rendered = corpus.junctions[~np.isin(corpus.tune[corpus.junctions[:, 0]], held)]
-    stat = transition_stat(e, rendered, train_segs)  # Eq. 6-8 on back-to-back junctions
+    train_junc = positives[np.isin(corpus.tune[positives[:, 0]], split.train)]
+    stat, e = training_statistic(corpus, split)
     x = torch.from_numpy(corpus.features)
+    x0 = torch.from_numpy(without_chords(corpus.features))
+    p = config.chord_dropout
     model = DSHL(DSHLConfig(L=config.L, K=config.K, hidden=config.hidden, alpha=config.alpha))
     total = config.pre_epochs + config.hash_epochs + config.rerank_epochs
     done = 0
+
+    def pick(rows: np.ndarray, drop: np.ndarray) -> torch.Tensor:
+        return chord_dropout(x, x0, rows, drop)
 
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     for epoch in range(config.pre_epochs):
@@ -101,7 +145,8 @@ def train(config: TrainConfig, corpus: Corpus | None = None, progress: ProgressF
         losses = []
         for start in range(0, len(order), config.batch):
             check_cancelled(cancelled)
-            loss = model.pretrain_loss(x[order[start:start + config.batch]])
+            rows = order[start:start + config.batch]
+            loss = model.pretrain_loss(pick(rows, rng.random(len(rows)) < p))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -122,7 +167,9 @@ def train(config: TrainConfig, corpus: Corpus | None = None, progress: ProgressF
         for start in range(0, len(order), 2 * config.batch):
             check_cancelled(cancelled)
             idx = order[start:start + 2 * config.batch]
-            _, loss = model(x[pairs[idx, 0]], x[pairs[idx, 1]], torch.from_numpy(labels[idx]))
+            drop = rng.random(len(idx)) < p
+            _, loss = model(pick(pairs[idx, 0], drop), pick(pairs[idx, 1], drop),
+                            torch.from_numpy(labels[idx]))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -132,88 +179,100 @@ def train(config: TrainConfig, corpus: Corpus | None = None, progress: ProgressF
         log(f"hash epoch {epoch + 1}: loss {np.mean(losses):.4f}")
 
     model.eval()
-    reranker = train_reranker(model, corpus, train_junc, stat, e, config, rng, cancelled, log,
-                              lambda f: progress((done + f * config.rerank_epochs) / total, "re-ranker"))
-    trained = Trained(model, reranker, stat.chord, stat.pitch, held, config)
+    reranker, chosen = train_reranker(
+        model, corpus, split, train_junc, stat, config, rng, cancelled, log,
+        lambda f: progress((done + f * config.rerank_epochs) / total, "re-ranker"))
+    trained = Trained(model, reranker, stat.chord, stat.pitch, split, config, chosen)
     return trained, corpus
 
 
-def train_reranker(model: DSHL, corpus: Corpus, train_junc: np.ndarray, stat: TransitionStat,
-                   e: Edges, config: TrainConfig, rng: np.random.Generator,
-                   cancelled: CancelledFn, log: Callable[[str], None],
-                   progress: Callable[[float], None]) -> Reranker:
-    """Stage 3: fit the re-ranker with a softmax over in-batch and retrieved candidates.
-
-    Each query's candidates are the batch's successors, one random segment of its own tune per
-    query, and ``retrieved_negatives`` segments drawn from what the hash index would return for
-    it (its ``rerank_pool`` nearest codes among training tunes): the distribution the re-ranker
-    faces when composing.
-    """
+def _views(model: DSHL, corpus: Corpus, window: int) -> list[tuple[torch.Tensor, torch.Tensor,
+                                                                   SegmentMeta]]:
+    """(h_F, h_B, meta) with chords and without chords (the melody-only view)."""
     from engine.dshl.search import segment_meta, segment_states
 
-    h_f, h_b = segment_states(model, corpus.features)
+    views = []
+    for feats in (corpus.features, without_chords(corpus.features)):
+        h_f, h_b = segment_states(model, feats)
+        view = Corpus(**{**corpus.__dict__, "features": feats})
+        views.append((h_f, h_b, segment_meta(model, view, edges(feats), (h_f, h_b), window)))
+    return views
+
+
+def train_reranker(model: DSHL, corpus: Corpus, split: Split, train_junc: np.ndarray,
+                   stat: TransitionStat, config: TrainConfig, rng: np.random.Generator,
+                   cancelled: CancelledFn, log: Callable[[str], None],
+                   progress: Callable[[float], None]) -> tuple[Reranker, dict]:
+    """Stage 3: fit the re-ranker with a softmax over in-batch candidates; keep the epoch whose
+    selection MRR (mean of with-chords and melody-only) is best.
+
+    Each query's candidates are the batch's successors and one random segment of its own tune
+    per query. A ``chord_dropout`` share of batches is trained on the melody-only view.
+    """
+    from engine.dshl.pairs import Edges  # noqa: F401  (documented type of meta.edges)
+    from engine.dshl.ranking import Scoring, composer_mrr
+    from engine.dshl.reranker import pair_features
+
     rconfig = RerankerConfig(hidden_in=config.hidden, window=config.rerank_window,
                              n_pair=n_pair_features(config.rerank_window))
-    meta = segment_meta(model, corpus, e, (h_f, h_b), rconfig.window)
+    views = _views(model, corpus, rconfig.window)
     reranker = Reranker(rconfig)
     opt = torch.optim.Adam(reranker.parameters(), lr=config.lr)
     by_tune = {t: np.nonzero(corpus.tune == t)[0] for t in np.unique(corpus.tune[train_junc[:, 0]])}
     successor = {(int(a), int(b)) for a, b in train_junc}
-    train_segs = np.unique(np.concatenate([ids for ids in by_tune.values()]))
-    r = config.retrieved_negatives
-    near = (nearest_codes(meta, train_junc[:, 0], train_segs, config.rerank_pool) if r
-            else np.zeros((len(train_junc), 1), dtype=np.int64))
+    sel_pool = corpus.subset_tunes(split.selection)
+    sel_junc = corpus.junctions[np.isin(corpus.tune[corpus.junctions[:, 0]], split.selection)]
+    sel_junc = sel_junc[np.random.default_rng(config.seed).permutation(len(sel_junc))
+                        [:config.selection_queries]]
+    history, best, best_state = [], -1.0, None
     for epoch in range(config.rerank_epochs):
         order = rng.permutation(len(train_junc))
         losses = []
+        reranker.train()
         for start in range(0, len(order), config.batch):
             check_cancelled(cancelled)
+            h_f, h_b, meta = views[1] if rng.random() < config.chord_dropout else views[0]
             rows = order[start:start + config.batch]
             q, pos = train_junc[rows, 0], train_junc[rows, 1]
             hard = np.array([rng.choice(by_tune[int(corpus.tune[i])]) for i in q])
             cands = np.concatenate([pos, hard])
-            own = near[rows[:, None], rng.integers(0, near.shape[1], (len(q), r))]
-            qq = np.concatenate([np.repeat(q, len(cands)), np.repeat(q, r)])
-            cc = np.concatenate([np.tile(cands, len(q)), own.ravel()])
+            qq, cc = np.repeat(q, len(cands)), np.tile(cands, len(q))
             feats = torch.from_numpy(pair_features(meta, stat, qq, cc))
             mask = np.array([(a, b) in successor for a, b in zip(qq, cc, strict=True)])
             u = torch.tanh(reranker.proj_f(h_f[qq]))
             v = torch.tanh(reranker.proj_b(h_b[cc]))
-            logits = reranker(u, v, feats)
-            shared = logits[: len(q) * len(cands)].view(len(q), len(cands))
-            logits = torch.cat([shared, logits[len(q) * len(cands):].view(len(q), r)], dim=1)
-            mask = mask[: len(q) * len(cands)].reshape(len(q), -1), mask[len(q) * len(cands):]
-            full_mask = np.concatenate([mask[0], mask[1].reshape(len(q), r)], axis=1)
-            full_mask[np.arange(len(q)), np.arange(len(q))] = False
-            logits = logits.masked_fill(torch.from_numpy(full_mask), -1e9)
+            logits = reranker(u, v, feats).view(len(q), len(cands))
+            mask = mask.reshape(len(q), len(cands))
+            mask[np.arange(len(q)), np.arange(len(q))] = False
+            logits = logits.masked_fill(torch.from_numpy(mask), -1e9)
             loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(q)))
             opt.zero_grad()
             loss.backward()
             opt.step()
             losses.append(loss.item())
+        reranker.eval()
+        scores = []
+        for h_f, h_b, meta in views:
+            with torch.no_grad():
+                u_all, v_all = reranker.project(h_f, h_b)
+            s = Scoring(meta, stat, u_all.numpy(), v_all.numpy(), NumpyScorer(reranker))
+            scores.append(composer_mrr(s, sel_junc, sel_pool, config.rerank_pool, config.seed))
+        score = float(np.mean(scores))
+        history.append([round(v, 4) for v in scores])
+        if score > best:
+            best, best_state = score, {k: v.clone() for k, v in reranker.state_dict().items()}
+            chosen_epoch = epoch + 1
         progress((epoch + 1) / config.rerank_epochs)
-        log(f"re-ranker epoch {epoch + 1}: loss {np.mean(losses):.4f}")
+        log(f"re-ranker epoch {epoch + 1}: loss {np.mean(losses):.4f}, selection MRR "
+            f"{scores[0]:.4f} (melody-only {scores[1]:.4f})")
+    if best_state is not None:
+        reranker.load_state_dict(best_state)
     reranker.eval()
-    return reranker
+    return reranker, {"rerank_epoch": chosen_epoch, "selection_mrr_by_epoch": history}
 
 
-def nearest_codes(meta: SegmentMeta, queries: np.ndarray, segments: np.ndarray, top: int,
-                  chunk: int = 256) -> np.ndarray:
-    """For each query, the ``top`` segments whose h_B is nearest to its h_F (ties: soft score)."""
-    L = meta.code_f.shape[1]
-    top = min(top, len(segments))
-    out = np.empty((len(queries), top), dtype=np.int64)
-    code_b, soft_b = meta.code_b[segments], meta.soft_b[segments]
-    for start in range(0, len(queries), chunk):
-        q = queries[start:start + chunk]
-        ham = (meta.code_f[q][:, None, :] != code_b[None, :, :]).sum(-1)
-        soft = np.einsum("qlk,nlk->qn", meta.soft_f[q], soft_b) / L
-        key = ham - 0.999 * soft
-        out[start:start + chunk] = segments[np.argpartition(key, top - 1, axis=1)[:, :top]]
-    return out
-
-
-def save_trained(trained: Trained, corpus: Corpus, out_dir: str | Path, metrics: dict) -> Path:
+def save_trained(trained: Trained, corpus: Corpus, out_dir: str | Path, metrics: dict,
+                 compose: dict | None = None) -> Path:
     """Write ``model.pt`` (weights-only checkpoint) and the corpus next to it; return the model path."""
     out_dir = Path(out_dir)
     state = {f"hash.{k}": v for k, v in trained.model.state_dict().items()}
@@ -221,8 +280,12 @@ def save_trained(trained: Trained, corpus: Corpus, out_dir: str | Path, metrics:
     state["stat.chord"] = torch.from_numpy(trained.stat_chord).float()
     state["stat.pitch"] = torch.from_numpy(trained.stat_pitch).float()
     config = {"dshl": asdict(trained.model.config), "reranker": asdict(trained.reranker.config),
-              "train": asdict(trained.config)}
-    extra = {"vocab": list(corpus.vocab), "heldout": [corpus.tunes[t] for t in trained.heldout],
+              "train": asdict(trained.config), "compose": dict(compose or {})}
+    split = trained.split
+    extra = {"vocab": list(corpus.vocab), "heldout": [corpus.tunes[t] for t in split.test],
+             "split": split.names(corpus.tunes),
+             "duplicate_groups": [[corpus.tunes[t] for t in g] for g in split.groups],
+             "family": corpus.family, "selection": trained.selection,
              "corpus": CORPUS_FILE, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     path = out_dir / MODEL_FILE
     save_checkpoint(path, Checkpoint(KIND, FORMAT_VERSION, config, state, metrics, extra))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from engine.music.chords import NOTE_NAMES, QUALITIES
 from engine.music.midi_import import SUPPORTED_METERS
+from engine.music.segments import METER_NAMES
 from engine.music.transpose import PITCH_CLASSES
 from engine.music.tune import ImportProblem, Note, Tune
 
@@ -81,13 +82,15 @@ def parse_tune(text: str, default_name: str = "tune") -> Tune:
     except ValueError as exc:
         raise ImportProblem(f"{name}: cannot parse meter {meter!r}") from exc
     if (num, den) not in SUPPORTED_METERS:
-        raise ImportProblem(f"{name}: unsupported meter {num}/{den} (only 2/4 and 4/4)")
+        raise ImportProblem(f"{name}: unsupported meter {num}/{den} (supported: {METER_NAMES})")
     unit = _fraction(fields.get("L", "1/8" if num / den >= 0.75 else "1/16"))
     key, accidentals = _key(fields["K"])
-    melody, chords = _notes(" ".join(body), unit * 4, accidentals)
+    bars: list[float] = []
+    melody, chords = _notes(" ".join(body), unit * 4, accidentals, bars)
     if len(melody) < 4:
         raise ImportProblem(f"{name}: no melody")
-    return Tune(name, melody, chords, key, [key], SUPPORTED_METERS[(num, den)], f"{num}/{den}")
+    return Tune(name, melody, chords, key, [key], SUPPORTED_METERS[(num, den)], f"{num}/{den}",
+                bar_lines=bars)
 
 
 def _fraction(text: str) -> Fraction:
@@ -119,8 +122,13 @@ def _key(text: str) -> tuple[str, dict[str, int]]:
     return name, acc
 
 
-def _notes(body: str, unit_beats: Fraction, key_acc: dict[str, int]) -> tuple[list[Note], list[Note]]:
-    """Turn the tune body into melody notes and chord-symbol notes (in beats)."""
+def _notes(body: str, unit_beats: Fraction, key_acc: dict[str, int],
+           bars: list[float] | None = None) -> tuple[list[Note], list[Note]]:
+    """Turn the tune body into melody notes and chord-symbol notes (in beats).
+
+    The time of every bar line is appended to ``bars`` (once per time).
+    """
+    bars = [] if bars is None else bars
     melody: list[Note] = []
     chord_marks: list[tuple[Fraction, str]] = []
     now = Fraction(0)
@@ -130,6 +138,8 @@ def _notes(body: str, unit_beats: Fraction, key_acc: dict[str, int]) -> tuple[li
     for m in _TOKEN.finditer(body):
         if m.group("bar"):
             bar_acc = {}
+            if not bars or bars[-1] != float(now):
+                bars.append(float(now))
         elif m.group("chord") is not None:
             chord_marks.append((now, m.group("chord")))
         elif m.group("tuplet"):

@@ -1,9 +1,10 @@
 """Render segment features back to notes and write Type-1 MIDI files.
 
 A chain of segments is a (T, 29) feature matrix. The melody is read back from articulation,
-octave and pitch class (a held note at a segment boundary is struck again, since the next
-segment may come from another tune); chords become close root-position voicings, held while
-the chord class stays the same. Output is transposed from C to the requested key.
+octave and pitch class (a segment that opens on a held note of another pitch than the one
+sounding strikes it at the boundary; the same pitch is tied over, as in the tune it came from);
+chords become close root-position voicings, held while the chord class stays the same. Output is
+transposed from C to the requested key, with the true key and time signature.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from engine.atomic import atomic_path
 from engine.music.chords import chord_pitches
 from engine.music.segments import ARTIC, CHORD0, LOWEST_OCTAVE, N_CHORDS, OCT0, PC0, STEPS, STEPS_PER_BEAT
-from engine.music.transpose import canonical_key, shift_from_c
+from engine.music.transpose import key_signature_name, shift_from_c
 
 MELODY_VELOCITY = 96
 CHORD_VELOCITY = 64
@@ -43,8 +44,8 @@ def render(features: np.ndarray, vocab: list[str], key: str = "C",
     pitch = (features[:, OCT0:PC0].argmax(1) + LOWEST_OCTAVE) * 12 + features[:, PC0:CHORD0].argmax(1)
     start = None
     for step in range(total + 1):
-        boundary = step % segment_steps == 0
-        new = step == total or not sounding[step] or features[step, ARTIC] or boundary or (
+        # a held note that changes pitch (at a segment boundary) is struck; the same pitch is tied
+        new = step == total or not sounding[step] or features[step, ARTIC] or (
             start is not None and pitch[step] != pitch[start])
         if start is not None and new:
             notes.append(_note(start, step, int(pitch[start]) + shift, MELODY_VELOCITY, "melody"))
@@ -70,8 +71,10 @@ def _note(start: int, end: int, pitch: int, velocity: int, track: str) -> Render
 
 
 def to_pretty_midi(notes: list[RenderedNote], key: str = "C", tempo: float = 120.0,
-                   melody_program: int = 73, chord_program: int = 0, text: str = ""):
-    """Build a Type-1 PrettyMIDI: melody and chord tracks, tempo, key and 4/4 time signature."""
+                   melody_program: int = 73, chord_program: int = 0, text: str = "",
+                   meter: str = "4/4"):
+    """Build a Type-1 PrettyMIDI: melody and chord tracks, tempo, the true key signature (``Dm``
+    → D minor) and time signature (``meter``, e.g. ``"6/8"``)."""
     import pretty_midi
 
     midi = pretty_midi.PrettyMIDI(initial_tempo=float(tempo))
@@ -85,9 +88,10 @@ def to_pretty_midi(notes: list[RenderedNote], key: str = "C", tempo: float = 120
             velocity=note.velocity, pitch=note.pitch,
             start=note.start_beats * seconds, end=note.end_beats * seconds))
     midi.instruments.extend(parts.values())
-    key_number = pretty_midi.key_name_to_key_number(f"{canonical_key(key)} Major")
+    key_number = pretty_midi.key_name_to_key_number(key_signature_name(key))
     midi.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0.0))
-    midi.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0.0))
+    numerator, denominator = (int(v) for v in meter.split("/"))
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(numerator, denominator, 0.0))
     if text:
         midi.text_events.append(pretty_midi.Text(text, 0.0))
     return midi

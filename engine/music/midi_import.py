@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from engine.music.segments import METER_NAMES, METERS
 from engine.music.tune import ImportProblem, Note, Tune
 
-SUPPORTED_METERS = {(2, 4): 2, (4, 4): 4}
+SUPPORTED_METERS = {m: beats for m, (_, _, beats) in METERS.items()}  # meter -> quarter beats
 _MINOR_SUFFIX = "m"
 
 
@@ -46,7 +47,7 @@ def _read_track(track, track_index: int, tpb: int, parts, keys: list[str], meter
         if msg.type == "key_signature":
             keys.append(msg.key)
         elif msg.type == "time_signature":
-            meters.append((msg.numerator, msg.denominator))
+            meters.append((now / tpb, msg.numerator, msg.denominator))
         elif msg.type == "note_on" and msg.velocity > 0:
             sounding[(msg.channel, msg.note)].append(now)
         elif msg.type in ("note_off", "note_on"):
@@ -57,13 +58,32 @@ def _read_track(track, track_index: int, tpb: int, parts, keys: list[str], meter
                     parts[(track_index, msg.channel)].append(Note(start / tpb, now / tpb, msg.note))
 
 
+def _main_meter(meters, end: float) -> tuple[tuple[int, int], list[tuple[float, float, str]]]:
+    """The meter that lasts longest, and the spans (start, end, reason) under any other meter."""
+    events = sorted(meters) or [(0.0, 4, 4)]
+    if events[0][0] > 0:
+        events.insert(0, (0.0, 4, 4))
+    spans = []
+    for k, (start, num, den) in enumerate(events):
+        stop = events[k + 1][0] if k + 1 < len(events) else max(end, start)
+        if stop > start or k + 1 == len(events):
+            spans.append((start, stop, (num, den)))
+    length: dict[tuple[int, int], float] = defaultdict(float)
+    for start, stop, meter in spans:
+        length[meter] += stop - start
+    supported = [m for m in length if m in METERS]
+    if not supported:
+        shown = ", ".join(f"{n}/{d}" for n, d in length)
+        raise ImportProblem(f"unsupported meter {shown} (supported: {METER_NAMES})")
+    main = max(supported, key=lambda m: length[m])
+    irregular = [(a, b, f"meter change to {m[0]}/{m[1]}") for a, b, m in spans if m != main]
+    return main, irregular
+
+
 def _build_tune(name: str, parts, keys: list[str], meters) -> Tune:
     """Choose melody and chords among the parts and check the meter."""
-    distinct = sorted(set(meters)) or [(4, 4)]
-    bad = [m for m in distinct if m not in SUPPORTED_METERS]
-    if bad:
-        shown = ", ".join(f"{n}/{d}" for n, d in bad)
-        raise ImportProblem(f"unsupported meter {shown} (only 2/4 and 4/4)")
+    end = max((n.end for notes in parts.values() for n in notes), default=0.0)
+    main, irregular = _main_meter(meters, end)
     if not parts:
         raise ImportProblem("no notes (no melody)")
     scored = sorted(parts.items(), key=lambda kv: _polyphony(kv[1]))
@@ -84,7 +104,7 @@ def _build_tune(name: str, parts, keys: list[str], meters) -> Tune:
     key = keys[0] if keys else "C"
     return Tune(
         name=name, melody=melody, chords=chords, key=key, keys=list(dict.fromkeys(keys)) or [key],
-        beats_per_bar=SUPPORTED_METERS[distinct[0]], meter=f"{distinct[0][0]}/{distinct[0][1]}",
+        beats_per_bar=SUPPORTED_METERS[main], meter=f"{main[0]}/{main[1]}", irregular=irregular,
     )
 
 

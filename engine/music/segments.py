@@ -1,11 +1,14 @@
-"""Cut tunes into DSHL segments: 4 beats, 16 sixteenth-note steps, 29 binary features per step.
+"""Cut tunes into DSHL segments: a fixed number of beats of the meter, 29 binary features per step.
 
 Features per step (the paper's layout): melody articulation (1), melody octave one-hot (4),
 melody pitch class one-hot (12), chord class one-hot (12; all zero = none or other). Tunes are
-transposed to C major first. Segments hop by 2 beats; a segment that contains an off-grid
-onset (a triplet) is skipped. The expanded repeats of the MIDI files are removed by keeping only
-the first copy of a segment that recurs exactly within its tune; junctions are recorded between
-occurrences, so the transitions around repeats are kept.
+transposed to C major (minor tunes to A minor) on a sixteenth-note grid. Meter families:
+``duple`` (2/4, 4/4, 2/2): 4-beat segments (16 steps) every 2 beats; ``triple`` (3/4, 6/8):
+two-bar segments (24 steps) every bar. Windows start on the hop grid counted from the bar line,
+so an odd bar, a meter change or a triplet drops only the windows that touch it; 32nd-note
+ornaments and grace notes are quantised to the sixteenth grid. Expanded repeats are removed by
+keeping the first copy of a segment that recurs within its tune; junctions are recorded
+between occurrences, so the transitions around repeats are kept.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from engine.music.tune import ImportProblem, Tune
 STEPS_PER_BEAT = 4
 SEGMENT_BEATS = 4
 HOP_BEATS = 2
-STEPS = SEGMENT_BEATS * STEPS_PER_BEAT
+STEPS = SEGMENT_BEATS * STEPS_PER_BEAT  # duple family
 HOP = HOP_BEATS * STEPS_PER_BEAT
 N_FEATURES = 29
 ARTIC, OCT0, PC0, CHORD0 = 0, 1, 5, 17
@@ -31,45 +34,123 @@ LOWEST_OCTAVE = 4  # MIDI pitch // 12 == 4 -> octave slot 0 (pitches 48..95 afte
 GRID_TOLERANCE = 0.02  # beats
 
 
+@dataclass(frozen=True)
+class Family:
+    """A meter family: segment length and hop in sixteenth steps."""
+
+    name: str
+    steps: int
+    hop: int
+
+
+FAMILIES = {"duple": Family("duple", 16, 8), "triple": Family("triple", 24, 12)}
+# (numerator, denominator) -> (family, sixteenth steps per bar, quarter beats per bar)
+METERS: dict[tuple[int, int], tuple[str, int, int]] = {
+    (2, 4): ("duple", 8, 2), (4, 4): ("duple", 16, 4), (2, 2): ("duple", 16, 4),
+    (3, 4): ("triple", 12, 3), (6, 8): ("triple", 12, 3),
+}
+METER_NAMES = ", ".join(f"{n}/{d}" for n, d in METERS)
+OK, TRIPLET, ODD_BAR, METER_CHANGE, OFF_GRID = range(5)
+REASONS = {TRIPLET: "triplet", ODD_BAR: "odd bar", METER_CHANGE: "meter change",
+           OFF_GRID: "off-grid onset"}
+
+
+def meter_family(meter: str) -> str:
+    """Family name of a meter such as ``"6/8"``; raise ImportProblem if unsupported."""
+    try:
+        num, den = (int(v) for v in meter.split("/"))
+        return METERS[(num, den)][0]
+    except (ValueError, KeyError) as exc:
+        raise ImportProblem(f"unsupported meter {meter} (supported: {METER_NAMES})") from exc
+
+
+def bar_steps(meter: str) -> int:
+    """Sixteenth steps in one bar of ``meter``."""
+    meter_family(meter)
+    num, den = (int(v) for v in meter.split("/"))
+    return METERS[(num, den)][1]
+
+
 @dataclass
 class StepGrid:
-    """A tune on the sixteenth-note grid, after transposition to C."""
+    """A tune on the sixteenth-note grid, after transposition to C (or A minor)."""
 
     name: str
     pitch: np.ndarray  # (T,) int, -1 = rest
     onset: np.ndarray  # (T,) bool
-    off_grid: np.ndarray  # (T,) bool, a triplet-like onset falls in this step
+    off_grid: np.ndarray  # (T,) int8 reason code (OK = usable): triplet, odd bar, meter change
     chords: list[str | None]  # (T,) chord name sounding at the step
     beats_per_bar: int = 4
+    meter: str = "4/4"
+    mode: str = "major"
+    phase: np.ndarray | None = None  # (T,) step within the bar, -1 = outside the regular grid
+    ornaments: int = 0  # 32nd-note ornaments / grace notes quantised to the grid
+    found: dict[str, str] = field(default_factory=dict)  # reason code name -> what was found
+
+    @property
+    def family(self) -> Family:
+        """The meter family of this grid."""
+        return FAMILIES[meter_family(self.meter)]
 
 
-@dataclass
-class TuneSegments:
-    """The distinct segments of one tune and the junctions between their occurrences."""
-
-    name: str
-    features: np.ndarray  # (n, STEPS, N_FEATURES) uint8
-    positions: np.ndarray  # (n,) hop index of the first occurrence
-    ends: np.ndarray  # (n,) bool, some occurrence is the tune's last segment
-    junctions: list[tuple[int, int]] = field(default_factory=list)  # local (i, successor)
-    overlaps: list[tuple[int, int]] = field(default_factory=list)  # local (i, i + 1 hop)
-    beats_per_bar: int = 4
+def _phase(tune: Tune, total: int, bar: int, bad: np.ndarray, found: dict[str, str]) -> np.ndarray:
+    """Step within the bar for every step (-1 where no regular bar holds it)."""
+    phase = np.full(total, -1, dtype=np.int16)
+    lines = sorted({round(b * STEPS_PER_BEAT) for b in tune.bar_lines if 0 < b * 4 < total})
+    if lines:
+        edges = [0, *lines, total]
+        for k, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+            length = b - a
+            if length == bar:
+                phase[a:b] = np.arange(length)
+            elif k == 0 and length < bar:  # pick-up bar
+                phase[a:b] = np.arange(bar - length, bar)
+            elif k == len(edges) - 2 and length < bar:  # last bar, possibly incomplete
+                phase[a:b] = np.arange(length)
+            elif length > 0:
+                bad[a:b] = ODD_BAR
+                found.setdefault("odd bar", f"odd bar ({length}/16 in {tune.meter})")
+        return phase
+    start = 0
+    for first, last, reason in sorted(tune.irregular) + [(total / 4, total / 4, "")]:
+        a, b = int(round(first * STEPS_PER_BEAT)), int(round(last * STEPS_PER_BEAT))
+        if a > start:
+            phase[start:a] = np.arange(a - start) % bar
+        if b > a:
+            bad[a:min(b, total)] = METER_CHANGE
+            found.setdefault("meter change", reason)
+        start = max(start, b)
+    return phase
 
 
 def to_grid(tune: Tune) -> StepGrid:
-    """Put ``tune`` on the sixteenth-note grid, transposed so that its main key becomes C."""
+    """Put ``tune`` on the sixteenth-note grid, transposed so that its main key becomes C (Am)."""
     shift = shift_to_c(tune.key)
+    bar = bar_steps(tune.meter)
     total = int(np.ceil(tune.length_beats * STEPS_PER_BEAT - GRID_TOLERANCE))
     pitch = np.full(total, -1, dtype=np.int16)
     onset = np.zeros(total, dtype=bool)
-    off_grid = np.zeros(total, dtype=bool)
-    for note in tune.melody:
+    bad = np.zeros(total, dtype=np.int8)
+    found: dict[str, str] = {}
+    ornaments = 0
+    for note in sorted(tune.melody, key=lambda n: (n.start, -n.end)):
         start, end = note.start * STEPS_PER_BEAT, note.end * STEPS_PER_BEAT
-        first = int(round(start))
+        first = int(np.floor(start + 0.5))
         if abs(start - first) > GRID_TOLERANCE * STEPS_PER_BEAT:
-            off_grid[min(int(start), total - 1)] = True
-            first = int(np.ceil(start))
-        last = max(first + 1, int(round(end)))
+            short = end - start <= 0.5 + GRID_TOLERANCE  # a 32nd note or shorter
+            if abs(start * 4 - round(start * 4)) < 0.1 or (
+                    short and abs(start * 3 - round(start * 3)) >= 0.1):
+                ornaments += 1  # a 32nd-note ornament or grace note: onto the nearest sixteenth
+                found.setdefault("ornament", "32nd-note ornament")
+            elif abs(start * 3 - round(start * 3)) < 0.1:
+                bad[min(int(start), total - 1)] = TRIPLET
+                found.setdefault("triplet", "triplet")
+                first = int(np.ceil(start))
+            else:
+                bad[min(int(start), total - 1)] = OFF_GRID
+                found.setdefault("off-grid onset", f"off-grid onset at beat {note.start:g}")
+                first = int(np.ceil(start))
+        last = max(first + 1, int(np.floor(end + 0.5)))
         if first < total:
             pitch[first:last] = note.pitch + shift
             onset[first] = True
@@ -86,7 +167,9 @@ def to_grid(tune: Tune) -> StepGrid:
         if sig not in cache:
             cache[sig] = chord_name(pitches) if pitches else None
         names.append(cache[sig])
-    return StepGrid(tune.name, pitch, onset, off_grid, names, tune.beats_per_bar)
+    phase = _phase(tune, total, bar, bad, found)
+    return StepGrid(tune.name, pitch, onset, bad, names, tune.beats_per_bar, tune.meter,
+                    tune.mode, phase, ornaments, found)
 
 
 def encode(grid: StepGrid, vocab: list[str]) -> np.ndarray:
@@ -106,54 +189,90 @@ def encode(grid: StepGrid, vocab: list[str]) -> np.ndarray:
     return feats
 
 
+@dataclass
+class TuneSegments:
+    """The distinct segments of one tune and the junctions between their occurrences."""
+
+    name: str
+    features: np.ndarray  # (n, steps, N_FEATURES) uint8
+    positions: np.ndarray  # (n,) slot index of the first occurrence
+    ends: np.ndarray  # (n,) bool, some occurrence is the tune's last segment
+    junctions: list[tuple[int, int]] = field(default_factory=list)  # local (i, successor)
+    overlaps: list[tuple[int, int]] = field(default_factory=list)  # local (i, i + 1 hop)
+    beats_per_bar: int = 4
+    phases: np.ndarray | None = None  # (n,) beat of the bar where each segment starts
+    occurrence: list[int] = field(default_factory=list)  # per hop slot: local id or -1
+    dropped: Counter = field(default_factory=Counter)  # reason -> windows dropped
+
+
+def _slots(grid: StepGrid, family: Family) -> list[int]:
+    """Window starts on the hop grid (counted from the bar line), in order."""
+    phase = grid.phase if grid.phase is not None else np.arange(len(grid.pitch)) % bar_steps(grid.meter)
+    return [s for s in range(len(phase)) if phase[s] >= 0 and phase[s] % family.hop == 0]
+
+
 def segment_tune(grid: StepGrid, vocab: list[str]) -> TuneSegments:
-    """Cut a grid into distinct 4-beat segments (2-beat hop) and record their junctions."""
+    """Cut a grid into distinct segments of its meter family and record their junctions."""
+    family = grid.family
+    steps, bar = family.steps, bar_steps(grid.meter)
     feats = encode(grid, vocab)
     total = len(feats)
-    starts = list(range(0, total - STEPS + 1, HOP))
+    phase = grid.phase if grid.phase is not None else (np.arange(total) % bar).astype(np.int16)
+    starts = [s for s in _slots(grid, family) if s + steps <= total]
     if not starts:
-        raise ImportProblem("too short (less than 4 beats)")
+        raise ImportProblem(f"too short (less than {steps // STEPS_PER_BEAT} beats)")
     seen: dict[bytes, int] = {}
-    occurrence: list[int] = []
+    by_start: dict[int, int] = {}
     kept: list[np.ndarray] = []
-    positions: list[int] = []
-    ends: list[bool] = []
-    for hop_index, start in enumerate(starts):
-        if grid.off_grid[start:start + STEPS].any():
-            occurrence.append(-1)
+    positions, ends, phases = [], [], []
+    dropped: Counter = Counter()
+    for slot, start in enumerate(starts):
+        codes = grid.off_grid[start:start + steps]
+        expect = (phase[start] + np.arange(steps)) % bar
+        if codes.any():
+            dropped[_found(grid, int(codes[codes > 0][0]))] += 1
             continue
-        window = feats[start:start + STEPS]
+        if (phase[start:start + steps] != expect).any():
+            dropped[grid.found.get("odd bar", "odd bar")] += 1
+            continue
+        window = feats[start:start + steps]
         if not window[:, OCT0:PC0].any():
-            occurrence.append(-1)  # melody silent throughout: nothing to compose with
+            dropped["silence"] += 1  # melody silent throughout: nothing to compose with
             continue
         sig = window.tobytes()
         if sig not in seen:
             seen[sig] = len(kept)
             kept.append(window)
-            positions.append(hop_index)
+            positions.append(slot)
             ends.append(False)
-        occurrence.append(seen[sig])
+            phases.append(int(phase[start]) // STEPS_PER_BEAT)
+        by_start[start] = seen[sig]
     if not kept:
-        raise ImportProblem("no usable segment (only triplets or rests)")
+        what = ", ".join(f"{r} ({n} windows)" for r, n in dropped.most_common()) or "nothing"
+        raise ImportProblem(f"no usable segment: {what}")
+    occurrence = [by_start.get(s, -1) for s in starts]
     if occurrence[-1] >= 0:
         ends[occurrence[-1]] = True
-    step = SEGMENT_BEATS // HOP_BEATS
-    junctions = _pairs(occurrence, step)
-    overlaps = _pairs(occurrence, 1)
+    junctions = sorted({(by_start[s], by_start[s + steps]) for s in by_start
+                        if s + steps in by_start})
+    overlaps = sorted({(by_start[s], by_start[s + family.hop]) for s in by_start
+                       if s + family.hop in by_start})
     return TuneSegments(
         grid.name, np.stack(kept), np.asarray(positions, dtype=np.int32),
         np.asarray(ends, dtype=bool), junctions, overlaps, grid.beats_per_bar,
+        np.asarray(phases, dtype=np.int8), occurrence, dropped,
     )
 
 
-def _pairs(occurrence: list[int], gap: int) -> list[tuple[int, int]]:
-    """Distinct (a, b) pairs of kept segments whose occurrences are ``gap`` hops apart."""
-    out = {
-        (a, b)
-        for a, b in zip(occurrence[:-gap], occurrence[gap:], strict=False)
-        if a >= 0 and b >= 0
-    }
-    return sorted(out)
+def _found(grid: StepGrid, code: int) -> str:
+    """Human-readable name of what was found at a dropped window."""
+    if code == ODD_BAR:
+        return grid.found.get("odd bar", "odd bar")
+    if code == METER_CHANGE:
+        return grid.found.get("meter change", "meter change")
+    if code == OFF_GRID:
+        return "off-grid onset"
+    return REASONS.get(code, "irregular")
 
 
 def chord_vocabulary(grids: list[StepGrid], size: int = N_CHORDS) -> list[str]:
@@ -165,5 +284,5 @@ def chord_vocabulary(grids: list[StepGrid], size: int = N_CHORDS) -> list[str]:
 
 
 def segment_phase(position: int, beats_per_bar: int) -> int:
-    """Beat within the bar at which a segment at hop ``position`` starts (0 = downbeat)."""
+    """Beat within the bar at which a duple segment at hop ``position`` starts (0 = downbeat)."""
     return (position * HOP_BEATS) % beats_per_bar

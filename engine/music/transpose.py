@@ -8,6 +8,7 @@ PITCH_CLASSES = {
     "Cb": 11,
 }
 MAJOR_KEY_NAMES = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+MINOR_KEY_NAMES = ["Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm"]
 
 
 def parse_key(name: str) -> tuple[int, bool]:
@@ -31,6 +32,14 @@ def shift_to_c(key: str) -> int:
 def shift_from_c(key: str) -> int:
     """Semitones that take C major to the major ``key`` (or a minor key's relative major), -6..5."""
     return -shift_to_c(key)
+
+
+def key_signature_name(key: str) -> str:
+    """The key as a MIDI key signature names it: ``"D"`` → ``"D Major"``, ``"Dm"`` → ``"D Minor"``."""
+    tonic, minor = parse_key(key)
+    if minor:
+        return f"{MINOR_KEY_NAMES[tonic][:-1]} Minor"
+    return f"{MAJOR_KEY_NAMES[tonic]} Major"
 
 
 def canonical_key(key: str) -> str:

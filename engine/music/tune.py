@@ -23,7 +23,9 @@ class Tune:
     """A monophonic melody plus chord-track notes, with the tune's meter and key.
 
     ``key`` is the main (first) key, e.g. ``"D"`` or ``"Am"``; ``keys`` lists every key the file
-    declares. ``beats_per_bar`` is 2 or 4 for tunes the composer accepts.
+    declares. ``beats_per_bar`` counts quarter notes (2, 4, 3 for 3/4 and 6/8). ``bar_lines``
+    (beats, from ABC bar lines) lets an odd bar drop only its own windows; ``irregular`` lists
+    spans (start, end, reason) in beats whose windows are dropped (e.g. a meter change).
     """
 
     name: str
@@ -33,9 +35,16 @@ class Tune:
     keys: list[str] = field(default_factory=list)
     beats_per_bar: int = 4
     meter: str = "4/4"
+    bar_lines: list[float] = field(default_factory=list)
+    irregular: list[tuple[float, float, str]] = field(default_factory=list)
 
     @property
     def length_beats(self) -> float:
         """Return the end of the last note, in beats."""
         ends = [n.end for n in self.melody] + [n.end for n in self.chords]
         return max(ends, default=0.0)
+
+    @property
+    def mode(self) -> str:
+        """``"minor"`` when the main key is minor (``"Am"``), else ``"major"``."""
+        return "minor" if self.key.endswith("m") and len(self.key) > 1 else "major"

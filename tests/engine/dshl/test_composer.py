@@ -119,13 +119,21 @@ def test_eval_reports_contract_keys(tiny_model: Path) -> None:
     from engine.dshl.evaluate import evaluate
 
     col = store.load_collection()
-    metrics = evaluate(col, col.loaded.heldout, rerank_pool=20, chains=3)
+    metrics = evaluate(col, None, rerank_pool=20, chains=3)
     assert {"segments", "tunes", "L", "K", "mean_hamming_pos", "mean_hamming_neg"} <= set(metrics)
+    methods = {"dshl", "composer", "gbm", "transition_stat", "random"}
     for key in ("recall_at_10", "mrr"):
-        assert set(metrics[key]) == {"dshl", "composer", "transition_stat", "random"}
-        assert all(0 <= v <= 1 for v in metrics[key].values())
-    assert set(metrics["junction_interval"]) == {"real", "min_distance", "max_distance"}
-    assert metrics["tunes"] == 7
+        for figures in (metrics[key], metrics["melody_only"][key]):
+            assert set(figures) == methods and all(0 <= v <= 1 for v in figures.values())
+        for method, (lo, hi) in metrics["ci95"][key].items():
+            assert lo <= metrics[key][method] + 1e-9 and metrics[key][method] <= hi + 1e-9
+    for leaps in (metrics["junction_interval"], metrics["melody_only"]["junction_interval"]):
+        assert set(leaps) == {"real", "min_distance", "max_distance", "share_le2"}
+        assert set(leaps["share_le2"]) == {"real", "min_distance", "max_distance"}
+    assert metrics["tunes"] == 8 and set(metrics["splits"]) == {"train", "selection", "test"}
+    assert sum(metrics["splits"].values()) == 8 and metrics["duplicate_groups"] >= 0
+    assert metrics["heldout"]["tunes"] == metrics["splits"]["test"]
+    assert set(metrics["by_meter"]) == {"4/4"}
 
 
 def test_start_from_midi_phrase(tiny_model: Path) -> None:
@@ -143,7 +151,7 @@ def test_start_from_midi_phrase(tiny_model: Path) -> None:
 def test_cli_eval_json(tiny_model: Path, capsys: pytest.CaptureFixture) -> None:
     from engine.cli import main
 
-    assert main(["eval", "dshl", "--json", "--chains", "2"]) == 0
+    assert main(["eval", "dshl", "--json", "--chains", "2", "--family", "duple"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["segments"] > 0 and data["L"] == 8 and data["K"] == 4
     assert data["mean_hamming_neg"] >= 0 and set(data["mrr"]) >= {"dshl", "composer"}

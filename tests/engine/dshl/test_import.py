@@ -40,10 +40,10 @@ def _folder(tmp_path: Path) -> Path:
 def test_import_reports_skips_and_composes(tiny_model: Path, tmp_path: Path) -> None:
     report = api.import_collection(_folder(tmp_path), "mine")
     reasons = dict(report.skipped)
-    assert report.tunes == 3 and report.segments > 10
+    assert report.tunes == 4 and report.segments > 10
     assert "cannot parse MIDI" in reasons["broken.mid"]
-    assert "unsupported meter 6/8" in reasons["jig.mid"]
-    assert "triplets" in reasons["triplets"]
+    assert "jig" not in reasons  # 6/8 goes to the triple-meter half of the collection
+    assert reasons["triplets"].startswith("no usable segment: triplet (")
     assert "notes.txt" not in reasons
     assert "mine" in api.list_collections()
     chain = api.compose(api.ComposeRequest(segments=4, seed=0, collection="mine", reuse_limit=None))
@@ -56,6 +56,11 @@ def test_import_reports_skips_and_composes(tiny_model: Path, tmp_path: Path) -> 
     assert corpus.features[corpus.tune == tune_id][:, :, 17:].sum() == 0  # chord bits stay 0
     abc_id = corpus.tunes.index("tune-1 Small Reel")
     assert corpus.features[corpus.tune == abc_id][:, :, 17:].sum() > 0
+    jigs = store.load_collection("mine", "triple").corpus
+    assert jigs.tunes == ["jig"] and jigs.meters == ["6/8"] and jigs.features.shape[1] == 24
+    chain = api.compose(api.ComposeRequest(segments=3, seed=0, collection="mine", meter="6/8",
+                                           reuse_limit=None))
+    assert {it.tune for it in chain.items} == {"jig"}
 
 
 def test_import_rejects_bad_names_and_folders(tiny_model: Path, tmp_path: Path) -> None:
@@ -76,5 +81,5 @@ def test_cli_import(tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixt
 
     assert main(["dshl", "import", str(_folder(tmp_path)), "--name", "cli", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["tunes"] == 3 and any(s["file"] == "broken.mid" for s in data["skipped"])
+    assert data["tunes"] == 4 and any(s["file"] == "broken.mid" for s in data["skipped"])
     assert main(["dshl", "import", str(tmp_path / "nowhere"), "--name", "x"]) == 2

@@ -1,24 +1,25 @@
-"""The Eq. 6–8 statistic, the negative filter and the held-out split."""
+"""The corpus of the test tunes, the Eq. 6–8 statistic and the negative filter."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from engine.dshl.corpus import build_corpus, load_grids, music_files
-from engine.dshl.pairs import edges, sample_negatives, split_tunes, transition_stat
+from engine.dshl.pairs import edges, sample_negatives, transition_stat
 from tests.engine.dshl.conftest import DATA
 
 
 def _corpus():
-    grids, skipped = load_grids(music_files(DATA), major_only=True)
+    grids, skipped = load_grids(music_files(DATA), major_only=True, family="duple")
     return build_corpus(grids, skipped=skipped)
 
 
 def test_corpus_from_test_tunes() -> None:
     corpus = _corpus()
-    assert len(corpus.tunes) == 7
-    assert {name for name, _ in corpus.skipped} == {"jigs1.mid", "morris2.mid"}
-    assert all("6/8" in reason for _, reason in corpus.skipped)
+    assert len(corpus.tunes) == 8  # morris2 (4/4 with a 6/8 passage) now keeps its 4/4 windows
+    assert dict(corpus.skipped) == {"jigs1": "meter 6/8 belongs to the triple collection"}
+    assert corpus.meters.count("4/4") == 8 and set(corpus.modes) == {"major"}
+    assert any(reason.startswith("meter change to 6/8") for reason in corpus.dropped)
     assert corpus.features.shape[1:] == (16, 29)
     # every junction joins two segments of the same tune
     assert (corpus.tune[corpus.junctions[:, 0]] == corpus.tune[corpus.junctions[:, 1]]).all()
@@ -49,11 +50,3 @@ def test_negative_filter_drops_likely_positives() -> None:
     assert not any((int(a), int(b)) in successor for a, b in neg)
     unfiltered = sample_negatives(rng, segs, corpus.tune, successor, None, e, 500)
     assert (stat.score(e, unfiltered[:, 0], unfiltered[:, 1]) >= 0.5).any()
-
-
-def test_split_holds_out_whole_tunes() -> None:
-    corpus = _corpus()
-    held = split_tunes(corpus, min_segments=40, seed=0)
-    assert 0 < len(held) < len(corpus.tunes)
-    assert len(corpus.subset_tunes(held)) >= 40
-    assert np.array_equal(held, split_tunes(corpus, min_segments=40, seed=0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import mido
+import numpy as np
 import pretty_midi
 
 from engine.music.midi_export import RenderedNote, render, to_pretty_midi, write_pretty_midi
@@ -30,10 +31,30 @@ def test_render_recovers_notes_and_transposes() -> None:
     assert [n.pitch for n in up] == [n.pitch + 2 for n in notes]
 
 
-def test_held_note_restruck_at_segment_boundary() -> None:
+def test_held_note_tied_or_struck_at_segment_boundary() -> None:
     tune = Tune("t", [Note(0, 8, 72)])
-    notes = render(encode(to_grid(tune), VOCAB), VOCAB)
-    assert [(n.start_beats, n.end_beats) for n in notes] == [(0, 4), (4, 8)]
+    feats = encode(to_grid(tune), VOCAB)
+    notes = render(feats, VOCAB)
+    assert [(n.start_beats, n.end_beats) for n in notes] == [(0, 8)]  # same pitch: tied over
+    other = encode(to_grid(Tune("u", [Note(0, 8, 74)])), VOCAB)
+    chain = np.concatenate([feats[:16], other[:16]])  # the next segment holds another pitch
+    notes = render(chain, VOCAB)
+    assert [(n.start_beats, n.end_beats, n.pitch) for n in notes] == [(0, 4, 72), (4, 8, 74)]
+
+
+def test_minor_key_and_meter_are_written(tmp_path: Path) -> None:
+    """Dm: A-minor material moves up a fourth, and the file says D minor (one flat) in 6/8."""
+    tune = Tune("t", [Note(0, 3, 69), Note(3, 6, 76)], key="Am", keys=["Am"], beats_per_bar=3,
+                meter="6/8")
+    grid = to_grid(tune)
+    assert grid.mode == "minor" and grid.pitch[0] == 69  # A minor stays A minor
+    notes = render(encode(grid, VOCAB), VOCAB, key="Dm", segment_steps=24)
+    assert [n.pitch for n in notes] == [74, 81]  # A4 -> D5, E5 -> A5
+    midi = to_pretty_midi(notes, key="Dm", meter="6/8")
+    path = write_pretty_midi(midi, tmp_path / "dm.mid")
+    metas = {m.type: m for t in mido.MidiFile(str(path)).tracks for m in t if m.is_meta}
+    assert metas["key_signature"].key == "Dm"
+    assert (metas["time_signature"].numerator, metas["time_signature"].denominator) == (6, 8)
 
 
 def test_midi_round_trip(tmp_path: Path) -> None:

@@ -47,8 +47,10 @@ def test_bad_bytes(tmp_path: Path, content: bytes, reason: str) -> None:
 
 
 def test_unsupported_meter_and_no_melody(tmp_path: Path) -> None:
-    with pytest.raises(ImportProblem, match="unsupported meter 6/8"):
-        read_midi(write_midi(tmp_path / "jig.mid", scale_tune(2), meter=(6, 8)))
+    with pytest.raises(ImportProblem, match="unsupported meter 9/8"):
+        read_midi(write_midi(tmp_path / "slip.mid", scale_tune(2), meter=(9, 8)))
+    jig = read_midi(write_midi(tmp_path / "jig.mid", scale_tune(2), meter=(6, 8)))
+    assert jig.meter == "6/8" and jig.beats_per_bar == 3
     with pytest.raises(ImportProblem, match="no notes"):
         read_midi(write_midi(tmp_path / "empty.mid", []))
 
@@ -79,8 +81,8 @@ def test_abc_tune() -> None:
 
 def test_abc_bad_inputs(tmp_path: Path) -> None:
     waltz = tmp_path / "w.abc"
-    waltz.write_text(ABC.replace("M:4/4", "M:3/4"))
-    with pytest.raises(ImportProblem, match="unsupported meter 3/4"):
+    waltz.write_text(ABC.replace("M:4/4", "M:5/4"))
+    with pytest.raises(ImportProblem, match="unsupported meter 5/4"):
         read_abc(waltz)
     junk = tmp_path / "j.abc"
     junk.write_text("hello")
@@ -92,7 +94,8 @@ def test_abc_file_reports_skipped_tunes(tmp_path: Path) -> None:
     from engine.music.abc_import import read_abc_report
 
     path = tmp_path / "mixed.abc"
-    path.write_text(ABC + "\n" + ABC.replace("X:1", "X:2").replace("M:4/4", "M:6/8"))
+    path.write_text(ABC + "\n" + ABC.replace("X:1", "X:2").replace("M:4/4", "M:9/8"))
     tunes, skipped = read_abc_report(path)
     assert len(tunes) == 1
-    assert skipped == [("mixed.abc:mixed-2 Test Reel", "unsupported meter 6/8 (only 2/4 and 4/4)")]
+    assert skipped == [("mixed.abc:mixed-2 Test Reel",
+                        "unsupported meter 9/8 (supported: 2/4, 4/4, 2/2, 3/4, 6/8)")]
