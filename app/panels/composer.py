@@ -10,20 +10,15 @@ the panel (or File > Open… a ``.mid``) to continue that phrase; Space toggles 
 
 from __future__ import annotations
 
-import dataclasses
 import random
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, QUrl
-from PySide6.QtGui import QDrag, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -35,13 +30,11 @@ from app.panels.base import Panel
 from app.widgets.composer_candidates import CandidateList
 from app.widgets.composer_commands import SetStateCommand, call
 from app.widgets.composer_controls import ComposerControls
-from app.widgets.composer_playback import PlaybackController
+from app.widgets.composer_edits import EditBar
 from app.widgets.composer_transport import ComposerTransport
 from app.widgets.piano_roll import Block, ChainView, Ghost
 from engine.dshl import api, chain
 from engine.dshl.chain import ChainState
-from engine.playback import outputs
-from engine.playback.events import events_from_notes
 
 MIDI_SUFFIXES = (".mid", ".midi")
 
@@ -63,55 +56,27 @@ class ComposerPanel(Panel):
         self.state: ChainState | None = None
         self.busy: Job | None = None
         self.last_export: Path | None = None
-        self._play_start = 0.0
-        self._drag_dir = Path(tempfile.mkdtemp(prefix="segue-drag-"))
         # The bundled collection until the engine lists the rest (after the first compose or ↻):
         # listing loads the model store, and with it torch, which must not delay the window.
         self.controls = ComposerControls(["nottingham"])
         self.view = ChainView()
         self.candidates = CandidateList()
-        self.playback = PlaybackController(runner, self)
-        self.transport = ComposerTransport(self)
+        self.transport = ComposerTransport(self, runner)
+        self.playback = self.transport.playback
         self.output = self.transport.output
         self.drag_handle = self.transport.drag_handle
         self.provenance = QLabel()
         self.provenance.setWordWrap(True)
         self.provenance.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._build(self._edit_row())
+        self.edits = EditBar()
+        self._build()
         self._connect()
         self.setAcceptDrops(True)
         self.refresh_outputs()
         self._update_actions()
 
     # -- layout ----------------------------------------------------------------------------
-    def _edit_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.lock_button = QPushButton("Unlock")  # widest label: sizes the button for both
-        self.lock_button.setMinimumWidth(self.lock_button.sizeHint().width())
-        self.lock_button.setText("Lock")
-        self.lock_button.setToolTip("Lock the selected block (Regenerate keeps it) or unlock it")
-        self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Delete the selected block")
-        self.insert_button = QPushButton("Insert")
-        self.insert_button.setToolTip("Insert the best continuation after the selected block")
-        self.regenerate_button = QPushButton("Regenerate")
-        self.regenerate_button.setToolTip("Re-draw every unlocked block with a new seed")
-        self.zoom_out = QPushButton("−")
-        self.zoom_in = QPushButton("+")
-        self.zoom_fit = QPushButton("Fit")
-        for button, tip in ((self.zoom_out, "Zoom out"), (self.zoom_in, "Zoom in (Ctrl+wheel)"),
-                            (self.zoom_fit, "Show the whole chain")):
-            button.setToolTip(tip)
-            button.setFixedWidth(button.fontMetrics().horizontalAdvance(button.text()) + 22)
-        for widget in (self.lock_button, self.delete_button, self.insert_button,
-                       self.regenerate_button):
-            row.addWidget(widget)
-        row.addStretch(1)
-        for widget in (QLabel("Zoom"), self.zoom_out, self.zoom_in, self.zoom_fit):
-            row.addWidget(widget)
-        return row
-
-    def _build(self, edits: QHBoxLayout) -> None:
+    def _build(self) -> None:
         self.view_scroll = QScrollArea()
         self.view_scroll.setWidget(self.view)
         self.view_scroll.setWidgetResizable(True)
@@ -121,7 +86,7 @@ class ComposerPanel(Panel):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.transport)
         column.addWidget(self.view_scroll, 1)
-        column.addLayout(edits)
+        column.addWidget(self.edits)
         column.addWidget(self.provenance)
         self.controls_scroll = QScrollArea()  # the form scrolls rather than widening the window
         self.controls_scroll.setWidget(self.controls)
@@ -148,25 +113,21 @@ class ComposerPanel(Panel):
         self.candidates.variations.connect(self.variations)
         t.play_button.clicked.connect(lambda: self.play())
         t.play_block_button.clicked.connect(self.play_block)
-        t.stop_button.clicked.connect(self.playback.stop)
-        t.panic_button.clicked.connect(self.playback.panic)
-        t.refresh_button.clicked.connect(self.refresh_outputs)
         t.refresh_button.clicked.connect(self.refresh_collections)
-        t.output.currentIndexChanged.connect(self._choose_output)
-        t.output.activated.connect(lambda _index: self.playback.open())  # user picked one
-        self.lock_button.clicked.connect(self.toggle_lock)
-        self.delete_button.clicked.connect(self.delete_block)
-        self.insert_button.clicked.connect(self.insert_block)
-        self.regenerate_button.clicked.connect(self.regenerate)
-        self.zoom_in.clicked.connect(lambda: self.set_zoom(self.view.zoom * 1.5))
-        self.zoom_out.clicked.connect(lambda: self.set_zoom(self.view.zoom / 1.5))
-        self.zoom_fit.clicked.connect(lambda: self.set_zoom(1.0))
-        self.playback.playhead.connect(self._follow_playhead)
-        self.playback.message.connect(self.status_message.emit)
+        e = self.edits
+        e.lock_button.clicked.connect(self.toggle_lock)
+        e.delete_button.clicked.connect(self.delete_block)
+        e.insert_button.clicked.connect(self.insert_block)
+        e.regenerate_button.clicked.connect(self.regenerate)
+        e.zoom_in.clicked.connect(lambda: self.set_zoom(self.view.zoom * 1.5))
+        e.zoom_out.clicked.connect(lambda: self.set_zoom(self.view.zoom / 1.5))
+        e.zoom_fit.clicked.connect(lambda: self.set_zoom(1.0))
+        self.drag_handle.failed.connect(lambda text: self.status_message.emit(
+            f"Composer: {text}"))
         self.playback.playing_changed.connect(lambda _p: self._update_actions())
         space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
         space.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        space.activated.connect(self.toggle_play)
+        space.activated.connect(self.transport.toggle_play)
 
     def set_zoom(self, zoom: float) -> None:
         """Zoom the chain view (1 = the whole chain fits)."""
@@ -245,14 +206,14 @@ class ComposerPanel(Panel):
         idle = self.busy is None
         block = self.view.selected_block
         self.controls.compose_button.setEnabled(idle)
-        for button in (self.transport.play_button, self.regenerate_button):
+        e = self.edits
+        for button in (self.transport.play_button, e.regenerate_button):
             button.setEnabled(has and idle)
-        for button in (self.lock_button, self.delete_button, self.insert_button,
+        for button in (e.lock_button, e.delete_button, e.insert_button,
                        self.transport.play_block_button):
             button.setEnabled(has and idle and block is not None)
         self.candidates.variations_button.setEnabled(has and idle and self._target() is not None)
-        locked = has and block is not None and block in self.state.locked
-        self.lock_button.setText("Unlock" if locked else "Lock")
+        e.show_lock(has and block is not None and block in self.state.locked)
         self.drag_handle.setEnabled(has)
 
     def _target(self) -> int | None:
@@ -384,57 +345,15 @@ class ComposerPanel(Panel):
                          on_result=lambda state: self._push(
                              state, f"regenerated unlocked blocks (seed {seed})"))
 
-    # -- playback --------------------------------------------------------------------------
+    # -- playback (the transport does it) --------------------------------------------------
     def refresh_outputs(self) -> None:
-        """List the outputs again and say in the status bar what is missing and why."""
-        problems = self.transport.refresh_outputs()
-        self._choose_output()
-        if self.output.count() == 0:
-            self.status_message.emit("Composer: no way to play (" + "; ".join(problems) + ").")
-        elif problems:
-            self.status_message.emit("Composer: " + "; ".join(problems) + ".")
-
-    def _choose_output(self) -> None:
-        output = self.transport.chosen()
-        if output is not None:
-            self.playback.choose(output)
-
-    def _follow_playhead(self, seconds: float) -> None:
-        beats = seconds * self._beats_per_second()
-        playing = self.playback.playing and beats >= self._play_start
-        self.view.set_playhead(beats if playing else None)
-        if not self.playback.playing:
-            self.view.set_highlight(None)
-
-    def _beats_per_second(self) -> float:
-        return (self.state.chain.request.tempo if self.state else 120.0) / 60.0
+        """List the outputs again; the status bar says what is missing and why."""
+        self.transport.refresh()
 
     def play(self, state: ChainState | None = None, first: int = 0,
              last: int | None = None) -> None:
         """Play blocks ``first``..``last - 1`` of ``state`` (default: the whole chain)."""
-        state = state or self.state
-        if state is None:
-            return
-        if self.output.count() == 0:
-            self.status_message.emit("Composer: no audio device or MIDI port to play through.")
-            return
-        last = len(state.spans) if last is None else last
-        start, end = state.spans[first][0], state.spans[last - 1][1]
-        request = state.chain.request
-        notes = [dataclasses.replace(n, end_beats=min(n.end_beats, end))
-                 for n in state.notes if start <= n.start_beats < end]
-        events = events_from_notes(notes, request.tempo, {"melody": request.melody_program,
-                                                          "chords": request.chord_program},
-                                   start_beats=start)
-        loop = self.transport.loop_box.isChecked()
-        count_in = 1 if self.transport.count_in.isChecked() and not loop else 0
-        events, lead = outputs.with_click(events, request.tempo, state.meter, count_in,
-                                          self.transport.click.isChecked(), end - start)
-        seconds = 60.0 / request.tempo
-        self._play_start = start
-        self.playback.play(events, loop=loop, loop_length=(end - start) * seconds,
-                           offset=start * seconds - lead)
-        self.view.set_highlight((start, end) if (first, last) != (0, len(state.spans)) else None)
+        self.transport.play(state or self.state, first, last)
 
     def play_block(self) -> None:
         """Play the selected block."""
@@ -444,17 +363,10 @@ class ComposerPanel(Panel):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         """Space toggles play when no child used the key (e.g. the chain view has focus)."""
         if event.key() == Qt.Key.Key_Space and not event.modifiers():
-            self.toggle_play()
+            self.transport.toggle_play()
             event.accept()
             return
         super().keyPressEvent(event)
-
-    def toggle_play(self) -> None:
-        """Space bar: play the chain, or stop if playing."""
-        if self.playback.playing:
-            self.playback.stop()
-        else:
-            self.play()
 
     # -- export ----------------------------------------------------------------------------
     def export(self) -> None:
@@ -478,39 +390,15 @@ class ComposerPanel(Panel):
         return self._run(call, api.write_midi, self.state.chain, path, title="Export MIDI",
                          on_result=done)
 
-    def make_drag(self) -> QDrag | None:
-        """A QDrag carrying a temporary export of the chain as a file URL."""
-        if self.state is None:
-            return None
-        path = self._drag_dir / "segue-chain.mid"
-        try:
-            api.write_midi(self.state.chain, path)  # a few ms: the drag needs the file now
-        except Exception as exc:  # noqa: BLE001 - report, never crash the drag
-            self.status_message.emit(f"Composer: cannot export for dragging: {exc}")
-            return None
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(str(path))])
-        drag = QDrag(self.drag_handle)
-        drag.setMimeData(mime)
-        return drag
-
     def refresh_collections(self) -> None:
         """List the collections again (on the engine thread: the model store loads torch)."""
         job = self.runner.submit(call, api.list_collections, title="List collections")
         self._collections_job = job  # keep a reference until it reports
-        job.result.connect(self._set_collections)
+        job.result.connect(self.controls.set_collections)
         job.error.connect(lambda text, _details: self.status_message.emit(
             f"Composer: cannot list collections: {text}"))
-
-    def _set_collections(self, names: list[str]) -> None:
-        combo = self.controls.collection
-        if names and names != [combo.itemText(i) for i in range(combo.count())]:
-            current = combo.currentText()
-            combo.clear()
-            combo.addItems(names)
-            combo.setCurrentText(current)
 
     def shutdown(self) -> None:
         """Stop playback, close outputs and remove drag exports before the window closes."""
         self.playback.shutdown()
-        shutil.rmtree(self._drag_dir, ignore_errors=True)
+        self.drag_handle.cleanup()

@@ -85,3 +85,12 @@ class ComposerControls(QWidget):
             collection=self.collection.currentText(),
             melody_program=self.melody_program.currentIndex(),
             chord_program=self.chord_program.currentIndex())
+
+    def set_collections(self, names: list[str]) -> None:
+        """List ``names`` in the collection menu, keeping the current choice."""
+        combo = self.collection
+        if names and names != [combo.itemText(i) for i in range(combo.count())]:
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentText(current)

@@ -18,9 +18,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from engine.playback.events import DRUM_CHANNEL, Event, note_off, note_on, sort_events
+from engine.playback.events import (
+    DRUM_CHANNEL,
+    Event,
+    events_from_notes,
+    note_off,
+    note_on,
+    sort_events,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.music.midi_export import RenderedNote
 
 SYNTH = "synth"
 VIRTUAL = "virtual"
@@ -202,3 +212,16 @@ def with_click(events: Sequence[Event], tempo: float, meter: tuple[int, int] = (
         clicks.append(note_off(beat * seconds + CLICK_SECONDS, DRUM_CHANNEL, pitch))
         beat += step
     return sort_events(shifted + clicks), lead * seconds
+
+
+def span_events(notes: Sequence[RenderedNote], tempo: float, programs: dict[str, int],
+                start: float, end: float, meter: tuple[int, int] = (4, 4),
+                count_in_bars: int = 0, click: bool = False) -> tuple[list[Event], float]:
+    """Events of the notes that start in ``[start, end)`` beats (cut at ``end``), played from
+    ``start``, with an optional count-in and click; returns them and the count-in in seconds."""
+    import dataclasses
+
+    notes = [dataclasses.replace(n, end_beats=min(n.end_beats, end))
+             for n in notes if start <= n.start_beats < end]
+    events = events_from_notes(notes, tempo, programs, start_beats=start)
+    return with_click(events, tempo, meter, count_in_bars, click, end - start)

@@ -131,10 +131,10 @@ def test_lock_toggles_to_unlock_and_edits_are_undoable(qtbot, panel: ComposerPan
     first = panel.state
     panel.view.selected_block = 1
     panel.view.block_clicked.emit(1)
-    assert panel.lock_button.text() == "Lock"
-    panel.lock_button.click()
+    assert panel.edits.lock_button.text() == "Lock"
+    panel.edits.lock_button.click()
     assert panel.state.locked == {1} and panel.view.blocks[1].locked
-    assert panel.lock_button.text() == "Unlock"
+    assert panel.edits.lock_button.text() == "Unlock"
     kept = panel.state.chain.items[1].id
     run(qtbot, panel, panel.regenerate())
     assert panel.state.chain.items[1].id == kept and len(panel.state.chain.items) == 5
@@ -146,8 +146,8 @@ def test_lock_toggles_to_unlock_and_edits_are_undoable(qtbot, panel: ComposerPan
     assert len(panel.state.chain.items) == 5 and panel.state.locked == {2}
     assert panel.state.chain.items[2].id == kept  # the locked block moved with the insert
     panel.view.selected_block = 2
-    panel.lock_button.click()
-    assert panel.state.locked == frozenset() and panel.lock_button.text() == "Lock"
+    panel.edits.lock_button.click()
+    assert panel.state.locked == frozenset() and panel.edits.lock_button.text() == "Lock"
     for _ in range(5):
         panel.undo_stack.undo()
     assert panel.state is first
@@ -216,13 +216,13 @@ def drop(target: QWidget, mime: QMimeData) -> bool:
 
 
 def test_drag_out_onto_a_real_drop_target(qtbot, panel: ComposerPanel) -> None:
-    assert panel.make_drag() is None  # nothing to drag yet
+    assert panel.drag_handle.make_drag() is None  # nothing to drag yet
     compose(qtbot, panel)
     target = DropTarget()
     qtbot.addWidget(target)
     target.resize(200, 100)
     target.show()
-    assert drop(target, panel.make_drag().mimeData())
+    assert drop(target, panel.drag_handle.make_drag().mimeData())
     (midi,) = target.received
     assert midi.type == 1 and len(midi.tracks) >= 3
     pitches = sorted(m.note for t in midi.tracks for m in t if m.type == "note_on" and m.velocity)
@@ -275,10 +275,10 @@ def test_piano_roll_names_keys_and_zooms(qtbot, panel: ComposerPanel, tmp_path: 
     chord = view.chords[0]
     assert chord.name in view.tooltip_at(view._x(chord.start) + 2, TOP - 20)
     width = view.width()
-    panel.zoom_in.click()
+    panel.edits.zoom_in.click()
     qtbot.waitUntil(lambda: view.width() > width * 1.3)
     assert panel.view_scroll.horizontalScrollBar().maximum() > 0
-    panel.zoom_fit.click()
+    panel.edits.zoom_fit.click()
     qtbot.waitUntil(lambda: view.width() <= width)
     view.set_playhead(13.5)
     out = tmp_path / "composer.png"

@@ -123,6 +123,53 @@ def test_count_in_and_click_reach_the_port_before_the_music(qtbot, panel: Compos
     assert sum(channel == 9 for channel, _ in ons) >= 4 + 3  # the click goes on while it plays
 
 
+def test_missing_outputs_are_named_in_the_status_bar(qtbot, panel: ComposerPanel) -> None:
+    from engine.playback import audio_devices
+
+    messages: list[str] = []
+    panel.status_message.connect(messages.append)
+    panel.refresh_outputs()
+    audio, _ = audio_devices.list_outputs()
+    midi, _ = ports.list_outputs()
+    labels = [panel.output.itemText(i) for i in range(panel.output.count())]
+    assert ("Internal synth (audio)" in labels) == bool(audio)
+    if not audio:
+        assert any("internal synth unavailable" in m for m in messages)
+    if not midi:
+        assert any("no MIDI output ports" in m for m in messages)
+    assert all(f"MIDI: {name}" in labels for name in midi)
+
+
+def test_a_rendered_chain_is_non_silent_audio_of_the_expected_length(qtbot, panel: ComposerPanel
+                                                                     ) -> None:
+    import math
+
+    import numpy as np
+
+    from engine.dshl import api
+    from engine.playback.synth import render_midi
+
+    compose(qtbot, panel, segments=4)
+    midi = api.chain_to_midi(panel.state.chain)
+    audio = render_midi(midi, sample_rate=16000, tail_seconds=0.5)
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert len(audio) == math.ceil((midi.get_end_time() + 0.5) * 16000)
+    seconds_per_beat = 60.0 / panel.state.chain.request.tempo
+    chain_seconds = panel.state.total_beats * seconds_per_beat
+    assert chain_seconds * 0.75 < midi.get_end_time() <= chain_seconds + 0.05
+    assert float(np.sqrt(np.mean(audio ** 2))) > 1e-3
+
+
+@pytest.mark.jack
+def test_picking_the_virtual_port_creates_it_before_play(qtbot, panel: ComposerPanel) -> None:
+    assert panel.transport.select(outputs.VIRTUAL)
+    panel.output.activated.emit(panel.output.currentIndex())  # as when the user picks it
+    qtbot.waitUntil(lambda: not panel.playback.opening, timeout=WAIT)
+    sources, _ = ports.list_inputs()
+    assert "Segue:Segue" in sources  # a DAW can connect to it now
+    assert not panel.playback.playing and isinstance(panel.playback.output, PlayerProcess)
+
+
 def controls_of(root: QWidget) -> list[QWidget]:
     """Every control a musician can reach in ``root``."""
     kinds = (QAbstractButton, QComboBox, QAbstractSpinBox, QSlider)
