@@ -25,7 +25,11 @@ CHORD_VELOCITY = 64
 
 @dataclass(frozen=True)
 class RenderedNote:
-    """A rendered note in beats, with its part (``"melody"`` or ``"chords"``)."""
+    """The one note type from chain to piano roll to playback and MIDI.
+
+    Start and end in beats (quarter notes) from the chain's start, MIDI pitch and velocity, and
+    its part (``"melody"`` or ``"chords"``).
+    """
 
     start_beats: float
     end_beats: float
@@ -72,9 +76,9 @@ def _note(start: int, end: int, pitch: int, velocity: int, track: str) -> Render
 
 def to_pretty_midi(notes: list[RenderedNote], key: str = "C", tempo: float = 120.0,
                    melody_program: int = 73, chord_program: int = 0, text: str = "",
-                   meter: str = "4/4"):
+                   meter: tuple[int, int] = (4, 4)):
     """Build a Type-1 PrettyMIDI: melody and chord tracks, tempo, the true key signature (``Dm``
-    → D minor) and time signature (``meter``, e.g. ``"6/8"``)."""
+    → D minor) and time signature (``meter``, e.g. ``(6, 8)``)."""
     import pretty_midi
 
     midi = pretty_midi.PrettyMIDI(initial_tempo=float(tempo))
@@ -90,8 +94,7 @@ def to_pretty_midi(notes: list[RenderedNote], key: str = "C", tempo: float = 120
     midi.instruments.extend(parts.values())
     key_number = pretty_midi.key_name_to_key_number(key_signature_name(key))
     midi.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0.0))
-    numerator, denominator = (int(v) for v in meter.split("/"))
-    midi.time_signature_changes.append(pretty_midi.TimeSignature(numerator, denominator, 0.0))
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(int(meter[0]), int(meter[1]), 0.0))
     if text:
         midi.text_events.append(pretty_midi.Text(text, 0.0))
     return midi
