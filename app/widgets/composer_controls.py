@@ -1,4 +1,5 @@
-"""The Composer's controls: length, seed, key, tempo, instruments, mode, reuse limit, collection.
+"""The Composer's controls: length, seed, meter, major/minor, key, tempo, instruments, mode,
+reuse limit, collection.
 
 ``request()`` builds the engine's ``ComposeRequest`` from the widgets; the panel owns the
 Compose button's behaviour (it runs the composition on the engine thread).
@@ -19,8 +20,10 @@ from PySide6.QtWidgets import (
 from engine.dshl.api import ComposeRequest
 from engine.playback.synth import gm_program_names
 
-KEYS = ["C", "G", "D", "A", "E", "B", "F#", "F", "Bb", "Eb", "Ab", "Db",
-        "Am", "Em", "Bm", "F#m", "C#m", "Dm", "Gm", "Cm", "Fm"]
+MAJOR_KEYS = ["C", "G", "D", "A", "E", "B", "F#", "F", "Bb", "Eb", "Ab", "Db"]
+MINOR_KEYS = ["Am", "Em", "Bm", "F#m", "C#m", "G#m", "Dm", "Gm", "Cm", "Fm", "Bbm", "Ebm"]
+KEYS = MAJOR_KEYS + MINOR_KEYS
+METERS = ["4/4", "2/4", "2/2", "3/4", "6/8"]  # the meters the bundled models compose in
 MODES = [("min", "Smoothest joins (min)"), ("max", "Most contrast (max)")]
 
 
@@ -35,8 +38,15 @@ class ComposerControls(QWidget):
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=1)
         self.seed.setToolTip("Same seed, same chain (Regenerate draws a new one and shows it here)")
         self.random_seed = QCheckBox("new seed each time")
+        self.meter = QComboBox()
+        self.meter.addItems(METERS)
+        self.meter.setToolTip("3/4 and 6/8 tunes are cut in two-bar segments; meters never mix")
+        self.tonality = QComboBox()
+        self.tonality.addItems(["major", "minor"])
+        self.tonality.setToolTip("Minor draws only minor tunes (moved to the key you choose)")
         self.key = QComboBox()
-        self.key.addItems(KEYS)
+        self.key.addItems(MAJOR_KEYS)
+        self.tonality.currentTextChanged.connect(self._list_keys)
         self.tempo = QDoubleSpinBox(minimum=30.0, maximum=300.0, value=120.0, decimals=0)
         self.tempo.setSuffix(" BPM")
         names = gm_program_names()
@@ -63,6 +73,8 @@ class ComposerControls(QWidget):
         form.addRow("Length", self.length)
         form.addRow("Seed", self.seed)
         form.addRow("", self.random_seed)
+        form.addRow("Meter", self.meter)
+        form.addRow("Major/minor", self.tonality)
         form.addRow("Key", self.key)
         form.addRow("Tempo", self.tempo)
         form.addRow("Melody", self.melody_program)
@@ -82,9 +94,17 @@ class ComposerControls(QWidget):
             segments=self.length.value(), seed=self.seed.value(), key=self.key.currentText(),
             tempo=float(self.tempo.value()), mode=self.mode.currentData(),
             reuse_limit=self.reuse_limit.value() or None,
-            collection=self.collection.currentText(),
+            collection=self.collection.currentText(), meter=self.meter.currentText(),
             melody_program=self.melody_program.currentIndex(),
             chord_program=self.chord_program.currentIndex())
+
+    def _list_keys(self, tonality: str) -> None:
+        """List only the keys the composer can write in ``tonality`` (keeping the key signature:
+        D major becomes B minor)."""
+        tonic = self.key.currentIndex()
+        self.key.clear()
+        self.key.addItems(MINOR_KEYS if tonality == "minor" else MAJOR_KEYS)
+        self.key.setCurrentIndex(max(0, tonic))
 
     def set_collections(self, names: list[str]) -> None:
         """List ``names`` in the collection menu, keeping the current choice."""

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.dshl.reranker import pair_features
 from engine.dshl.store import Collection
 
 TOP_P = 0.9  # nucleus sampling over the re-ranker's softmax
@@ -43,8 +42,8 @@ def rerank(col: Collection, prev: int, ids: np.ndarray) -> np.ndarray:
     """Re-ranker scores of candidates ``ids`` following segment ``prev``."""
     if len(ids) == 0:
         return np.zeros(0, dtype=np.float32)
-    feats = pair_features(col.meta, col.loaded.stat, np.full(len(ids), prev), ids)
-    return col.scorer(col.u[prev], col.v[ids], feats)
+    return col.scorer.score_pairs(col.meta, col.loaded.stat, col.u, col.v,
+                                  np.full(len(ids), prev), ids)
 
 
 def ranked_successors(col: Collection, prev: int, pool: int = 200, allowed=None
@@ -55,9 +54,30 @@ def ranked_successors(col: Collection, prev: int, pool: int = 200, allowed=None
     """
     query = col.meta.code_f[prev]
     ids, dist = _search(col, query, pool, allowed, prev)
+    ids, dist = _with_slot(col, prev, ids, dist, allowed)
     scores = rerank(col, prev, ids)
     order = np.argsort(-scores, kind="stable")
     return ids[order], dist[order], scores[order]
+
+
+def _with_slot(col: Collection, prev: int, ids: np.ndarray, dist: np.ndarray, allowed
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Add the phrase-slot candidates (segments at the position ``prev``'s successor would have,
+    nearest codes first; models with position cues only) to the hash candidates."""
+    from engine.dshl.ranking import SLOT_POOL, hash_keys, slot_members
+
+    if col.meta.cues < 2:
+        return ids, dist
+    slot = np.nonzero(col.corpus.position == col.corpus.position[prev] + 2)[0]
+    if allowed is not None:
+        slot = slot[allowed[slot]]
+    slot = np.setdiff1d(slot, ids)
+    if len(slot) == 0:
+        return ids, dist
+    keys = hash_keys(col.meta, prev, slot, np.zeros(len(slot)))
+    slot = slot[slot_members(col.meta, prev, slot, keys, SLOT_POOL)]
+    extra = hamming(col, prev, slot)
+    return np.concatenate([ids, slot]), np.concatenate([dist, extra])
 
 
 def _search(col: Collection, query: np.ndarray, pool: int, allowed, prev: int | None = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.dshl.pairs import TransitionStat
-from engine.dshl.reranker import NumpyScorer, SegmentMeta, pair_features
+from engine.dshl.reranker import NumpyScorer, SegmentMeta
 
 
 @dataclass
@@ -40,13 +40,28 @@ def hash_keys(meta: SegmentMeta, i: int, pool: np.ndarray, jitter: np.ndarray) -
     return ham - soft * 0.999 + jitter
 
 
+SLOT_POOL = 100  # phrase-slot candidates added to the hash pool (models with position cues)
+
+
+def slot_members(meta: SegmentMeta, i: int, pool: np.ndarray, keys: np.ndarray,
+                 limit: int = SLOT_POOL) -> np.ndarray:
+    """Indices into ``pool`` of the segments at the tune position i's successor would have
+    (i's position + 2 hops), nearest codes first, at most ``limit``; none for models without
+    position cues."""
+    if meta.cues < 2:
+        return np.zeros(0, dtype=np.int64)
+    slot = np.nonzero(meta.position[pool] == meta.position[i] + 2)[0]
+    return slot[np.argsort(keys[slot], kind="stable")[:limit]]
+
+
 def composer_keys(s: Scoring, i: int, pool: np.ndarray, rerank_pool: int,
                   jitter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(hash keys, composer keys) of every pool member for query ``i``."""
+    """(hash keys, composer keys) of every pool member for query ``i``: the ``rerank_pool``
+    nearest codes plus the phrase-slot members are re-ranked, the rest follow in hash order."""
     hk = hash_keys(s.meta, i, pool, jitter)
     first = np.argsort(hk, kind="stable")[:rerank_pool]
-    feats = pair_features(s.meta, s.stat, np.full(len(first), i), pool[first])
-    scores = s.scorer(s.u[i], s.v[pool[first]], feats)
+    first = np.union1d(first, slot_members(s.meta, i, pool, hk))
+    scores = s.scorer.score_pairs(s.meta, s.stat, s.u, s.v, np.full(len(first), i), pool[first])
     ck = hk + 1e6  # everything outside the first stage comes after it
     ck[first] = -scores
     return hk, ck

@@ -27,9 +27,14 @@ N_EDGE_FEATURES = 28
 N_STEP_FEATURES = 29
 
 
-def n_pair_features(window: int) -> int:
+def n_edge_features(cues: int = 1) -> int:
+    """Edge columns of :func:`pair_features`: cue level 2 adds exact tune-position cues."""
+    return N_EDGE_FEATURES + (4 if cues >= 2 else 0)
+
+
+def n_pair_features(window: int, cues: int = 1) -> int:
     """Width of :func:`pair_features` for a junction window of ``window`` steps per side."""
-    return N_EDGE_FEATURES + 2 * window * N_STEP_FEATURES
+    return n_edge_features(cues) + 2 * window * N_STEP_FEATURES
 
 
 @dataclass
@@ -45,6 +50,7 @@ class RerankerConfig:
     mlp: int = 64
     window: int = 2
     n_pair: int = n_pair_features(2)
+    cues: int = 1  # 2: exact tune-position cues (does j sit exactly where i's successor would)
 
 
 @dataclass
@@ -65,6 +71,7 @@ class SegmentMeta:
     sounding_end: np.ndarray  # (N,) bool: the melody sounds at the last step
     last_len: np.ndarray  # (N,) float32: steps from the last onset to the end, / segment steps
     first_onset: np.ndarray  # (N,) float32: step of the first onset, / segment steps
+    cues: int = 1  # the re-ranker's cue level (see RerankerConfig)
 
 
 def junction_arrays(features: np.ndarray, window: int) -> dict[str, np.ndarray]:
@@ -88,6 +95,13 @@ def junction_arrays(features: np.ndarray, window: int) -> dict[str, np.ndarray]:
 
 def pair_features(meta: SegmentMeta, stat: TransitionStat, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Return (len(i), :func:`n_pair_features`) float32 features of the pairs (i[k], j[k])."""
+    edge = edge_features(meta, stat, i, j)
+    return np.concatenate([edge, meta.tail[i], meta.head[j]], axis=1)
+
+
+def edge_features(meta: SegmentMeta, stat: TransitionStat, i: np.ndarray,
+                  j: np.ndarray) -> np.ndarray:
+    """The first :data:`N_EDGE_FEATURES` columns of :func:`pair_features` (no raw windows)."""
     e = meta.edges
     p_chord, p_pitch = stat.components(e, i, j)
     a, b = e.last_midi[i], e.first_midi[j]
@@ -106,8 +120,11 @@ def pair_features(meta: SegmentMeta, stat: TransitionStat, i: np.ndarray, j: np.
         *phrase_cues(meta.position[i], meta.position[j]),
         meta.last_len[i], ~meta.sounding_end[i], meta.first_onset[j],
     ]
-    edge = np.stack([np.asarray(c, dtype=np.float32) for c in cols], axis=1)
-    return np.concatenate([edge, meta.tail[i], meta.head[j]], axis=1)
+    if meta.cues >= 2:
+        delta = meta.position[j].astype(np.int64) - meta.position[i] - 2
+        cols += [delta == 0, np.abs(delta) <= 2, meta.position[j] < meta.position[i],
+                 np.clip(delta, -16, 16) / 16]
+    return np.stack([np.asarray(c, dtype=np.float32) for c in cols], axis=1)
 
 
 def phrase_cues(pos_i: np.ndarray, pos_j: np.ndarray, gap: int = 2) -> list[np.ndarray]:
@@ -153,6 +170,30 @@ class NumpyScorer:
         self.b1 = first.bias.detach().numpy().copy()
         self.w2 = last.weight.detach().numpy()[0].copy()
         self.b2 = float(last.bias.detach().numpy()[0])
+        n_edge = n_edge_features(model.config.cues)
+        p, half = model.config.proj, (model.config.n_pair - n_edge) // 2
+        edge = 2 * p + n_edge
+        self.w_uv, self.w_v = self.w1[:p], self.w1[p:2 * p]
+        self.w_edge = self.w1[2 * p:edge]
+        self.w_tail, self.w_head = self.w1[edge:edge + half], self.w1[edge + half:]
+        self._parts: dict[tuple[int, int], tuple[object, np.ndarray, np.ndarray]] = {}
+
+    def score_pairs(self, meta: SegmentMeta, stat: TransitionStat, u: np.ndarray, v: np.ndarray,
+                    i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Scores of the pairs (i[k], j[k]), the same as ``self(u[i], v[j], pair_features(...))``
+        but faster: the query's and candidate's own terms of the first layer are computed once
+        per segment, so a pair only costs its interaction and edge terms."""
+        key = (id(meta), id(v))
+        cached = self._parts.get(key)
+        if cached is None or cached[0] is not meta:
+            query = meta.tail @ self.w_tail + self.b1
+            cand = v @ self.w_v + meta.head @ self.w_head
+            cached = self._parts[key] = (meta, query.astype(np.float32), cand.astype(np.float32))
+        _, query, cand = cached
+        h = (u[i] * v[j]) @ self.w_uv + edge_features(meta, stat, i, j) @ self.w_edge
+        h += query[i]
+        h += cand[j]
+        return np.maximum(h, 0.0) @ self.w2 + self.b2
 
     def __call__(self, u: np.ndarray, v: np.ndarray, pair: np.ndarray) -> np.ndarray:
         """Score pairs: ``u`` (P,) or (n, P), ``v`` (n, P), ``pair`` (n, F) → (n,)."""

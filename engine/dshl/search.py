@@ -127,7 +127,7 @@ def segment_states(model: DSHL, features: np.ndarray, batch: int = 4096
 @torch.no_grad()
 def segment_meta(model: DSHL, corpus: Corpus, e: Edges,
                  states: tuple[torch.Tensor, torch.Tensor] | None = None,
-                 window: int = 0) -> SegmentMeta:
+                 window: int = 0, cues: int = 1) -> SegmentMeta:
     """Per-segment edges, phase, flags and soft/discrete codes for ``corpus``."""
     h_f, h_b = states if states is not None else segment_states(model, corpus.features)
     soft_f = model.head_f(h_f).numpy().astype(np.float32)
@@ -136,7 +136,7 @@ def segment_meta(model: DSHL, corpus: Corpus, e: Edges,
         edges=e, phase=corpus.phase, position=corpus.position, ends=corpus.ends,
         soft_f=soft_f, soft_b=soft_b, code_f=soft_f.argmax(-1).astype(np.uint8),
         code_b=soft_b.argmax(-1).astype(np.uint8),
-        **junction_arrays(corpus.features, window),
+        **junction_arrays(corpus.features, window), cues=cues,
     )
 
 

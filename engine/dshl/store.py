@@ -192,7 +192,7 @@ def index_corpus(name: str, corpus: Corpus, loaded: LoadedModel) -> Collection:
     """Hash every segment of ``corpus`` with ``loaded`` and build the indexes."""
     states = segment_states(loaded.model, corpus.features)
     meta = segment_meta(loaded.model, corpus, edges(corpus.features), states,
-                        loaded.reranker.config.window)
+                        loaded.reranker.config.window, loaded.reranker.config.cues)
     with torch.no_grad():
         u, v = loaded.reranker.project(*states)
     K = loaded.model.config.K

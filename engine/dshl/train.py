@@ -53,6 +53,9 @@ class TrainConfig:
     rerank_pool: int = 200
     rerank_window: int = 2  # raw steps per side of the junction the re-ranker sees
     chord_dropout: float = 0.3  # share of segments / pairs / batches trained without chords
+    rerank_chord_dropout: float = 0.5  # share of re-ranker batches trained without chords
+    rerank_cues: int = 2  # 2: exact tune-position cues (see RerankerConfig)
+    position_negatives: int = 1  # per query, a segment of another tune at its successor's position
     selection_queries: int = 400  # selection junctions scored after each re-ranker epoch
     positive_hops: int = 2  # 2: successor starts where s_i ends (as rendered); 1: paper's overlap
     family: str = "duple"
@@ -186,8 +189,8 @@ def train(config: TrainConfig, corpus: Corpus | None = None, split: Split | None
     return trained, corpus
 
 
-def _views(model: DSHL, corpus: Corpus, window: int) -> list[tuple[torch.Tensor, torch.Tensor,
-                                                                   SegmentMeta]]:
+def _views(model: DSHL, corpus: Corpus, window: int, cues: int = 1
+           ) -> list[tuple[torch.Tensor, torch.Tensor, SegmentMeta]]:
     """(h_F, h_B, meta) with chords and without chords (the melody-only view)."""
     from engine.dshl.search import segment_meta, segment_states
 
@@ -195,7 +198,7 @@ def _views(model: DSHL, corpus: Corpus, window: int) -> list[tuple[torch.Tensor,
     for feats in (corpus.features, without_chords(corpus.features)):
         h_f, h_b = segment_states(model, feats)
         view = Corpus(**{**corpus.__dict__, "features": feats})
-        views.append((h_f, h_b, segment_meta(model, view, edges(feats), (h_f, h_b), window)))
+        views.append((h_f, h_b, segment_meta(model, view, edges(feats), (h_f, h_b), window, cues)))
     return views
 
 
@@ -206,20 +209,26 @@ def train_reranker(model: DSHL, corpus: Corpus, split: Split, train_junc: np.nda
     """Stage 3: fit the re-ranker with a softmax over in-batch candidates; keep the epoch whose
     selection MRR (mean of with-chords and melody-only) is best.
 
-    Each query's candidates are the batch's successors and one random segment of its own tune
-    per query. A ``chord_dropout`` share of batches is trained on the melody-only view.
+    Each query's candidates are the batch's successors, one random segment of its own tune per
+    query and ``position_negatives`` segments of other training tunes at the position its
+    successor has (harder: the position cue alone cannot tell them apart). A
+    ``rerank_chord_dropout`` share of batches is trained on the melody-only view.
     """
     from engine.dshl.pairs import Edges  # noqa: F401  (documented type of meta.edges)
     from engine.dshl.ranking import Scoring, composer_mrr
     from engine.dshl.reranker import pair_features
 
     rconfig = RerankerConfig(hidden_in=config.hidden, window=config.rerank_window,
-                             n_pair=n_pair_features(config.rerank_window))
-    views = _views(model, corpus, rconfig.window)
+                             n_pair=n_pair_features(config.rerank_window, config.rerank_cues),
+                             cues=config.rerank_cues)
+    views = _views(model, corpus, rconfig.window, rconfig.cues)
     reranker = Reranker(rconfig)
     opt = torch.optim.Adam(reranker.parameters(), lr=config.lr)
     by_tune = {t: np.nonzero(corpus.tune == t)[0] for t in np.unique(corpus.tune[train_junc[:, 0]])}
     successor = {(int(a), int(b)) for a, b in train_junc}
+    train_ids = np.concatenate(list(by_tune.values()))
+    at_position = {int(p): train_ids[corpus.position[train_ids] == p]
+                   for p in np.unique(corpus.position[train_ids])}
     sel_pool = corpus.subset_tunes(split.selection)
     sel_junc = corpus.junctions[np.isin(corpus.tune[corpus.junctions[:, 0]], split.selection)]
     sel_junc = sel_junc[np.random.default_rng(config.seed).permutation(len(sel_junc))
@@ -231,11 +240,14 @@ def train_reranker(model: DSHL, corpus: Corpus, split: Split, train_junc: np.nda
         reranker.train()
         for start in range(0, len(order), config.batch):
             check_cancelled(cancelled)
-            h_f, h_b, meta = views[1] if rng.random() < config.chord_dropout else views[0]
+            h_f, h_b, meta = views[1] if rng.random() < config.rerank_chord_dropout else views[0]
             rows = order[start:start + config.batch]
             q, pos = train_junc[rows, 0], train_junc[rows, 1]
-            hard = np.array([rng.choice(by_tune[int(corpus.tune[i])]) for i in q])
-            cands = np.concatenate([pos, hard])
+            hard = [np.array([rng.choice(by_tune[int(corpus.tune[i])]) for i in q])]
+            for _ in range(config.position_negatives):
+                hard.append(np.array([rng.choice(at_position.get(int(corpus.position[j]), [j]))
+                                      for j in pos]))
+            cands = np.concatenate([pos, *hard])
             qq, cc = np.repeat(q, len(cands)), np.tile(cands, len(q))
             feats = torch.from_numpy(pair_features(meta, stat, qq, cc))
             mask = np.array([(a, b) in successor for a, b in zip(qq, cc, strict=True)])
@@ -269,6 +281,30 @@ def train_reranker(model: DSHL, corpus: Corpus, split: Split, train_junc: np.nda
         reranker.load_state_dict(best_state)
     reranker.eval()
     return reranker, {"rerank_epoch": chosen_epoch, "selection_mrr_by_epoch": history}
+
+
+def retrain_reranker(path: str | Path, config: TrainConfig, out_dir: str | Path,
+                     log: Callable[[str], None] = print) -> Path:
+    """Stage 3 alone: keep a saved model's hash network, split and statistic, train a new
+    re-ranker with ``config`` and save the result in ``out_dir``."""
+    from engine.dshl import store
+
+    loaded = store.load_model(path)
+    corpus = store.read_corpus(Path(path).parent / CORPUS_FILE)
+    index = {n: k for k, n in enumerate(corpus.tunes)}
+    split = Split.from_names(loaded.split or {}, corpus.tunes,
+                             [[index[n] for n in g if n in index]
+                              for g in loaded.duplicate_groups or []])
+    torch.set_num_threads(max(1, config.threads))
+    torch.manual_seed(config.seed)
+    stat, _ = training_statistic(corpus, split)
+    train_junc = corpus.junctions[np.isin(corpus.tune[corpus.junctions[:, 0]], split.train)]
+    reranker, chosen = train_reranker(loaded.model, corpus, split, train_junc, stat, config,
+                                      np.random.default_rng(config.seed), never_cancelled, log,
+                                      lambda f: None)
+    trained = Trained(loaded.model, reranker, stat.chord, stat.pitch, split, config, chosen)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    return save_trained(trained, corpus, out_dir, {})
 
 
 def save_trained(trained: Trained, corpus: Corpus, out_dir: str | Path, metrics: dict,

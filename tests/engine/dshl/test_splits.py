@@ -102,3 +102,20 @@ def test_gbm_is_deterministic_with_a_seed(tiny_model) -> None:
     a, b = (f.scores(col.meta, int(pool[0]), pool) for f in fits)
     assert np.array_equal(a, b) and fits[0].params == fits[1].params
     assert fits[0].selection_mrr == fits[1].selection_mrr and len(fits[0].selection_mrr) == 2
+
+
+def test_fast_scorer_matches_the_reranker(tiny_model) -> None:
+    from engine.dshl import store
+    from engine.dshl.reranker import pair_features
+
+    col = store.load_collection()
+    i = np.full(50, 3)
+    j = np.arange(50) % len(col.corpus)
+    slow = col.scorer(col.u[i], col.v[j], pair_features(col.meta, col.loaded.stat, i, j))
+    fast = col.scorer.score_pairs(col.meta, col.loaded.stat, col.u, col.v, i, j)
+    assert np.allclose(slow, fast, atol=1e-4)
+    feats = torch.from_numpy(pair_features(col.meta, col.loaded.stat, i, j))
+    with torch.no_grad():
+        torch_scores = col.loaded.reranker(torch.from_numpy(col.u[i]), torch.from_numpy(col.v[j]),
+                                           feats).numpy()
+    assert np.allclose(torch_scores, fast, atol=1e-4)
