@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from engine.library.catalogue import Catalogue
+from engine.library.fspath import display
 
 
 @dataclass
@@ -48,7 +49,8 @@ class PlaylistItem:
 
     def as_dict(self) -> dict[str, object]:
         """The ``--json`` form."""
-        return {"id": self.id, "path": self.path, "artist": self.artist, "title": self.title,
+        return {"id": self.id, "path": display(self.path), "artist": self.artist,
+                "title": self.title,
                 "distance": round(float(self.distance), 6)}
 
 

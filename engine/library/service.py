@@ -19,6 +19,7 @@ from engine import paths
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress, scaled_progress
 from engine.library import models as m
 from engine.library.db import Library
+from engine.library.errors import user_errors
 from engine.library.playlist_io import Entry, read_playlist, write_playlist
 from engine.library.playlists import PlaylistItem, PlaylistRules, build_path, build_playlist
 from engine.library.scanner import ScanResult, scan_folder
@@ -26,13 +27,16 @@ from engine.library.scanner import ScanResult, scan_folder
 DEMO_MARKER = ".demo-library-scanned"
 
 
+@user_errors
 def scan(folder: str | Path, progress: ProgressFn = no_progress,
          cancelled: CancelledFn = never_cancelled, library_path: str | Path | None = None,
          workers: int = 2) -> ScanResult:
     """Scan ``folder`` into the library, then refresh the embeddings if anything changed."""
     from engine.library.embeddings import refresh_embeddings
+    from engine.library.scanlock import scan_lock
 
-    with Library(library_path) as library:
+    db = Path(library_path) if library_path is not None else paths.db_path()
+    with scan_lock(db), Library(db) as library:
         result = scan_folder(library, folder, scaled_progress(progress, 0.0, 0.9), cancelled,
                              workers=workers)
         refresh_embeddings(library, scaled_progress(progress, 0.9, 1.0), cancelled)
@@ -44,6 +48,7 @@ def demo_folder() -> Path:
     return paths.assets_dir() / "audio"
 
 
+@user_errors
 def ensure_demo_library(progress: ProgressFn = no_progress,
                         cancelled: CancelledFn = never_cancelled,
                         library_path: str | Path | None = None) -> ScanResult | None:
@@ -85,6 +90,7 @@ class TrackRow:
     skip_reason: str = ""
 
 
+@user_errors
 def list_tracks(library_path: str | Path | None = None, progress: ProgressFn = no_progress,
                 cancelled: CancelledFn = never_cancelled) -> list[TrackRow]:
     """Every track of the library (analysed, pending and skipped), by path."""
@@ -104,6 +110,7 @@ class PlaylistResult:
     playlist_id: int | None = None
 
 
+@user_errors
 def make_playlist(seeds: list[str | int], rules: PlaylistRules | None = None,
                   out: str | Path | None = None, path_to: str | int | None = None,
                   name: str = "", library_path: str | Path | None = None,
@@ -135,6 +142,7 @@ def make_playlist(seeds: list[str | int], rules: PlaylistRules | None = None,
     return result
 
 
+@user_errors
 def export_items(items: list[PlaylistItem], out: str | Path, progress: ProgressFn = no_progress,
                  cancelled: CancelledFn = never_cancelled) -> Path:
     """Write playlist items to ``out`` (format by extension: .m3u8 or .xspf)."""
@@ -165,6 +173,7 @@ class ImportResult:
     missing: list[str] = field(default_factory=list)
 
 
+@user_errors
 def import_playlist(source: str | Path, name: str = "",
                     library_path: str | Path | None = None, progress: ProgressFn = no_progress,
                     cancelled: CancelledFn = never_cancelled) -> ImportResult:
@@ -192,6 +201,7 @@ class MapPoints:
     paths: list[str]
 
 
+@user_errors
 def library_map(colour_by: str = "genre", library_path: str | Path | None = None,
                 progress: ProgressFn = no_progress,
                 cancelled: CancelledFn = never_cancelled, refit: bool = True) -> MapPoints:
