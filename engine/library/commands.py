@@ -39,8 +39,9 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     spotify.set_defaults(func=user_errors(_run_spotify))
 
     playlist = sub.add_parser("playlist", help="build a playlist from seed tracks")
-    playlist.add_argument("--seed", action="append", required=True, metavar="PATH_OR_ID",
-                          help="seed track (repeat for several)")
+    playlist.add_argument("--seed", action="append", required=True, metavar="TRACK",
+                          help="seed track: an id, a path, a title or \"artist - title\" "
+                          "(repeat for several)")
     playlist.add_argument("--length", type=int, default=10, help="number of tracks (default 10)")
     playlist.add_argument("--duration", type=float, default=None, metavar="MINUTES",
                           help="stop at this total duration instead of a count")
@@ -51,7 +52,9 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     playlist.add_argument("--max-tempo-jump", type=float, default=None, metavar="BPM")
     playlist.add_argument("--include-seeds", action="store_true", help="start with the seeds")
     playlist.add_argument("--allow-duplicates", action="store_true",
-                          help="keep the same song from several albums")
+                          help="keep the same song from several albums (or the same audio)")
+    playlist.add_argument("--include-non-music", action="store_true",
+                          help="also take speech and field recordings")
     playlist.add_argument("--to", default=None, metavar="PATH_OR_ID",
                           help="walk from the (first) seed to this track")
     playlist.add_argument("--out", default=None, metavar="FILE", help=".m3u8 or .xspf")
@@ -120,7 +123,9 @@ def _run_list(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             label = " - ".join(x for x in (r.artist, r.title) if x)
-            print(f"{r.id:6d}  {r.status:8s}  {r.duration:7.1f}s  {label}  [{display(r.path)}]")
+            kind = "" if r.is_music else "  (non-music)"
+            print(f"{r.id:6d}  {r.status:8s}  {r.duration:7.1f}s  {label}{kind}  "
+                  f"[{display(r.path)}]")
     return 0
 
 
@@ -158,6 +163,7 @@ def _run_playlist(args: argparse.Namespace) -> int:
         dedupe_songs=not args.allow_duplicates,
         max_tempo_jump=args.max_tempo_jump,
         include_seeds=args.include_seeds,
+        include_non_music=args.include_non_music,
     )
     try:
         result = make_playlist(args.seed, rules, out=args.out, path_to=args.to, name=args.name)

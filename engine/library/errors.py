@@ -21,6 +21,7 @@ from engine.errors import UserFacingError
 from engine.library.fspath import display
 
 F = TypeVar("F", bound=Callable[..., Any])
+CORRUPT_MARK = "not a readable library"  # in every CorruptLibrary message (the panel looks for it)
 
 
 class CorruptLibrary(UserFacingError):
@@ -40,7 +41,7 @@ def database_message(exc: BaseException, db: Path) -> UserFacingError:
     text = str(getattr(exc, "orig", None) or exc).lower()
     name = display(db)
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return CorruptLibrary(f"{name}: not a readable library (corrupt or not an SQLite "
+        return CorruptLibrary(f"{name}: {CORRUPT_MARK} (corrupt or not an SQLite "
                               "file); move it aside to start a fresh one", db)
     if "readonly" in text or "read-only" in text or (
             "unable to open" in text and db.exists() and not _writable(db)):

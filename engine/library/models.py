@@ -63,6 +63,8 @@ class Track(Base):
     album: Mapped[str] = mapped_column(Text, default="")
     genre: Mapped[str] = mapped_column(Text, default="")
     tempo: Mapped[float] = mapped_column(Float, default=0.0)
+    music_score: Mapped[float] = mapped_column(Float, default=-1.0)  # engine/library/nonmusic.py
+    fingerprint: Mapped[bytes] = mapped_column(LargeBinary, default=b"")  # Chromaprint, raw
     added_at: Mapped[float] = mapped_column(Float, default=0.0)
     updated_at: Mapped[float] = mapped_column(Float, default=0.0)
 

@@ -106,12 +106,17 @@ def max_workers() -> int:
 
 def analyse_one(path: str) -> dict[str, object]:
     """Worker-process entry: decode and analyse one file, read its tags; never raises."""
-    from engine.library.audio_decode import DecodeError
-    from engine.library.features import FEATURE_VERSION, analyse_file
+    from engine.library.audio_decode import DecodeError, decode
+    from engine.library.features import FEATURE_NAMES, FEATURE_VERSION, analyse_samples
+    from engine.library.fingerprint import fingerprint
+    from engine.library.nonmusic import music_score
     from engine.library.tags import read_tags
 
     try:
-        vector, duration = analyse_file(path)
+        decoded = decode(path)
+        vector, stability = analyse_samples(decoded.samples, decoded.sample_rate)
+        pulse = float(vector[FEATURE_NAMES.index("pulse_clarity")])
+        prints = fingerprint(decoded.samples, decoded.sample_rate)
     except DecodeError as exc:
         return {"path": path, "reason": str(exc)}
     except MemoryError:
@@ -122,8 +127,10 @@ def analyse_one(path: str) -> dict[str, object]:
         "path": path,
         "vector": vector.astype(np.float32).tobytes(),
         "version": FEATURE_VERSION,
-        "duration": float(duration),
+        "duration": float(decoded.duration),
         "tempo": float(vector[0]),
+        "music_score": music_score(stability, pulse),
+        "fingerprint": prints,
         "tags": read_tags(path),
     }
 
@@ -213,13 +220,14 @@ def _retry(track: m.Track) -> bool:
 
 
 def _outdated_to_pending(session, folder_key: str) -> int:  # noqa: ANN001
-    """Send analysed tracks whose features an older Segue computed back to ``pending``."""
+    """Send analysed tracks an older Segue analysed (older features, no music score) back to
+    ``pending``."""
     from engine.library.features import FEATURE_VERSION
 
     current = select(m.Feature.track_id).where(m.Feature.version == FEATURE_VERSION)
     stale = session.scalars(
         select(m.Track).where(m.Track.status == m.ANALYSED, _under(folder_key),
-                              m.Track.id.not_in(current))
+                              m.Track.id.not_in(current) | (m.Track.music_score < 0))
     ).all()
     for track in stale:
         track.status = m.PENDING
@@ -253,6 +261,7 @@ def _store(library: Library, results: list[dict[str, object]]) -> None:
             track.title, track.artist = tags["title"], tags["artist"]
             track.album, track.genre = tags["album"], tags["genre"]
             track.duration, track.tempo = item["duration"], item["tempo"]
+            track.music_score, track.fingerprint = item["music_score"], item["fingerprint"]
             track.status, track.skip_reason = m.ANALYSED, ""
             session.merge(m.Feature(track_id=track.id, version=item["version"],
                                     vector=item["vector"]))
