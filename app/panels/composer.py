@@ -42,6 +42,7 @@ from app.widgets.composer_playback import PlaybackController, available_outputs
 from app.widgets.piano_roll import Block, ChainView, RollNote
 from engine.dshl import api
 from engine.playback.events import events_from_notes
+from engine.project import chain as project_chain
 
 
 class ComposerPanel(Panel):
@@ -416,6 +417,42 @@ class ComposerPanel(Panel):
             combo.clear()
             combo.addItems(names)
             combo.setCurrentText(current)
+
+    # -- project ---------------------------------------------------------------------------
+    def project_state(self) -> dict:
+        """The Composer's part of a project: the controls and the chain (plain data)."""
+        c = self.controls
+        settings = {"segments": c.length.value(), "seed": c.seed.value(),
+                    "random_seed": c.random_seed.isChecked(), "key": c.key.currentText(),
+                    "tempo": float(c.tempo.value()), "mode": c.mode.currentData(),
+                    "reuse_limit": c.reuse_limit.value() or None,
+                    "collection": c.collection.currentText(),
+                    "melody_program": c.melody_program.currentIndex(),
+                    "chord_program": c.chord_program.currentIndex()}
+        return project_chain.composer_section(settings, self.state and self.state.chain,
+                                              self.state.notes if self.state else (),
+                                              self.state.locked if self.state else ())
+
+    def apply_project_state(self, state: dict) -> list[str]:
+        """Show a project's Composer part (undo history starts afresh); return warnings."""
+        settings, chain, warnings = project_chain.read_composer_section(state)
+        c = self.controls
+        c.length.setValue(settings.segments)
+        c.seed.setValue(settings.seed)
+        c.random_seed.setChecked(settings.random_seed)
+        c.tempo.setValue(settings.tempo)
+        c.reuse_limit.setValue(settings.reuse_limit or 0)
+        for combo, text in ((c.key, settings.key), (c.collection, settings.collection)):
+            if combo.findText(text) < 0:
+                combo.addItem(text)
+            combo.setCurrentText(text)
+        c.mode.setCurrentIndex(max(0, c.mode.findData(settings.mode)))
+        c.melody_program.setCurrentIndex(settings.melody_program)
+        c.chord_program.setCurrentIndex(settings.chord_program)
+        self.undo_stack.clear()
+        self.set_state(None if chain is None else cs.ChainState(chain[0], tuple(chain[1]),
+                                                               frozenset(chain[2])))
+        return warnings
 
     def shutdown(self) -> None:
         """Stop playback, close outputs and remove drag exports before the window closes."""
