@@ -43,6 +43,8 @@ SECTIONS = {"composer_panel": "composer", "lyrics_panel": "lyrics",
             "commentary_panel": "commentary"}
 MAX_RECENT = 8
 FILTER = f"Segue projects (*{SUFFIX})"
+MIDI_SUFFIXES = (".mid", ".midi")
+OPEN_FILTER = f"{FILTER};;MIDI phrase for the Composer to continue (*.mid *.midi)"
 
 
 class ProjectController(QObject):
@@ -67,8 +69,8 @@ class ProjectController(QObject):
 
     # -- set-up ---------------------------------------------------------------------------------
     def _make_actions(self) -> dict[str, QAction]:
-        specs = (("new", "&New Project", QKeySequence.StandardKey.New, self.new),
-                 ("open", "&Open Project…", QKeySequence.StandardKey.Open, self.open),
+        specs = (("new", "&New", QKeySequence.StandardKey.New, self.new),
+                 ("open", "&Open…", QKeySequence.StandardKey.Open, self.open),
                  ("save", "&Save", QKeySequence.StandardKey.Save, self.save),
                  ("save_as", "Save &As…", QKeySequence.StandardKey.SaveAs, self.save_as))
         actions = {}
@@ -163,12 +165,18 @@ class ProjectController(QObject):
         self._apply(project_to_dict(Project()), None, [])
 
     def open(self, path: str | Path | None = None) -> None:
-        """File > Open Project…: ask for a file (unless given) and open it."""
-        def go() -> None:
-            chosen = path or self.ask_open_path()
-            if chosen:
-                self.open_path(Path(chosen))
-        self.ask_unsaved(go)
+        """File > Open…: a project (asks first about unsaved changes), or a MIDI phrase that the
+        Composer continues (an undoable edit of the current project)."""
+        chosen = path or self.ask_open_path()
+        if not chosen:
+            return
+        chosen = Path(chosen)
+        composer = next((p for p in self.window.panels if hasattr(p, "open_midi")), None)
+        if chosen.suffix.lower() in MIDI_SUFFIXES and composer is not None:
+            self.window.tabs.setCurrentWidget(composer)
+            composer.open_midi(chosen)
+            return
+        self.ask_unsaved(lambda: self.open_path(chosen))
 
     def open_path(self, path: Path, then: Callable[[], None] | None = None) -> Any:
         """Read ``path`` now, check it on the engine thread, then show it; errors in one box."""
@@ -249,7 +257,7 @@ class ProjectController(QObject):
     def ask_open_path(self) -> str:
         """Ask which project to open (tests replace this)."""
         start = str(self.path.parent if self.path else Path.home())
-        return QFileDialog.getOpenFileName(self.window, "Open project", start, FILTER)[0]
+        return QFileDialog.getOpenFileName(self.window, "Open", start, OPEN_FILTER)[0]
 
     def ask_save_path(self) -> str:
         """Ask where to save the project (tests replace this)."""

@@ -9,14 +9,17 @@ or removed), and a different composer model (join distances and scores measured 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
 from engine.dshl import api
+from engine.dshl.chain import ChainState, chord_spans
 from engine.errors import UserFacingError
+from engine.music.midi_export import RenderedNote
 from engine.music.segments import HOP_BEATS
-from engine.project.model import Chain, ModelStamp, Note, Segment
+from engine.project.model import Chain, ComposerSettings, ModelStamp, Note, Segment
 
 _stamps: dict[tuple[str, float, int], str] = {}
 
@@ -38,32 +41,32 @@ def model_stamp() -> ModelStamp:
     return ModelStamp(KIND, FORMAT_VERSION, _stamps[key])
 
 
-def chain_to_project(chain: api.Chain, notes: Iterable[api.NoteEvent], locked: Iterable[int],
+def chain_to_project(chain: api.Chain, notes: Iterable[RenderedNote], locked: Iterable[int],
                      stamp: ModelStamp | None = None) -> Chain:
     """The project record of an engine chain, its rendered notes and its locked positions."""
     req, locked = chain.request, set(locked)
     return Chain(
         collection=req.collection, model=stamp or model_stamp(), key=req.key,
-        meter=getattr(req, "meter", "4/4"), tempo=float(req.tempo), seed=req.seed, mode=req.mode,
+        meter=req.meter, phrase=req.phrase, tempo=float(req.tempo), seed=req.seed, mode=req.mode,
         reuse_limit=req.reuse_limit, prefer_ending=req.prefer_ending,
         melody_program=req.melody_program, chord_program=req.chord_program,
         segments=[Segment(it.id, it.tune, it.position, it.distance, float(it.score),
-                          it.ends_tune, k in locked) for k, it in enumerate(chain.items)],
+                          it.ends_tune, k in locked, it.fit) for k, it in enumerate(chain.items)],
         notes=[Note(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track) for n in notes])
 
 
-def chain_from_project(record: Chain) -> tuple[api.Chain, list[api.NoteEvent], set[int]]:
+def chain_from_project(record: Chain) -> tuple[api.Chain, list[RenderedNote], set[int]]:
     """The engine chain, notes and locked positions saved in ``record`` (no model needed)."""
     locked = {k for k, s in enumerate(record.segments) if s.locked}
     request = api.ComposeRequest(
         segments=len(record.segments), seed=record.seed, key=record.key, tempo=record.tempo,
         mode=record.mode, reuse_limit=record.reuse_limit, collection=record.collection,
         prefer_ending=record.prefer_ending, melody_program=record.melody_program,
-        chord_program=record.chord_program,
+        chord_program=record.chord_program, meter=record.meter, phrase=record.phrase,
         locked={k: record.segments[k].id for k in sorted(locked)})
-    items = [api.ChainItem(s.id, s.tune, s.position, s.distance, s.score, s.ends_tune)
+    items = [api.ChainItem(s.id, s.tune, s.position, s.distance, s.score, s.ends_tune, s.fit)
              for s in record.segments]
-    notes = [api.NoteEvent(n.start, n.end, n.pitch, n.velocity, n.track) for n in record.notes]
+    notes = [RenderedNote(n.start, n.end, n.pitch, n.velocity, n.track) for n in record.notes]
     return api.Chain(request=request, items=items), notes, locked
 
 
@@ -111,8 +114,7 @@ def resolve_chain(record: Chain) -> tuple[Chain | None, list[str]]:
         if found != segment.id:
             changes.append(f"Block {k + 1} ({segment.tune}) has a new id in the collection "
                            f"({segment.id} → {found}); it was found by tune and position.")
-        kept.append(Segment(found, segment.tune, segment.position, segment.distance,
-                            segment.score, segment.ends_tune, segment.locked))
+        kept.append(dataclasses.replace(segment, id=found))
     if not kept:
         changes.append("No block of the chain could be found again: the chain was not restored "
                        "(the Composer's settings were).")
@@ -135,7 +137,7 @@ def resolve_chain(record: Chain) -> tuple[Chain | None, list[str]]:
 
 def write_midi(record: Chain, path: str | Path) -> tuple[Path, list[str]]:
     """Render ``record`` as a MIDI file: from its collection if installed, else from saved notes."""
-    from engine.music.midi_export import RenderedNote, to_pretty_midi, write_pretty_midi
+    from engine.music.midi_export import to_pretty_midi, write_pretty_midi
 
     resolved, changes = resolve_chain(record)
     if resolved is None:
@@ -168,20 +170,26 @@ def save_chain_project(chain: api.Chain, path: str | Path) -> Path:
     return save_project(Project(composer=ComposerSection(settings, record)), path)
 
 
-def composer_section(settings: dict, chain: api.Chain | None, notes: Iterable[api.NoteEvent],
-                     locked: Iterable[int]) -> dict:
-    """The Composer panel's project section as plain data (settings dict + engine chain)."""
+def composer_section(settings: dict, state: ChainState | None) -> dict:
+    """The Composer panel's project section as plain data (its settings and its chain state)."""
     from engine.project.model import ComposerSection, section_from_dict, section_to_dict
 
+    record = None if state is None else chain_to_project(state.chain, state.notes, state.locked)
     section = ComposerSection(section_from_dict("composer", {"settings": settings}).settings,
-                              None if chain is None else chain_to_project(chain, notes, locked))
+                              record)
     return section_to_dict(section)
 
 
-def read_composer_section(data: dict) -> tuple[object, tuple | None, list[str]]:
-    """Settings, ``(chain, notes, locked)`` or None, and warnings from a Composer section."""
+def state_from_project(record: Chain) -> ChainState:
+    """The Composer's chain state saved in ``record`` (its notes as saved: no model needed)."""
+    chain, notes, locked = chain_from_project(record)
+    return ChainState(chain, tuple(notes), frozenset(locked), chord_spans(notes))
+
+
+def read_composer_section(data: dict) -> tuple[ComposerSettings, ChainState | None, list[str]]:
+    """The settings, the chain state (or None) and warnings of a Composer section."""
     from engine.project.model import section_from_dict
 
     section = section_from_dict("composer", data)
-    return (section.settings,
-            None if section.chain is None else chain_from_project(section.chain), [])
+    chain = None if section.chain is None else state_from_project(section.chain)
+    return section.settings, chain, []

@@ -43,6 +43,7 @@ class Segment:
     score: float = 0.0
     ends_tune: bool = False
     locked: bool = False
+    fit: int | None = None  # 0-100, how smoothly it joins its predecessor (None: an opening)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Chain:
     model: ModelStamp = field(default_factory=ModelStamp)
     key: str = "C"
     meter: str = "4/4"
+    phrase: str = ""  # the user's MIDI phrase the chain continues, if any
     tempo: float = 120.0
     seed: int | None = None
     mode: str = "min"
@@ -211,6 +213,7 @@ def _segment(data: Any, where: str) -> Segment:
     for name in ("tune", "position", "distance", "score", "ends_tune", "locked"):
         if name in data:
             setattr(seg, name, _check(data[name], type(getattr(seg, name)), f"{where}.{name}"))
+    seg.fit = _check(data.get("fit"), int, f"{where}.fit", optional=True)
     return seg
 
 

@@ -295,7 +295,7 @@ def test_open_recent_prunes_missing_files_with_a_message(qtbot, windows, tmp_pat
 def test_file_menu_has_the_project_actions_with_standard_shortcuts(windows) -> None:
     window = windows()
     texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
-    assert texts[:5] == ["&New Project", "&Open Project…", "Open &Recent", "&Save", "Save &As…"]
+    assert texts[:5] == ["&New", "&Open…", "Open &Recent", "&Save", "Save &As…"]
     keys = {name: a.shortcut().toString() for name, a in window.project.actions.items()}
     assert keys["new"] == "Ctrl+N" and keys["open"] == "Ctrl+O" and keys["save"] == "Ctrl+S"
     assert keys["save_as"] == "Ctrl+Shift+S"
