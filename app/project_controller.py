@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
 )
+from shiboken6 import isValid
 
 from app import settings
 from app.autosave import Autosaver
@@ -138,6 +139,8 @@ class ProjectController(QObject):
 
     def update_title(self) -> None:
         """Show the project name and the modified marker in the title bar."""
+        if self._shut or not isValid(self.window):
+            return
         self.window.setWindowTitle(f"{project_name(self.path)}[*] — Segue")
         self.window.setWindowModified(self.is_modified())
 
@@ -301,6 +304,11 @@ class ProjectController(QObject):
     def _close_now(self) -> None:
         self._closing = True
         self.window.close()
+
+    def discard_and_close(self) -> bool:
+        """Close the window without asking, dropping unsaved changes (scripts and tests)."""
+        self._close_now()
+        return not self.window.isVisible()
 
     def shutdown(self) -> None:
         """The window closes for good: a clean exit leaves no autosave behind."""

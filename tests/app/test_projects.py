@@ -47,8 +47,7 @@ def windows(qtbot):
         return window
     yield open_window
     for window in opened:
-        window.project._closing = True
-        window.close()
+        window.project.discard_and_close()
 
 
 def wait_job(qtbot, job) -> None:
