@@ -18,9 +18,8 @@ import numpy as np
 from engine.dshl.pairs import TransitionStat
 from engine.dshl.reranker import SegmentMeta
 
-GBM_GRID = ({"learning_rate": 0.1, "max_leaf_nodes": 31, "max_iter": 150},
-            {"learning_rate": 0.05, "max_leaf_nodes": 63, "max_iter": 200},
-            {"learning_rate": 0.2, "max_leaf_nodes": 15, "max_iter": 100})
+GBM_GRID = ({"learning_rate": 0.1, "max_leaf_nodes": 31, "max_iter": 100},
+            {"learning_rate": 0.2, "max_leaf_nodes": 15, "max_iter": 60})
 CATEGORICAL = (3, 4)  # last chord, first chord
 
 
@@ -91,7 +90,7 @@ def pool_mrr(score_fn, junctions: np.ndarray, pools: dict[int, np.ndarray], grou
 
 def fit_gbm(meta: SegmentMeta, train_junc: np.ndarray, train_segs: np.ndarray,
             sel_junc: np.ndarray, sel_segs: np.ndarray, group: np.ndarray, tune: np.ndarray,
-            seed: int = 0, negatives: int = 8, selection_queries: int = 300,
+            seed: int = 0, negatives: int = 4, selection_queries: int = 300,
             melody_meta: SegmentMeta | None = None, chord_dropout: float = 0.3,
             grid: tuple[dict, ...] = GBM_GRID) -> GBM:
     """Fit one model per setting of :data:`GBM_GRID` on training junctions; keep the best
