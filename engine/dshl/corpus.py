@@ -53,6 +53,7 @@ class Corpus:
     dropped: dict[str, int] = field(default_factory=dict)  # windows dropped, by what was found
 
     def __post_init__(self) -> None:
+        self._masks: dict[tuple[str | None, str | None], np.ndarray] = {}
         n = len(self.tunes)
         if not self.meters:
             self.meters = ["4/4"] * n
@@ -85,12 +86,16 @@ class Corpus:
     def mask(self, meter: str | None = None, mode: str | None = None) -> np.ndarray:
         """Boolean mask of the segments of tunes in ``meter`` (2/4 and 4/4 chain together as
         duple 4-beat segments; 2/2 too) and ``mode`` (None = any)."""
-        keep = np.ones(len(self), dtype=bool)
+        cached = self._masks.get((meter, mode))
+        if cached is not None:
+            return cached.copy()
+        keep = np.ones(len(self.tunes), dtype=bool)
         if meter is not None:
-            keep &= np.isin(self.segment_meter(), list(chain_meters(meter)))
+            keep &= np.isin(np.asarray(self.meters, dtype=str), list(chain_meters(meter)))
         if mode is not None:
-            keep &= self.segment_mode() == mode
-        return keep
+            keep &= np.asarray(self.modes, dtype=str) == mode
+        self._masks[(meter, mode)] = keep[self.tune]
+        return self._masks[(meter, mode)].copy()
 
     def save(self, path: str | Path) -> None:
         """Write the corpus to ``path`` as a compressed npz (atomic)."""

@@ -14,6 +14,7 @@ temperature) was made on the selection split.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,11 +67,10 @@ def scoring(col: Collection) -> Scoring:
 
 def melody_only(col: Collection) -> Collection:
     """The same collection with every chord bit removed, indexed with the same model."""
-    from engine.dshl.corpus import Corpus
     from engine.dshl.store import index_corpus
     from engine.dshl.train import without_chords
 
-    corpus = Corpus(**{**col.corpus.__dict__, "features": without_chords(col.corpus.features)})
+    corpus = dataclasses.replace(col.corpus, features=without_chords(col.corpus.features))
     return index_corpus(col.name + " (melody only)", corpus, col.loaded)
 
 

@@ -101,38 +101,50 @@ def pair_features(meta: SegmentMeta, stat: TransitionStat, i: np.ndarray, j: np.
 
 def edge_features(meta: SegmentMeta, stat: TransitionStat, i: np.ndarray,
                   j: np.ndarray) -> np.ndarray:
-    """The first :data:`N_EDGE_FEATURES` columns of :func:`pair_features` (no raw windows)."""
+    """The first :data:`N_EDGE_FEATURES` columns of :func:`pair_features` (no raw windows).
+
+    Columns are written into one preallocated array: composing calls this for every pick.
+    """
     e = meta.edges
+    n = len(j)
+    out = np.empty((n, n_edge_features(meta.cues)), dtype=np.float32)
     p_chord, p_pitch = stat.components(e, i, j)
     a, b = e.last_midi[i], e.first_midi[j]
     silent = (a < 0) | (b < 0)
-    interval = np.where(silent, 0, np.abs(a - b)).astype(np.float32)
-    same_chord = (e.last_chord[i] == e.first_chord[j]) & (e.last_chord[i] != N_CHORD_CLASSES - 1)
+    interval = np.where(silent, 0, np.abs(a - b))
+    last_chord = e.last_chord[i]
     L = meta.code_f.shape[1]
-    hamming = (meta.code_f[i] != meta.code_b[j]).sum(-1) / L
-    soft = np.einsum("nlk,nlk->n", meta.soft_f[i], meta.soft_b[j]) / L
-    cols = [
-        p_chord, p_pitch, 0.5 * (p_chord + p_pitch), np.minimum(interval, 24) / 12,
-        interval == 0, interval <= 2, interval >= 7, silent, same_chord,
-        meta.phase[i] == meta.phase[j], meta.phase[j] == 0, meta.position[j] == 0, meta.ends[i],
-        meta.ends[j], hamming, soft, meta.held_start[j],
-        meta.held_start[j] & meta.sounding_end[i] & (interval == 0) & ~silent,
-        *phrase_cues(meta.position[i], meta.position[j]),
-        meta.last_len[i], ~meta.sounding_end[i], meta.first_onset[j],
-    ]
+    pos_i, pos_j = meta.position[i], meta.position[j]
+    sounding_end, held_start = meta.sounding_end[i], meta.held_start[j]
+    out[:, 0], out[:, 1] = p_chord, p_pitch
+    out[:, 2] = 0.5 * (out[:, 0] + out[:, 1])
+    out[:, 3] = np.minimum(interval, 24) / 12
+    out[:, 4], out[:, 5], out[:, 6] = interval == 0, interval <= 2, interval >= 7
+    out[:, 7] = silent
+    out[:, 8] = (last_chord == e.first_chord[j]) & (last_chord != N_CHORD_CLASSES - 1)
+    out[:, 9] = meta.phase[i] == meta.phase[j]
+    out[:, 10], out[:, 11] = meta.phase[j] == 0, pos_j == 0
+    out[:, 12], out[:, 13] = meta.ends[i], meta.ends[j]
+    out[:, 14] = (meta.code_f[i] != meta.code_b[j]).sum(-1) / L
+    out[:, 15] = np.einsum("nlk,nlk->n", meta.soft_f[i], meta.soft_b[j]) / L
+    out[:, 16] = held_start
+    out[:, 17] = held_start & sounding_end & (interval == 0) & ~silent
+    for k, cue in enumerate(phrase_cues(pos_i, pos_j)):
+        out[:, 18 + k] = cue
+    out[:, 25], out[:, 26], out[:, 27] = meta.last_len[i], ~sounding_end, meta.first_onset[j]
     if meta.cues >= 2:
-        delta = meta.position[j].astype(np.int64) - meta.position[i] - 2
-        cols += [delta == 0, np.abs(delta) <= 2, meta.position[j] < meta.position[i],
-                 np.clip(delta, -16, 16) / 16]
-    return np.stack([np.asarray(c, dtype=np.float32) for c in cols], axis=1)
+        delta = pos_j.astype(np.int64) - pos_i - 2
+        out[:, 28], out[:, 29] = delta == 0, np.abs(delta) <= 2
+        out[:, 30], out[:, 31] = pos_j < pos_i, np.clip(delta, -16, 16) / 16
+    return out
 
 
 def phrase_cues(pos_i: np.ndarray, pos_j: np.ndarray, gap: int = 2) -> list[np.ndarray]:
     """Phrase position: does j sit ``gap`` hops after i modulo 2, 4, 8, 16 hops; does j open an
     8-hop phrase; how far into its tune each one is (clipped at 64 hops)."""
-    delta = pos_j.astype(np.int64) - pos_i.astype(np.int64) - gap
-    return [delta % m == 0 for m in (2, 4, 8, 16)] + [
-        pos_j % 8 == 0, np.minimum(pos_i, 64) / 64, np.minimum(pos_j, 64) / 64]
+    delta = pos_j.astype(np.int64) - pos_i - gap
+    return [(delta & (m - 1)) == 0 for m in (2, 4, 8, 16)] + [
+        (pos_j & 7) == 0, np.minimum(pos_i, 64) / 64, np.minimum(pos_j, 64) / 64]
 
 
 class Reranker(nn.Module):
@@ -190,8 +202,10 @@ class NumpyScorer:
             cand = v @ self.w_v + meta.head @ self.w_head
             cached = self._parts[key] = (meta, query.astype(np.float32), cand.astype(np.float32))
         _, query, cand = cached
-        h = (u[i] * v[j]) @ self.w_uv + edge_features(meta, stat, i, j) @ self.w_edge
-        h += query[i]
+        one = len(i) > 0 and i[0] == i[-1] and (i == i[0]).all()  # composing: one query
+        ui, qi = (u[i[0]], query[i[0]]) if one else (u[i], query[i])
+        h = (ui * v[j]) @ self.w_uv + edge_features(meta, stat, i, j) @ self.w_edge
+        h += qi
         h += cand[j]
         return np.maximum(h, 0.0) @ self.w2 + self.b2
 

@@ -12,6 +12,7 @@ makes melody-only collections in-distribution.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -197,7 +198,7 @@ def _views(model: DSHL, corpus: Corpus, window: int, cues: int = 1
     views = []
     for feats in (corpus.features, without_chords(corpus.features)):
         h_f, h_b = segment_states(model, feats)
-        view = Corpus(**{**corpus.__dict__, "features": feats})
+        view = dataclasses.replace(corpus, features=feats)
         views.append((h_f, h_b, segment_meta(model, view, edges(feats), (h_f, h_b), window, cues)))
     return views
 
