@@ -71,19 +71,28 @@ def repeated_trigram_rate(sentences: list[list[str]]) -> float:
 
 def evaluate(models: str | Path | None = None, progress: ProgressFn = no_progress,
              cancelled: CancelledFn = never_cancelled, csv_path: str | Path | None = None,
-             iw_samples: int = IW_SAMPLES) -> dict[str, Any]:
+             iw_samples: int = IW_SAMPLES, topic_samples: int = TOPIC_SAMPLES) -> dict[str, Any]:
     """Run every commentary figure on the test split; return the eval JSON as a dict."""
     import torch
 
+    from engine.checkpoint import CheckpointError
+    from engine.commentary import cvae as cvae_mod
     from engine.commentary.lm import LMConfig, TagLM
     from engine.commentary.ngram import KneserNey3
     from engine.commentary.service import Commentator
-    from engine.commentary.train import fit_sentences
+    from engine.commentary.train import CVAE_FILE, bundled_dir, fit_sentences
+    from engine.errors import UserFacingError
 
     started = time.monotonic()
-    com = Commentator(models)
-    vocab, model = com.vocab, com.cvae
-    split = corpus.split_captions(corpus.load_captions(csv_path), com.split_seed)
+    folder = Path(models) if models is not None else bundled_dir()
+    digest = _digest(folder / CVAE_FILE)
+    try:
+        model, ckpt = cvae_mod.load(folder / CVAE_FILE)
+    except CheckpointError as exc:
+        raise UserFacingError(f"commentary model: {exc}") from exc
+    vocab = corpus.Vocab(list(ckpt.extra["words"]), list(ckpt.extra["tags"]))
+    split_seed, cvae_metrics = int(ckpt.extra.get("split_seed", 1)), ckpt.metrics
+    split = corpus.split_captions(corpus.load_captions(csv_path), split_seed)
     train, sel, test = (corpus.encode_split(split[k], vocab) for k in ("train", "selection", "test"))
     tokens = np.array([len(x) for x in test.ids], dtype=np.float64)
     progress(0.02, "ELBO and KL")
@@ -109,7 +118,7 @@ def evaluate(models: str | Path | None = None, progress: ProgressFn = no_progres
     kn = KneserNey3(train.ids, len(vocab.words), min(discounts, key=discounts.get))
     ngram = np.array([kn.sentence_nll(x) for x in test.ids])
     check_cancelled(cancelled)
-    epochs = int(com.metrics.get("epochs_run", 10))
+    epochs = int(cvae_metrics.get("epochs_run", 10))
     torch.manual_seed(1)
     c = model.config
     lm = TagLM(LMConfig(c.vocab_size, c.n_tags, c.embed, c.hidden))
@@ -117,7 +126,10 @@ def evaluate(models: str | Path | None = None, progress: ProgressFn = no_progres
                            _scaled(progress, 0.25, 0.75), cancelled, "LM baseline")
     lm_nll = _per_sentence(lm, test, lambda i, n, a: lm.nll(i, a))
     progress(0.75, "topics and the LC-GAN")
-    gan = _gan_figures(com, test)
+    com = Commentator(folder)  # the topics and the GAN are read only now (the CVAE file again)
+    if _digest(folder / CVAE_FILE) != digest:
+        raise UserFacingError(f"{folder / CVAE_FILE}: changed during the evaluation")
+    gan = _gan_figures(com, test, topic_samples)
     check_cancelled(cancelled)
     progress(0.85, "tag recovery")
     tags = _tag_recovery(com, split, vocab)
@@ -128,7 +140,8 @@ def evaluate(models: str | Path | None = None, progress: ProgressFn = no_progres
         "perplexity_ci95": {"elbo": _bootstrap(both, tokens, ppl), "iw": _bootstrap(iw, tokens, ppl),
                             "lm": _bootstrap(lm_nll, tokens, ppl),
                             "ngram3": _bootstrap(ngram, tokens, ppl)},
-        "kl": round(float(kl.mean()), 3), "iw_samples": iw_samples, "active_units": active,
+        "kl": round(float(kl.mean()), 3), "iw_samples": iw_samples,
+        "topic_samples": topic_samples, "active_units": active,
         "latent_dim": c.latent,
         **gan, "tag_recovery": tags,
         "test": {"captions": len(split["test"]), "sentences": len(test.ids),
@@ -140,15 +153,15 @@ def evaluate(models: str | Path | None = None, progress: ProgressFn = no_progres
     }
 
 
-def _gan_figures(com: Any, test: corpus.Encoded) -> dict[str, Any]:
+def _gan_figures(com: Any, test: corpus.Encoded, samples: int) -> dict[str, Any]:
     import torch
 
     rng = torch.Generator().manual_seed(7)
-    z = torch.randn(TOPIC_SAMPLES, com.latent, generator=rng)
-    attrs = torch.from_numpy(test.attrs[np.arange(TOPIC_SAMPLES) % len(test.attrs)])
+    z = torch.randn(samples, com.latent, generator=rng)
+    attrs = torch.from_numpy(test.attrs[np.arange(samples) % len(test.attrs)])
     out: dict[str, list[list[str]]] = {"vae": [], "gan": []}
     shifts, norms = [], []
-    for start in range(0, TOPIC_SAMPLES, 500):
+    for start in range(0, samples, 500):
         zb, ab = z[start:start + 500], attrs[start:start + 500]
         vae, gan, z_new = com.decode(zb, ab)
         out["vae"] += [corpus.tokenise(t) for t in vae]
@@ -205,6 +218,12 @@ def _tag_recovery(com: Any, split: dict[str, list[corpus.Caption]], vocab: corpu
             "score_ci95": _bootstrap(per_item, None, lambda v, w: float(v.mean())),
             "items": int(len(rows)), "sentences_per_caption": k, "tagger_c": tagger.c,
             "selection_lrap": {str(c): round(s, 4) for c, s in grid.items()}}
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
 def _per_item_lrap(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:

@@ -91,7 +91,7 @@ def test_cli_comment_json_and_bad_model(models: Path, capsys: pytest.CaptureFixt
 def test_eval_contract_keys(models: Path) -> None:
     from engine.commentary.evaluate import evaluate
 
-    result = evaluate(models, csv_path=TINY_CSV, iw_samples=20)
+    result = evaluate(models, csv_path=TINY_CSV, iw_samples=20, topic_samples=200)
     assert set(result["perplexity"]) == {"elbo", "iw", "lm", "ngram3"}
     assert all(v > 1 for v in result["perplexity"].values())
     for key in ("target_topic_prob", "topic_share_over_half", "distinct_2", "repeated_trigram_rate"):
