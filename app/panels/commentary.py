@@ -37,6 +37,7 @@ from app.widgets.commentary_tags import TagEdit
 from engine.atomic import atomic_write_text
 from engine.commentary import service
 from engine.commentary.service import Pair
+from engine.project.model import section_from_dict, section_to_dict
 
 
 def _plain(func: Any) -> Any:
@@ -314,26 +315,32 @@ class CommentaryPanel(Panel):
 
     # ----------------------------------------------------------------- projects
     def project_state(self) -> dict[str, Any]:
-        """The ``commentary`` section of a project file: tags, settings, samples, kept sentences."""
-        return {"tags": self.tags.text(), "n": self.count.value(),
-                "temperature": self.temperature.value(), "seed": self.seed.value(),
-                "samples": [{"vae": p.vae, "gan": p.gan, "z": p.z} for p in self.table.pairs],
-                "kept": list(self.kept)}
+        """The ``commentary`` section of a project: tags, the shown samples and the kept sentences."""
+        samples: list[dict[str, Any]] = [{"vae": p.vae, "gan": p.gan, "z": p.z}
+                                         for p in self.table.pairs]
+        samples += [{"text": text, "kept": True} for text in self.kept]
+        return section_to_dict(section_from_dict(
+            "commentary", {"tags": self.tags.tags(), "samples": samples}))
 
-    def apply_project_state(self, state: dict[str, Any]) -> None:
-        """Restore a ``commentary`` section (unknown keys ignored, missing ones left as they are)."""
-        self.tags.setText(str(state.get("tags", self.tags.text())))
-        self.count.setValue(int(state.get("n", self.count.value())))
-        self.temperature.setValue(float(state.get("temperature", self.temperature.value())))
-        self.seed.setValue(int(state.get("seed", self.seed.value())))
-        samples = state.get("samples")
-        if isinstance(samples, list):
-            self.table.set_pairs([Pair(str(s.get("vae", "")), str(s.get("gan", "")),
-                                       [float(x) for x in s.get("z", [])])
-                                  for s in samples if isinstance(s, dict)])
-            self.undo_stack.clear()
-        if isinstance(state.get("kept"), list):
-            self.kept = [str(t) for t in state["kept"]]
+    def apply_project_state(self, state: dict[str, Any]) -> list[str]:
+        """Show a project's ``commentary`` section (undo history starts afresh); return warnings."""
+        section = section_from_dict("commentary", state)
+        self.tags.setText(", ".join(section.tags))
+        pairs, kept, warnings = [], [], []
+        for k, sample in enumerate(section.samples):
+            if sample.get("kept") and isinstance(sample.get("text"), str):
+                kept.append(sample["text"])
+            elif isinstance(sample.get("vae"), str) and isinstance(sample.get("gan"), str):
+                z = sample.get("z", [])
+                z = [float(x) for x in z] if isinstance(z, list) and all(
+                    isinstance(x, (int, float)) for x in z) else []
+                pairs.append(Pair(sample["vae"], sample["gan"], z))
+            else:
+                warnings.append(f"commentary.samples[{k}]: not a sample, skipped")
+        self.table.set_pairs(pairs)
+        self.undo_stack.clear()
+        self.kept = kept
+        return warnings
 
     def _say(self, message: str) -> None:
         if not self._closed:

@@ -88,9 +88,12 @@ def test_tags_to_samples_and_favourite_listed_after_reopening(qtbot, runner, mod
     again = _open(qtbot, runner, models)
     qtbot.waitUntil(lambda: again.favourites.count() == 1, timeout=WAIT)
     assert again.favourites.item(0).text() == kept
-    again.apply_project_state(state)
-    assert again.table.pairs == panel.table.pairs and again.tags.text() == panel.tags.text()
-    assert again.project_state() == state
+    assert [s["text"] for s in state["samples"] if s.get("kept")] == [kept]
+    assert again.apply_project_state(state) == []
+    assert again.table.pairs == panel.table.pairs and again.tags.tags() == panel.tags.tags()
+    assert again.kept == [kept] and again.project_state() == state
+    assert again.apply_project_state({"tags": [], "samples": [{"odd": 1}]}) == [
+        "commentary.samples[0]: not a sample, skipped"]
 
 
 def _range(top: int, bottom: int):  # noqa: ANN202 - a QTableWidgetSelectionRange
