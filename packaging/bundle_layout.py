@@ -31,8 +31,8 @@ EXTRA_METADATA = ("PySide6-Essentials", "shiboken6")
 EXCLUDES = [
     "tkinter", "_tkinter", "matplotlib", "IPython", "jupyter_client", "notebook",
     "pytest", "_pytest", "pytestqt", "PyInstaller", "pip", "setuptools", "distutils",
-    "tests", "bench", "torch.utils.tensorboard", "tensorboard", "torch.testing._internal",
-    "caffe2", "pandas",
+    "tests", "bench", "torch.utils.tensorboard", "tensorboard", "caffe2", "pandas",
+    "PySide6.QtNetwork",
 ]
 
 #: Distributions whose metadata is not copied (their modules are excluded above).
@@ -40,11 +40,11 @@ EXCLUDED_DISTRIBUTIONS = frozenset({"setuptools", "pip", "pyinstaller"})
 
 #: Files dropped from the collected binaries/data (destination paths, fnmatch patterns).
 PRUNE_PATTERNS = [
-    # torch: test and sample libraries, headers, CMake files, C++ sources
+    # torch: test and sample libraries, headers, CMake files, C++ sources (torch imports
+    # torch.testing._internal.logging_tensor at start-up, so that package stays)
     "torch/lib/libjitbackend_test.so", "torch/lib/libtorchbind_test.so",
     "torch/lib/libbackend_with_compiler.so", "torch/lib/libaoti_custom_ops.so",
-    "torch/include/*", "torch/share/cmake/*", "torch/testing/_internal/*", "torch/test/*",
-    "torch/utils/benchmark/*", "torch/_inductor/codegen/*.cpp", "torch/bin/*",
+    "torch/include/*", "torch/share/cmake/*", "torch/test/*", "torch/_inductor/codegen/*.cpp",
     # Qt: translations, QML, Quick and the other modules Segue never imports
     "PySide6/Qt/translations/*", "PySide6/Qt/qml/*",
     "PySide6/Qt/lib/libQt6Qml*", "PySide6/Qt/lib/libQt6Quick*", "PySide6/Qt/lib/libQt6Pdf*",
@@ -54,6 +54,13 @@ PRUNE_PATTERNS = [
     "PySide6/Qt/plugins/qmltooling/*", "PySide6/Qt/plugins/sqldrivers/*",
     "PySide6/Qt/plugins/designer/*", "PySide6/Qt/plugins/virtualkeyboard/*",
     "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so",
+    # Qt platforms for embedded/remote displays, network plugins, the GTK theme (GTK not bundled)
+    "PySide6/Qt/plugins/egldeviceintegrations/*", "PySide6/Qt/plugins/generic/*",
+    "PySide6/Qt/plugins/networkinformation/*", "PySide6/Qt/plugins/tls/*",
+    "PySide6/Qt/plugins/platforms/libqeglfs.so", "PySide6/Qt/plugins/platforms/libqvnc.so",
+    "PySide6/Qt/plugins/platforms/libqlinuxfb.so", "PySide6/Qt/plugins/platforms/libqminimalegl.so",
+    "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so", "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+    "PySide6/Qt/lib/libQt6EglFS*", "PySide6/Qt/lib/libQt6EglFs*", "PySide6/Qt/lib/libQt6Network*",
     # any bundled package's own tests
     "*/tests/*", "*/testing/tests/*",
 ]
@@ -148,12 +155,52 @@ def package_file_datas() -> list[tuple[str, str]]:
     return pairs
 
 
-def third_party_notice(root: Path = ROOT) -> str:
-    """A Markdown page naming every bundled Python distribution, its version and licence."""
+def package_binaries() -> list[tuple[str, str]]:
+    """Executables that packages run or look for at import (torch checks for torch_shm_manager)."""
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.origin:
+        return []
+    manager = Path(spec.origin).parent / "bin" / "torch_shm_manager"
+    return [(str(manager), "torch/bin")] if manager.is_file() else []
+
+
+def unused_metadata(datas: list[tuple], pure: list[tuple], binaries: list[tuple]) -> set[str]:
+    """``*.dist-info`` folders (of collected data) whose distribution has no module in the bundle.
+
+    Segue's requirements are copied before PyInstaller knows what is imported; a requirement that
+    Segue never imports (librosa, for instance) is not bundled, so its metadata goes too.
+    """
+    present = {entry[0].split(".")[0] for entry in pure}
+    present |= {entry[0].replace("\\", "/").split("/")[0] for entry in binaries}
+    present |= {entry[0].replace("\\", "/").split("/")[0] for entry in datas
+                if ".dist-info" not in entry[0].split("/")[0]}
+    tops: dict[str, set[str]] = {}
+    for module, dists in metadata.packages_distributions().items():
+        for dist in dists:
+            tops.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), set()).add(module)
+    unused = set()
+    for entry in datas:
+        folder = entry[0].replace("\\", "/").split("/")[0]
+        if not folder.endswith(".dist-info"):
+            continue
+        name = re.sub(r"[-_.]+", "-", folder[: -len(".dist-info")].rsplit("-", 1)[0]).lower()
+        modules = tops.get(name, set())
+        if modules and not modules & present:
+            unused.add(folder)
+    return unused
+
+
+def third_party_notice(root: Path = ROOT, bundled: set[str] | None = None) -> str:
+    """A Markdown page naming every bundled Python distribution, its version and licence.
+
+    ``bundled`` limits it to the ``*.dist-info`` folder names that the bundle really holds.
+    """
     lines = ["# Third-party software in this bundle", "",
              "Each package's licence files are in its `<name>.dist-info/` folder inside `_internal/`.",
              "", "| Package | Version | Licence |", "| --- | --- | --- |"]
     for dist in bundled_distributions(root):
+        if bundled is not None and Path(getattr(dist, "_path", "")).name not in bundled:
+            continue
         meta = dist.metadata
         licence = meta.get("License-Expression") or ", ".join(
             c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::"))
@@ -172,6 +219,7 @@ def analysis_options(root: Path = ROOT) -> dict[str, object]:
     datas.append((str(root / "LICENSE"), "."))
     return {
         "datas": datas,
+        "binaries": package_binaries(),
         "hiddenimports": own_modules(root),
         "excludes": list(EXCLUDES),
     }
@@ -181,3 +229,24 @@ def is_pruned(dest: str) -> bool:
     """Tell whether a collected file (by its destination path in the bundle) is left out."""
     dest = dest.replace("\\", "/")
     return any(fnmatch.fnmatch(dest, pattern) for pattern in PRUNE_PATTERNS)
+
+
+def pruning_report(dropped: list[tuple], unused_metadata_folders: set[str]) -> str:
+    """One line per group of files left out of the bundle, with their size on disk."""
+    groups: dict[str, list[int]] = {}
+    for entry in dropped:
+        dest = entry[0].replace("\\", "/")
+        parts = dest.split("/")
+        key = "/".join(parts[:3]) if dest.startswith("PySide6/Qt/") else "/".join(parts[:2])
+        if "/tests/" in f"/{dest}":
+            key = "packages' tests/ folders"
+        size = Path(entry[1]).stat().st_size if entry[1] and Path(entry[1]).is_file() else 0
+        groups.setdefault(key, []).append(size)
+    total = sum(sum(sizes) for sizes in groups.values())
+    lines = [f"bundle_layout: left out {len(dropped)} files, {total / 2**20:.1f} MiB"]
+    lines += [f"  {sum(sizes) / 2**20:7.1f} MiB  {len(sizes):5d} files  {key}"
+              for key, sizes in sorted(groups.items(), key=lambda kv: -sum(kv[1]))]
+    if unused_metadata_folders:
+        names = ", ".join(sorted(unused_metadata_folders))
+        lines.append(f"  metadata of requirements Segue never imports: {names}")
+    return "\n".join(lines)

@@ -43,10 +43,12 @@ def main(out_dir: Path = ROOT / "docs" / "images") -> int:
     wait(app, 2)
     composer, lyrics = window.panel("composer_panel"), window.panel("lyrics_panel")
     composer.compose()
-    wait(app, 60, until=lambda: lyrics.artist_a.count() > 1)  # artists load in the background
-    lyrics.write()
+    wait(app, 300, until=lambda: lyrics.artist_a.count() > 1)  # artists load in the background
+    if lyrics.write() is None:
+        print("screenshots: no lyric artists to write a duet with", file=sys.stderr)
+        return 1
     library = window.panel("library_panel")
-    wait(app, 240, until=lambda: getattr(library, "table", None) is not None
+    wait(app, 300, until=lambda: getattr(library, "table", None) is not None
          and library.table.model().rowCount() >= 10 and bool(lyrics.lines) and composer.state is not None)
     wait(app, 2)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -73,7 +73,8 @@ def write_licence_notice(internal: Path) -> list[Path]:
     import bundle_layout
 
     notice = internal / "THIRD-PARTY-LICENSES.md"
-    notice.write_text(bundle_layout.third_party_notice(), encoding="utf-8")
+    bundled = {p.name for p in internal.glob("*.dist-info")}
+    notice.write_text(bundle_layout.third_party_notice(bundled=bundled), encoding="utf-8")
     lgpl = internal / "LICENSE.LGPL-3.0.txt"
     shutil.copyfile(HERE / "licences" / "LGPL-3.0.txt", lgpl)
     return [notice, lgpl]

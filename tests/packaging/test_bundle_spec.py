@@ -108,3 +108,17 @@ def test_a_new_asset_folder_is_collected_without_editing_the_spec(tmp_path: Path
 def test_bundle_soundfont_when_pretty_midi_is_installed(analysis: Recorder):
     pytest.importorskip("pretty_midi")
     assert "pretty_midi/TimGM6mb.sf2" in bundled_files(analysis.kwargs["datas"])
+
+
+def test_metadata_of_requirements_segue_never_imports_is_dropped():
+    pytest.importorskip("librosa")
+    import torch
+
+    datas = [("librosa-0.11.0.dist-info/METADATA", "/a", "DATA"),
+             (f"torch-{torch.__version__}.dist-info/METADATA", "/b", "DATA"),
+             ("assets/CREDITS.md", "/c", "DATA")]
+    pure = [("torch.nn", "/d", "PYMODULE"), ("engine.cli", "/e", "PYMODULE")]
+    assert bundle_layout.unused_metadata(datas, pure, []) == {"librosa-0.11.0.dist-info"}
+    report = bundle_layout.pruning_report([("torch/lib/libtorchbind_test.so", "", "BINARY")],
+                                          {"librosa-0.11.0.dist-info"})
+    assert "left out 1 files" in report and "torch/lib" in report and "librosa" in report
