@@ -4,6 +4,7 @@
 # demo library, each from the bundle, and checks what each one produced.
 # Usage: check-bundle.sh [BUNDLE_DIR]   (default dist/segue)
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
 bundle="$(cd "${1:-dist/segue}" 2>/dev/null && pwd)" || { echo "package-check: no bundle ${1:-dist/segue}; run 'make package' first" >&2; exit 2; }
 exe="$bundle/segue"
 [ -x "$exe" ] || { echo "package-check: no executable $exe; run 'make package' first" >&2; exit 2; }
@@ -41,6 +42,15 @@ step library scan "$bundle/_internal/assets/audio" --json
 grep -q '"added": [1-9]' scan.json || fail "the demo library scan added no track"
 "$exe" library list --json > list.json
 echo "library list: $(grep -o '"status": "analysed"' list.json | wc -l) analysed tracks"
+
+step gui "(under Xvfb)"
+if command -v xvfb-run >/dev/null && command -v xdotool >/dev/null; then
+  xvfb-run -a -s "-screen 0 1280x800x24" bash "$here/gui-smoke.sh" "$exe" | tee gui.txt
+  grep -q '^gui-smoke: window' gui.txt || fail "the window did not open"
+  ! grep -q Traceback gui.txt || fail "the window printed a traceback"
+else
+  echo "skipped: xvfb-run and xdotool are needed (apt-get install xvfb xdotool)"
+fi
 
 echo
 echo "package-check: OK ($bundle, $(du -sh "$bundle" | cut -f1))"
