@@ -5,6 +5,6 @@ import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # the library scanner and MIDI player spawn child processes
-    from engine.cli import main
+    from app.launcher import main  # the engine's command line, with the window as `segue gui`
 
     sys.exit(main())

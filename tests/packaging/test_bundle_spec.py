@@ -122,3 +122,14 @@ def test_metadata_of_requirements_segue_never_imports_is_dropped():
     report = bundle_layout.pruning_report([("torch/lib/libtorchbind_test.so", "", "BINARY")],
                                           {"librosa-0.11.0.dist-info"})
     assert "left out 1 files" in report and "torch/lib" in report and "librosa" in report
+
+
+def test_bundle_starts_the_same_entry_point_as_the_segue_command(analysis: Recorder):
+    import re
+    import tomllib
+
+    script = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    module, func = tomllib.loads(script)["project"]["scripts"]["segue"].split(":")
+    entry = Path(analysis.args[0][0]).read_text(encoding="utf-8")
+    assert re.search(rf"from {re.escape(module)} import {func}\b", entry)
+    assert "freeze_support()" in entry
