@@ -33,7 +33,12 @@ EXCLUDES = [
     "pytest", "_pytest", "pytestqt", "PyInstaller", "pip", "setuptools", "distutils",
     "tests", "bench", "torch.utils.tensorboard", "tensorboard", "caffe2", "pandas",
     "PySide6.QtNetwork",
+    # requirements Segue never imports (torch.testing._internal would pull numba + llvmlite in)
+    "numba", "llvmlite", "librosa",
 ]
+
+#: Files kept even though a pattern below matches them.
+KEEP = frozenset({"torch/bin/torch_shm_manager"})
 
 #: Distributions whose metadata is not copied (their modules are excluded above).
 EXCLUDED_DISTRIBUTIONS = frozenset({"setuptools", "pip", "pyinstaller"})
@@ -45,6 +50,7 @@ PRUNE_PATTERNS = [
     "torch/lib/libjitbackend_test.so", "torch/lib/libtorchbind_test.so",
     "torch/lib/libbackend_with_compiler.so", "torch/lib/libaoti_custom_ops.so",
     "torch/include/*", "torch/share/cmake/*", "torch/test/*", "torch/_inductor/codegen/*.cpp",
+    "torch/bin/*",  # C++ test programs and protoc; torch_shm_manager is kept (KEEP)
     # Qt: translations, QML, Quick and the other modules Segue never imports
     "PySide6/Qt/translations/*", "PySide6/Qt/qml/*",
     "PySide6/Qt/lib/libQt6Qml*", "PySide6/Qt/lib/libQt6Quick*", "PySide6/Qt/lib/libQt6Pdf*",
@@ -228,6 +234,8 @@ def analysis_options(root: Path = ROOT) -> dict[str, object]:
 def is_pruned(dest: str) -> bool:
     """Tell whether a collected file (by its destination path in the bundle) is left out."""
     dest = dest.replace("\\", "/")
+    if dest in KEEP:
+        return False
     return any(fnmatch.fnmatch(dest, pattern) for pattern in PRUNE_PATTERNS)
 
 

@@ -9,6 +9,7 @@ actions, waits for the demo library scan, then grabs the X screen with ImageMagi
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -42,13 +43,13 @@ def main(out_dir: Path = ROOT / "docs" / "images") -> int:
     window.show()
     wait(app, 2)
     composer, lyrics = window.panel("composer_panel"), window.panel("lyrics_panel")
-    composer.compose()
-    wait(app, 300, until=lambda: lyrics.artist_a.count() > 1)  # artists load in the background
+    wait(app, 600, until=lambda: lyrics.artist_a.count() > 1)  # artists load in the background
     if lyrics.write() is None:
         print("screenshots: no lyric artists to write a duet with", file=sys.stderr)
-        return 1
+        os._exit(1)
+    composer.compose()
     library = window.panel("library_panel")
-    wait(app, 300, until=lambda: getattr(library, "table", None) is not None
+    wait(app, 600, until=lambda: getattr(library, "table", None) is not None
          and library.table.model().rowCount() >= 10 and bool(lyrics.lines) and composer.state is not None)
     wait(app, 2)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -59,7 +60,7 @@ def main(out_dir: Path = ROOT / "docs" / "images") -> int:
         subprocess.run(["import", "-window", "root", str(target)], check=True)
         print(f"screenshot: {target}")
     window.close()
-    return 0
+    os._exit(0)  # do not wait for the demo scan's worker processes
 
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ def test_spec_prunes_what_segue_never_loads(analysis: Recorder):
     assert bundle_layout.is_pruned("PySide6/Qt/lib/libQt6Quick.so.6")
     assert not bundle_layout.is_pruned("PySide6/Qt/lib/libQt6Widgets.so.6")
     assert not bundle_layout.is_pruned("PySide6/Qt/plugins/platforms/libqxcb.so")
+    assert bundle_layout.is_pruned("torch/bin/test_api")
+    assert not bundle_layout.is_pruned("torch/bin/torch_shm_manager")  # torch looks for it at import
 
 
 def test_spec_imports_every_room_and_copies_metadata(analysis: Recorder):
