@@ -33,17 +33,22 @@ def main(out_dir: Path = ROOT / "docs" / "images") -> int:
 
     from app import icons
     from app.main_window import MainWindow
+    from engine.library.db import Library
     from engine.paths import prepare_home
 
+    home = prepare_home()
+    with Library():  # create the library up front, so the panel's first jobs find it migrated
+        pass
     app = QApplication(["segue"])
     app.setApplicationName("Segue")
     app.setWindowIcon(icons.get("segue"))
-    window = MainWindow(prepare_home())
+    window = MainWindow(home)
     window.setGeometry(0, 0, 1280, 800)
     window.show()
     wait(app, 2)
     composer, lyrics = window.panel("composer_panel"), window.panel("lyrics_panel")
-    wait(app, 600, until=lambda: lyrics.artist_a.count() > 1)  # artists load in the background
+    window.tabs.setCurrentIndex(1)  # the Lyrics panel lists its artists when first shown
+    wait(app, 600, until=lambda: lyrics.artist_a.count() > 1)
     if lyrics.write() is None:
         print("screenshots: no lyric artists to write a duet with", file=sys.stderr)
         os._exit(1)
