@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.jobs import Job, JobRunner
 from app.panels.base import Panel
+from app.project_sections import apply_controls, controls_settings
 from app.widgets.composer_candidates import CandidateList
 from app.widgets.composer_commands import SetStateCommand, call
 from app.widgets.composer_controls import ComposerControls
@@ -35,6 +36,7 @@ from app.widgets.composer_transport import ComposerTransport
 from app.widgets.piano_roll import Block, ChainView, Ghost
 from engine.dshl import api, chain
 from engine.dshl.chain import ChainState
+from engine.project import chain as project_chain
 
 MIDI_SUFFIXES = (".mid", ".midi")
 
@@ -81,6 +83,7 @@ class ComposerPanel(Panel):
         self.view_scroll.setWidget(self.view)
         self.view_scroll.setWidgetResizable(True)
         self.view_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view_scroll.horizontalScrollBar().valueChanged.connect(self.view.update)
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
@@ -92,7 +95,7 @@ class ComposerPanel(Panel):
         self.controls_scroll.setWidget(self.controls)
         self.controls_scroll.setWidgetResizable(True)
         self.controls_scroll.setMinimumWidth(self.controls.minimumSizeHint().width() + 24)
-        self.candidates.setMinimumWidth(200)
+        self.candidates.setMinimumWidth(184)
         splitter = QSplitter()
         splitter.setChildrenCollapsible(False)
         for widget in (self.controls_scroll, centre, self.candidates):
@@ -151,7 +154,7 @@ class ComposerPanel(Panel):
                                                           strict=True)):
                 bar, beat = chain.source_bar(item, bar_beats)
                 fit = "start" if item.fit is None else f"fit {item.fit}"
-                blocks.append(Block(start, end, item.tune, f"bar {bar}.{beat} · {fit}",
+                blocks.append(Block(start, end, item.tune, f"bar {bar}.{beat}\n{fit}",
                                     k in state.locked))
             self.view.set_chain(blocks, state.notes, state.chords, state.meter)
             self._show_provenance(state)
@@ -295,7 +298,8 @@ class ComposerPanel(Panel):
         def play(state: ChainState) -> None:
             start, end = state.spans[position]
             notes = tuple(n for n in state.notes if start <= n.start_beats < end)
-            self.view.set_ghost(Ghost(position, item.tune, notes))
+            chords = tuple(c for c in state.chords if start <= c.start < end)
+            self.view.set_ghost(Ghost(position, item.tune, notes, chords))
             self.play(state, max(0, position - 1), position + 1)
             fit = "" if item.fit is None else f", fit {item.fit}"
             self.status_message.emit(f"Composer: auditioning {item.tune}{fit} in block "
@@ -387,7 +391,7 @@ class ComposerPanel(Panel):
         def done(written: Path) -> None:
             self.last_export = Path(written)
             self.status_message.emit(f"Composer: exported {written}.")
-        return self._run(call, api.write_midi, self.state.chain, path, title="Export MIDI",
+        return self._run(call, chain.write_midi, self.state, path, title="Export MIDI",
                          on_result=done)
 
     def refresh_collections(self) -> None:
@@ -397,6 +401,19 @@ class ComposerPanel(Panel):
         job.result.connect(self.controls.set_collections)
         job.error.connect(lambda text, _details: self.status_message.emit(
             f"Composer: cannot list collections: {text}"))
+
+    # -- project ---------------------------------------------------------------------------
+    def project_state(self) -> dict:
+        """The Composer's part of a project: the controls and the chain (plain data)."""
+        return project_chain.composer_section(controls_settings(self.controls), self.state)
+
+    def apply_project_state(self, state: dict) -> list[str]:
+        """Show a project's Composer part (undo history starts afresh); return warnings."""
+        settings, shown, warnings = project_chain.read_composer_section(state)
+        warnings += apply_controls(self.controls, settings)
+        self.undo_stack.clear()
+        self.set_state(shown)
+        return warnings
 
     def shutdown(self) -> None:
         """Stop playback, close outputs and remove drag exports before the window closes."""

@@ -102,6 +102,31 @@ def test_chord_symbols_sit_inside_their_blocks(tiny_model: Path) -> None:
 
 def test_export_provenance_matches_the_state(tiny_model: Path, tmp_path: Path) -> None:
     state = chain.regenerate(chain.set_lock(_state(), 0, True), seed=967869666)
-    path = api.write_midi(state.chain, tmp_path / "out.mid")
+    path = chain.write_midi(state, tmp_path / "out.mid")
     text = next(m.text for t in mido.MidiFile(str(path)).tracks for m in t if m.type == "text")
     assert text == state.provenance() and "seed 967869666" in text and "locked blocks 1" in text
+    again = api.write_midi(state.chain, tmp_path / "again.mid")  # re-rendered from the model
+    assert mido.MidiFile(str(again)).tracks == mido.MidiFile(str(path)).tracks
+
+
+def test_cli_continues_a_phrase(tiny_model: Path, tmp_path: Path, capsys) -> None:
+    import json
+
+    from engine.cli import main
+
+    source = _state(segments=2, seed=8)
+    phrase = api.write_midi(source.chain, tmp_path / "mine.mid")
+    out = tmp_path / "more.mid"
+    assert main(["compose", "--continue", str(phrase), "--segments", "2", "--seed", "3",
+                 "--out", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["id"] for s in data["segments"][:2]] == [it.id for it in source.chain.items]
+    assert len(data["segments"]) == 4 and "continues mine.mid" in data["provenance"]
+    assert exported(out) == data["provenance"]
+    missing = tmp_path / "nope.mid"
+    assert main(["compose", "--continue", str(missing), "--out", str(out)]) == 2
+    assert "nope.mid" in capsys.readouterr().err
+
+
+def exported(path: Path) -> str:
+    return next(m.text for t in mido.MidiFile(str(path)).tracks for m in t if m.type == "text")
