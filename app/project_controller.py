@@ -107,6 +107,15 @@ class ProjectController(QObject):
                         lambda _v, s=spin: s.hasFocus() and self.setting_changed())
         self.mark_saved()
 
+    def start(self) -> None:
+        """Once the window is up: offer a crashed session's autosave, else reopen the project
+        that was open when Segue last closed (if it is still there)."""
+        if self.autosaver.offer_restore() is not None:
+            return
+        last = self.window.prefs.get(settings.LAST_PROJECT)
+        if last and Path(last).is_file() and self.path is None and not self.is_modified():
+            self.open_path(Path(last))
+
     def project_panels(self) -> list:
         """The panels that hold part of a project."""
         return [p for p in self.window.panels if p.objectName() in SECTIONS]
@@ -316,6 +325,8 @@ class ProjectController(QObject):
         if self._shut:
             return
         self._shut = True
+        self.window.prefs.set(settings.LAST_PROJECT, str(self.path.resolve()) if self.path else "")
+        self.window.prefs.sync()
         for panel in self.project_panels():
             panel.undo_stack.indexChanged.disconnect(self.undoable_change)
         self.autosaver.shutdown()
