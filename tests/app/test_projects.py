@@ -96,6 +96,8 @@ def test_save_close_open_restores_both_panels(qtbot, windows, tiny_model, assets
     lyrics.set_locked(1, True)
     lyrics.edit_line(0, "A line I wrote myself")
     lyrics.temp_b.setValue(1.25)
+    commentary = {"tags": ["folk", "reel"], "samples": [{"text": "a kept sample", "score": 0.5}]}
+    assert window.panel("commentary_panel").apply_project_state(commentary) == []
     assert window.isWindowModified()
     before = window.project.sections()
     path = tmp_path / "my song.segue"
@@ -108,6 +110,7 @@ def test_save_close_open_restores_both_panels(qtbot, windows, tiny_model, assets
     again = windows()  # the project open at closing time reopens by itself
     qtbot.waitUntil(lambda: again.project.path == path, timeout=WAIT)
     assert again.project.sections() == before
+    assert again.panel("commentary_panel").project_state() == commentary
     again.project.new()  # and File > Open… brings it back too
     assert again.panel("composer_panel").state is None and again.project.path is None
     again.project.ask_open_path = lambda: str(path)
