@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QLineEdit,
     QMenu,
     QMessageBox,
 )
@@ -101,6 +102,8 @@ class ProjectController(QObject):
                 combo.activated.connect(self.setting_changed)
             for box in panel.findChildren(QCheckBox):
                 box.clicked.connect(self.setting_changed)
+            for edit in panel.findChildren(QLineEdit):
+                edit.textEdited.connect(self.setting_changed)
             for spin in panel.findChildren(QAbstractSpinBox):
                 if hasattr(spin, "valueChanged"):
                     spin.valueChanged.connect(

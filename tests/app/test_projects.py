@@ -96,7 +96,7 @@ def test_save_close_open_restores_both_panels(qtbot, windows, tiny_model, assets
     lyrics.set_locked(1, True)
     lyrics.edit_line(0, "A line I wrote myself")
     lyrics.temp_b.setValue(1.25)
-    commentary = {"tags": ["folk", "reel"], "samples": [{"text": "a kept sample", "score": 0.5}]}
+    commentary = {"tags": ["folk", "reel"], "samples": [{"text": "a kept sample", "kept": True}]}
     assert window.panel("commentary_panel").apply_project_state(commentary) == []
     assert window.isWindowModified()
     before = window.project.sections()
