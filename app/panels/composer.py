@@ -69,6 +69,7 @@ class ComposerPanel(Panel):
         self.drag_handle = self.transport.drag_handle
         self.provenance = QLabel()
         self.provenance.setWordWrap(True)
+        self.provenance.setMinimumHeight(2 * self.provenance.fontMetrics().lineSpacing() + 2)
         self.provenance.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edits = EditBar()
         self._build()
