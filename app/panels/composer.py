@@ -177,6 +177,10 @@ class ComposerPanel(Panel):
             self.view.set_chain(blocks, notes)
         self._update_actions()
 
+    def current_chain(self) -> api.Chain | None:
+        """The chain shown now (None before the first compose): the Lyrics panel sings to it."""
+        return self.state.chain if self.state is not None else None
+
     def _push(self, after: cs.ChainState, text: str) -> None:
         self.undo_stack.push(cs.SetStateCommand(self.set_state, self.state, after, text))
         self.status_message.emit(f"Composer: {text}.")

@@ -12,7 +12,9 @@ constraints (several seeded 8-line duets) and measures them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from engine.lyrics import prosody
@@ -73,3 +75,33 @@ def generated_metrics(
         "rhyme": rhyme,
         "metre": metre,
     }
+
+
+@dataclass(frozen=True)
+class LineNote:
+    """What the panel shows beside a line: its end word, rhyme letter, syllables and target."""
+
+    end_word: str
+    letter: str
+    rhymed: bool
+    syllables: int
+    target: int | None
+
+
+def annotate(lines: Sequence[str], metre: str = "free", stanza: int = 4) -> list[LineNote]:
+    """Rhyme letters by the rhymes actually found within each stanza, and syllables per line."""
+    ends = [prosody.end_word(line) for line in lines]
+    letters: list[str] = []
+    for i, end in enumerate(ends):
+        first = i - i % stanza
+        match = next((j for j in range(first, i) if end and ends[j] != end
+                      and prosody.rhymes(end, ends[j])), None)
+        if match is not None:
+            letters.append(letters[match])
+        else:
+            used = set(letters[first:i])
+            letters.append(next(ch for ch in "ABCDEFGH" if ch not in used))
+    counts = Counter((i // stanza, ch) for i, ch in enumerate(letters))
+    return [LineNote(end, ch, counts[(i // stanza, ch)] > 1, prosody.line_syllables(line),
+                     syllable_target(i, metre))
+            for i, (line, end, ch) in enumerate(zip(lines, ends, letters, strict=True))]
