@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -34,10 +33,8 @@ class ComposerControls(QWidget):
         self.length = QSpinBox(minimum=1, maximum=64, value=8)
         self.length.setSuffix(" segments")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=1)
-        self.random_seed = QCheckBox("random")
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed, 1)
-        seed_row.addWidget(self.random_seed)
+        self.seed.setToolTip("Same seed, same chain (Regenerate draws a new one and shows it here)")
+        self.random_seed = QCheckBox("new seed each time")
         self.key = QComboBox()
         self.key.addItems(KEYS)
         self.tempo = QDoubleSpinBox(minimum=30.0, maximum=300.0, value=120.0, decimals=0)
@@ -64,7 +61,8 @@ class ComposerControls(QWidget):
         self.compose_button = QPushButton("Compose")
         self.compose_button.setDefault(True)
         form.addRow("Length", self.length)
-        form.addRow("Seed", seed_row)
+        form.addRow("Seed", self.seed)
+        form.addRow("", self.random_seed)
         form.addRow("Key", self.key)
         form.addRow("Tempo", self.tempo)
         form.addRow("Melody", self.melody_program)
@@ -87,3 +85,12 @@ class ComposerControls(QWidget):
             collection=self.collection.currentText(),
             melody_program=self.melody_program.currentIndex(),
             chord_program=self.chord_program.currentIndex())
+
+    def set_collections(self, names: list[str]) -> None:
+        """List ``names`` in the collection menu, keeping the current choice."""
+        combo = self.collection
+        if names and names != [combo.itemText(i) for i in range(combo.count())]:
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentText(current)
