@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from engine.lyrics.artists import BUNDLED, bundled_models_dir
-from engine.lyrics.bundled import NEW_ARTIST, SPLIT_SEED, SplitText, bundled_splits, lstm_training_texts
+from engine.lyrics.bundled import SPLIT_SEED, bundled_splits, lstm_training_texts
 from engine.lyrics.ngram import WittenBellNgram
-from engine.lyrics.splits import fingerprint
+from engine.lyrics.splits import SongSplit, fingerprint
 
 TARGET_GAIN = 0.10
 TARGET_CI_LOW = 0.07
@@ -109,9 +109,12 @@ def bootstrap_gain(lstm: np.ndarray, base: np.ndarray, rounds: int = BOOTSTRAP, 
     return round(float(lo), 4), round(float(hi), 4)
 
 
-def evaluate_writer(path: Path, split: SplitText, splits: list[SplitText], lines: int = 200
+def evaluate_writer(path: Path, slug: str, split: SongSplit, texts: list[str], lines: int = 200
                     ) -> dict[str, Any]:
-    """Score one writer's model file on its test songs against both baselines."""
+    """Score one model file on the test songs of ``split`` against both baselines.
+
+    ``texts`` is what the model was trained on (base stream, then the writer's training songs).
+    """
     import torch
 
     from engine.checkpoint import load_checkpoint
@@ -119,19 +122,19 @@ def evaluate_writer(path: Path, split: SplitText, splits: list[SplitText], lines
     from engine.lyrics.model import FORMAT_VERSION, KIND, load_artist
     from engine.lyrics.train import char_nlls, eval_stream
 
-    texts = lstm_training_texts(splits, split.slug)
+    train, selection, test = split.texts()
     extra = load_checkpoint(path, KIND, FORMAT_VERSION).extra
     check_training_texts(extra, texts, path)
     artist = load_artist(path)
     torch.set_num_threads(1)
-    lstm = char_nlls(artist.model, eval_stream(artist.vocab, split.test)).double().numpy()
-    equal = EqualDataBaseline(artist.vocab, texts, split.train).tune(split.selection)
-    base = equal.char_nlls(split.test)
-    own5 = float(-np.log(equal._probs(equal.own, split.test, 5)).mean())
+    lstm = char_nlls(artist.model, eval_stream(artist.vocab, test)).double().numpy()
+    equal = EqualDataBaseline(artist.vocab, texts, train).tune(selection)
+    base = equal.char_nlls(test)
+    own5 = float(-np.log(equal._probs(equal.own, test, 5)).mean())
     gain = 1.0 - lstm.mean() / base.mean()
-    ci = bootstrap_gain(song_sums(split.test, lstm), song_sums(split.test, base))
+    ci = bootstrap_gain(song_sums(test, lstm), song_sums(test, base))
     out: dict[str, Any] = {
-        "name": BUNDLED.get(split.slug, split.slug),
+        "name": BUNDLED.get(slug, slug),
         "lstm": round(float(lstm.mean()), 4),
         "ngram5": round(own5, 4),
         "ngram_equal": round(float(base.mean()), 4),
@@ -140,8 +143,8 @@ def evaluate_writer(path: Path, split: SplitText, splits: list[SplitText], lines
         "meets_target": bool(gain >= TARGET_GAIN and ci[0] >= TARGET_CI_LOW),
         "ngram_equal_orders": list(equal.orders),
         "ngram_equal_own_weight": equal.weight,
-        "test_songs": len(song_sums(split.test, lstm)),
-        "test_chars": len(split.test),
+        "test_songs": len(song_sums(test, lstm)),
+        "test_chars": len(test),
         "minutes": artist.metrics.get("minutes"),
         "origin": extra.get("origin", ""),
     }
@@ -152,21 +155,28 @@ def evaluate_writer(path: Path, split: SplitText, splits: list[SplitText], lines
 
 def evaluate_bundled(lines: int = 200, models_dir: Path | None = None) -> dict[str, Any]:
     """Score every bundled writer; the writer left out of the base also fills ``new_artist``."""
+    from engine.lyrics import newartist
+
     results: dict[str, Any] = {}
     folder = models_dir or bundled_models_dir()
     splits = bundled_splits()
     for split in splits:
         path = folder / f"{split.slug}.pt"
         if path.exists():
-            results[split.slug] = evaluate_writer(path, split, splits, lines)
+            songs = SongSplit(*(t.split("\n\n")[:-1] for t in (split.train, split.selection, split.test)))
+            results[split.slug] = evaluate_writer(path, split.slug, songs,
+                                                  lstm_training_texts(splits, split.slug), lines)
     if not results:
         raise LookupError(f"no bundled lyric artists in {folder}: run 'segue lyrics train-bundled'")
-    if NEW_ARTIST in results:
-        r = results[NEW_ARTIST]
+    check = folder / newartist.CHECK_FILE
+    if check.exists():
+        loo = newartist.loo_splits()
+        r = evaluate_writer(check, newartist.NEW_ARTIST, loo[newartist.NEW_ARTIST],
+                            newartist.new_artist_texts(loo), lines=0)
         results["new_artist"] = {
-            "writer": NEW_ARTIST, "minutes": r["minutes"], "lstm": r["lstm"],
+            "writer": newartist.NEW_ARTIST, "minutes": r["minutes"], "lstm": r["lstm"],
             "ngram_equal": r["ngram_equal"], "gain": r["gain"], "ci95": r["ci95"],
-            "meets_target": r["gain"] >= NEW_ARTIST_TARGET,
+            "meets_target": r["gain"] >= NEW_ARTIST_TARGET, "test_songs": r["test_songs"],
         }
     results["split_seed"] = SPLIT_SEED
     return results

@@ -97,6 +97,44 @@ def split_writer(
     return SongSplit(train=pick[2], selection=pick[1], test=pick[0])
 
 
+def split_after_holdout(songs: list[str], seed: int = 0, held_fraction: float = 0.1) -> SongSplit:
+    """Train = the first 90 % of songs (the bundled base's training songs); the held-out last 10 %
+    dealt into selection and test by duplicate group, seeded, half each by characters.
+
+    A held-out song whose duplicate group reaches into the first 90 % joins train, so duplicates
+    stay on one side; the first 90 % never moves (the bundled base model was trained on it).
+    """
+    from engine.lyrics.corpus import split_songs
+
+    first, _ = split_songs(songs, held_fraction)
+    n_first = len(first)
+    groups = duplicate_groups(songs)
+    train_idx = set(range(n_first))
+    held: list[list[int]] = []
+    for group in groups:
+        if any(i < n_first for i in group):
+            train_idx.update(group)
+        else:
+            held.append(group)
+    if len(held) < 2:
+        raise CorpusError("need at least two distinct held-out songs to split selection from test")
+    random.Random(seed).shuffle(held)
+    total = sum(len(songs[i]) + 2 for g in held for i in g)
+    test: list[int] = []
+    selection: list[int] = []
+    filled = 0
+    for group in held:
+        if filled < total / 2 or not test:
+            test.extend(group)
+            filled += sum(len(songs[i]) + 2 for i in group)
+        else:
+            selection.extend(group)
+    if not selection:
+        selection.append(test.pop())
+    pick = [[songs[i] for i in sorted(p)] for p in (train_idx, selection, test)]
+    return SongSplit(train=pick[0], selection=pick[1], test=pick[2])
+
+
 def fingerprint(*texts: str) -> str:
     """A short SHA-256 of training texts (in order), stored in checkpoints and checked by the eval."""
     digest = hashlib.sha256()

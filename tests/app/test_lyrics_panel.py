@@ -244,5 +244,6 @@ def test_set_to_the_composers_chain(panel: LyricsPanel, qtbot, tmp_path: Path, t
     out = tmp_path / "sung.mid"
     monkeypatch.setattr(panel, "ask_sung_path", lambda _suggestion: str(out))
     _wait(qtbot, panel.set_to_chain(chain))
+    assert "Composer's chain" in panel.status.text(), panel.status.text()
     lyrics = [m.text for t in mido.MidiFile(str(out)).tracks for m in t if m.type == "lyrics"]
     assert lyrics and "Composer's chain" in panel.status.text()
