@@ -2,6 +2,7 @@
 
 - ``segue lyrics train NAME FILE... [--minutes N]``: train a new artist from lyric files.
 - ``segue lyrics train-bundled``: rebuild the base model and the five bundled artists.
+- ``segue lyrics train-new-artist-check``: a base without Shakespeare, then Shakespeare as a new artist.
 - ``segue lyrics duet A B --lines 8 --seed 1 [--pattern ABAB] [--json] [--melody IN.mid --midi OUT.mid]``:
   write a duet (optionally sung to a MIDI melody, saved with lyric events).
 - ``segue lyrics artists [--json]``: list installed artists with their metrics.
@@ -37,6 +38,13 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     bundled.add_argument("--from-existing", action="store_true",
                          help="keep fine-tuning existing writer models instead of skipping them")
     bundled.set_defaults(func=_run_train_bundled)
+
+    check = lsub.add_parser("train-new-artist-check",
+                            help="train a base without Shakespeare, then Shakespeare as a new artist")
+    check.add_argument("--out", type=Path, default=None, help="output folder (default assets)")
+    check.add_argument("--base-minutes", type=float, default=60.0)
+    check.add_argument("--minutes", type=float, default=15.0, help="the new artist's budget")
+    check.set_defaults(func=_run_new_artist_check)
 
     duet = lsub.add_parser("duet", help="write a song with two artists taking turns")
     duet.add_argument("a", help="artist A (slug, name or unique part of it)")
@@ -98,6 +106,15 @@ def _run_train_bundled(args: argparse.Namespace) -> int:
     results = train_bundled(args.out, args.base_minutes, args.artist_minutes, args.only, args.force,
                             artist_lr=args.artist_lr, from_existing=args.from_existing,
                             progress=_stderr_progress)
+    print(file=sys.stderr)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+def _run_new_artist_check(args: argparse.Namespace) -> int:
+    from engine.lyrics.newartist import train_new_artist_check
+
+    results = train_new_artist_check(args.out, args.base_minutes, args.minutes, progress=_stderr_progress)
     print(file=sys.stderr)
     print(json.dumps(results, indent=2))
     return 0

@@ -12,69 +12,28 @@ off target; the best one is the line. Reproducible for a given ``torch.Generator
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import torch
 
 from engine.lyrics import prosody
+from engine.lyrics.schemes import (  # noqa: F401 - re-exported for callers of this module
+    METRES,
+    RHYMES,
+    LineGoal,
+    normalise_metre,
+    normalise_rhyme,
+    opens_rhyme,
+    rhyme_partner,
+    syllable_target,
+)
 
-RHYMES = ("none", "AABB", "ABAB", "ABCB")
-METRES: dict[str, tuple[int, ...]] = {
-    "free": (), "common": (8, 6, 8, 6), "long": (8, 8, 8, 8), "short": (6, 6, 8, 6),
-}
 INVALID_PENALTY = 3.0
 RHYME_PENALTY = 2.5
 SYLLABLE_PENALTY = 1.0
 ORPHAN_PENALTY = 0.8
 _RHYME_SHORTLIST = 16
-
-
-def normalise_rhyme(scheme: str) -> str:
-    """Accept ``none``/``free``/``AABB``/``ABAB``/``ABCB`` in any case; raise ValueError otherwise."""
-    s = scheme.strip().upper()
-    if s in ("NONE", "FREE", "", "OFF"):
-        return "none"
-    if s in RHYMES:
-        return s
-    raise ValueError(f"unknown rhyme scheme '{scheme}' (choose none, AABB, ABAB or ABCB)")
-
-
-def normalise_metre(metre: str) -> str:
-    """Accept a metre name (free, common, long, short) in any case; raise ValueError otherwise."""
-    m = metre.strip().lower().split(" ")[0]
-    if m in METRES:
-        return m
-    raise ValueError(f"unknown metre '{metre}' (choose {', '.join(METRES)})")
-
-
-def rhyme_partner(index: int, scheme: str) -> int | None:
-    """The earlier line that line ``index`` must rhyme with under ``scheme`` (stanzas of four)."""
-    pos = index % 4
-    partner = {"AABB": {1: 0, 3: 2}, "ABAB": {2: 0, 3: 1}, "ABCB": {3: 1}}.get(scheme, {}).get(pos)
-    return None if partner is None else index - pos + partner
-
-
-def opens_rhyme(index: int, scheme: str) -> bool:
-    """Whether a later line of the stanza will have to rhyme with line ``index``."""
-    return any(rhyme_partner(index - index % 4 + p, scheme) == index for p in range(4))
-
-
-def syllable_target(index: int, metre: str) -> int | None:
-    """Syllables line ``index`` should have under ``metre`` (None when free)."""
-    pattern = METRES[metre]
-    return pattern[index % len(pattern)] if pattern else None
-
-
-@dataclass
-class LineGoal:
-    """What one line must do: rhyme with a word, have a syllable count, use real words."""
-
-    rhyme_with: str | None = None
-    syllables: int | None = None
-    opens_rhyme: bool = False
-    real_words: bool = True
-    avoid: set[str] = field(default_factory=set)
 
 
 @lru_cache(maxsize=8)

@@ -49,7 +49,7 @@ class DuetSpec:
     candidates: int = 12
 
     def __post_init__(self) -> None:
-        from engine.lyrics.constrained import normalise_metre, normalise_rhyme
+        from engine.lyrics.schemes import normalise_metre, normalise_rhyme
 
         self.pattern = normalise_pattern(self.pattern)
         self.rhyme = normalise_rhyme(self.rhyme)
@@ -100,7 +100,7 @@ def song_so_far(lines: Sequence[DuetLine]) -> str:
 
 def line_goal(spec: DuetSpec, index: int, before: Sequence[DuetLine]) -> Any:
     """What line ``index`` must do under the spec's rhyme scheme and metre, given the lines before it."""
-    from engine.lyrics import constrained
+    from engine.lyrics import schemes as constrained
     from engine.lyrics.prosody import end_word
 
     partner = constrained.rhyme_partner(index, spec.rhyme)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.lyrics import prosody
-from engine.lyrics.constrained import rhyme_partner, syllable_target
+from engine.lyrics.schemes import rhyme_partner, syllable_target
 
 
 def word_validity(lines: Sequence[str], words: frozenset[str] | set[str]) -> float:

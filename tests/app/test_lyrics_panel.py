@@ -240,7 +240,7 @@ def test_set_to_the_composers_chain(panel: LyricsPanel, qtbot, tmp_path: Path, t
     assert panel.set_to_chain() is None and "Nothing to sing" in panel.status.text()
     _wait(qtbot, panel.write())
     assert panel.set_to_chain() is None and "no chain yet" in panel.status.text()
-    chain = api.compose(api.ComposeRequest(segments=2))
+    chain = api.compose(api.ComposeRequest(segments=4, seed=1))
     out = tmp_path / "sung.mid"
     monkeypatch.setattr(panel, "ask_sung_path", lambda _suggestion: str(out))
     _wait(qtbot, panel.set_to_chain(chain))
