@@ -81,6 +81,7 @@ class ComposerPanel(Panel):
         self.view_scroll.setWidget(self.view)
         self.view_scroll.setWidgetResizable(True)
         self.view_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view_scroll.horizontalScrollBar().valueChanged.connect(self.view.update)
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
@@ -92,7 +93,7 @@ class ComposerPanel(Panel):
         self.controls_scroll.setWidget(self.controls)
         self.controls_scroll.setWidgetResizable(True)
         self.controls_scroll.setMinimumWidth(self.controls.minimumSizeHint().width() + 24)
-        self.candidates.setMinimumWidth(200)
+        self.candidates.setMinimumWidth(184)
         splitter = QSplitter()
         splitter.setChildrenCollapsible(False)
         for widget in (self.controls_scroll, centre, self.candidates):
@@ -151,7 +152,7 @@ class ComposerPanel(Panel):
                                                           strict=True)):
                 bar, beat = chain.source_bar(item, bar_beats)
                 fit = "start" if item.fit is None else f"fit {item.fit}"
-                blocks.append(Block(start, end, item.tune, f"bar {bar}.{beat} · {fit}",
+                blocks.append(Block(start, end, item.tune, f"bar {bar}.{beat}\n{fit}",
                                     k in state.locked))
             self.view.set_chain(blocks, state.notes, state.chords, state.meter)
             self._show_provenance(state)
@@ -299,7 +300,8 @@ class ComposerPanel(Panel):
         def play(state: ChainState) -> None:
             start, end = state.spans[position]
             notes = tuple(n for n in state.notes if start <= n.start_beats < end)
-            self.view.set_ghost(Ghost(position, item.tune, notes))
+            chords = tuple(c for c in state.chords if start <= c.start < end)
+            self.view.set_ghost(Ghost(position, item.tune, notes, chords))
             self.play(state, max(0, position - 1), position + 1)
             fit = "" if item.fit is None else f", fit {item.fit}"
             self.status_message.emit(f"Composer: auditioning {item.tune}{fit} in block "

@@ -43,15 +43,11 @@ class ComposerControls(QWidget):
         self.melody_program = QComboBox()
         self.chord_program = QComboBox()
         for combo, default in ((self.melody_program, 73), (self.chord_program, 0)):
-            combo.addItems([f"{i + 1:3d} {name}" for i, name in enumerate(names)])
+            combo.addItems([f"{i + 1} {name}" for i, name in enumerate(names)])
             combo.setCurrentIndex(default)
-            combo.setMinimumContentsLength(10)
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # names whole
         self.mode = QComboBox()
-        self.mode.setMinimumContentsLength(10)
-        self.mode.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for value, label in MODES:
             self.mode.addItem(label, value)
         self.reuse_limit = QSpinBox(minimum=0, maximum=64, value=2)

@@ -5,14 +5,17 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 
+def compact(button: QPushButton, widest: str) -> None:
+    """Let a cramped layout shrink ``button`` to its text (``widest`` of its labels), no less."""
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(widest) + 24)
+
+
 class EditBar(QWidget):
     """Buttons only; the panel connects them to engine edits and to the view's zoom."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.lock_button = QPushButton("Unlock")  # the widest label sizes the button for both
-        self.lock_button.setMinimumWidth(self.lock_button.sizeHint().width())
-        self.lock_button.setText("Lock")
+        self.lock_button = QPushButton("Lock")
         self.lock_button.setToolTip("Lock the selected block (Regenerate keeps it) or unlock it")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Delete the selected block")
@@ -27,6 +30,7 @@ class EditBar(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         for widget in (self.lock_button, self.delete_button, self.insert_button,
                        self.regenerate_button):
+            compact(widget, "Unlock" if widget is self.lock_button else widget.text())
             row.addWidget(widget)
         row.addStretch(1)
         row.addWidget(QLabel("Zoom"))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.jobs import JobRunner
 from app.widgets.composer_drag import DragHandle
+from app.widgets.composer_edits import compact
 from app.widgets.composer_playback import PlaybackController
 from engine.dshl.chain import ChainState
 from engine.playback import outputs
@@ -47,7 +48,7 @@ class ComposerTransport(QWidget):
         self.panic_button = QPushButton("Panic")
         self.panic_button.setToolTip("Stop and silence every note on every channel")
         self.output = QComboBox()
-        self.output.setMinimumContentsLength(14)
+        self.output.setMinimumContentsLength(10)
         self.output.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.refresh_button = QPushButton("↻")
@@ -62,6 +63,8 @@ class ComposerTransport(QWidget):
                          self.drag_handle)):
             row = QHBoxLayout()
             for widget in widgets:
+                if isinstance(widget, QPushButton) and widget is not self.refresh_button:
+                    compact(widget, widget.text())
                 row.addWidget(widget, 1 if widget is self.output else 0)
             row.addStretch(0)
             rows.addLayout(row)

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from engine.dshl.chain import ChordSpan
 from engine.music.midi_export import RenderedNote
 
-BLOCKS_H = 40  # block strip
+BLOCKS_H = 48  # block strip: tune, bar, fit
 CHORDS_H = 18  # chord symbols
 RULER_H = 18  # bars and beats
 TOP = BLOCKS_H + CHORDS_H + RULER_H
@@ -56,6 +56,7 @@ class Ghost:
     index: int
     title: str
     notes: tuple[RenderedNote, ...]
+    chords: tuple[ChordSpan, ...] = ()
 
 
 class ChainView(QWidget):
@@ -84,6 +85,7 @@ class ChainView(QWidget):
         self.highlight: tuple[float, float] | None = None  # beats being played
         self.zoom = 1.0
         self._fit_width = 0
+        self._block_px = 0  # the narrowest a block may be with its text whole
         self.message = "Press Compose to build a chain, or drop a .mid phrase here to continue it."
 
     # -- data ------------------------------------------------------------------------------
@@ -93,6 +95,11 @@ class ChainView(QWidget):
         self.blocks, self.notes, self.chords, self.meter = (list(blocks), list(notes),
                                                             list(chords), meter)
         self.ghost = None
+        metrics = self._small_font_metrics()
+        lines = [line for b in self.blocks for line in (b.title + "  XX", *b.detail.split("\n"))]
+        lines += ["▶ " + b.title for b in self.blocks] + ["auditioning"]
+        self._block_px = max((metrics.horizontalAdvance(line) for line in lines), default=0) + 10
+        self._apply_width()
         if self.selected_block is not None and self.selected_block >= len(self.blocks):
             self.selected_block = None
         if self.selected_junction is not None and self.selected_junction >= len(self.blocks):
@@ -102,7 +109,25 @@ class ChainView(QWidget):
     def set_ghost(self, ghost: Ghost | None) -> None:
         """Draw a candidate in place of its block (None: back to the chain as it is)."""
         self.ghost = ghost
+        if ghost is not None:
+            width = self._small_font_metrics().horizontalAdvance("▶ " + ghost.title) + 10
+            self._block_px = max(self._block_px, width)
+            self._apply_width()
         self.update()
+
+    def _small_font(self) -> QFont:
+        small = QFont(self.font())
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
+        return small
+
+    def _small_font_metrics(self) -> QFontMetrics:
+        return QFontMetrics(self._small_font())
+
+    def _apply_width(self) -> None:
+        """Wide enough for every block's text, and for the zoom."""
+        whole = KEYS_W + 8 + len(self.blocks) * self._block_px
+        zoomed = int(self._fit_width * self.zoom) if self.zoom > 1.0 else 0
+        self.setMinimumWidth(max(whole, zoomed))
 
     def set_playhead(self, beats: float | None) -> None:
         """Move the playhead (None hides it)."""
@@ -118,7 +143,7 @@ class ChainView(QWidget):
         """Zoom horizontally; ``fit_width`` is the width that shows the whole chain."""
         self.zoom = max(1.0, min(MAX_ZOOM, zoom))
         self._fit_width = fit_width
-        self.setMinimumWidth(int(fit_width * self.zoom) if self.zoom > 1.0 else 0)
+        self._apply_width()
         self.zoom_changed.emit(self.zoom)
         self.update()
 
@@ -162,6 +187,10 @@ class ChainView(QWidget):
             return 48, 84
         return min(pitches) - 2, max(pitches) + 2
 
+    def keys_left(self) -> float:
+        """Where the keyboard is drawn: the visible left edge, so it stays put when scrolled."""
+        return float(max(0, self.visibleRegion().boundingRect().left()))
+
     def _row(self) -> tuple[float, float, int, int]:
         low, high = self.pitch_range()
         top, height = TOP + 2, self.height() - TOP - 4
@@ -178,7 +207,7 @@ class ChainView(QWidget):
 
     def tooltip_at(self, x: float, y: float) -> str:
         """The tooltip text at a point (empty for none)."""
-        if x < KEYS_W and y > TOP:
+        if 0 <= x - self.keys_left() < KEYS_W and y > TOP:
             top, row, _low, high = self._row()
             return note_name(int(high - (y - top) // row))
         index = self.block_at(x)
@@ -186,7 +215,7 @@ class ChainView(QWidget):
             return ""
         block = self.blocks[index]
         if y < BLOCKS_H:
-            return (f"Block {index + 1}: {block.title}, {block.detail}"
+            return (f"Block {index + 1}: {block.title}, {block.detail.replace(chr(10), ', ')}"
                     f"{' (locked)' if block.locked else ''}\nClick the line before a block for "
                     "other blocks that could go there.")
         if y < BLOCKS_H + CHORDS_H:
@@ -230,9 +259,7 @@ class ChainView(QWidget):
             painter.drawText(self.rect().adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter
                              | Qt.TextFlag.TextWordWrap, self.message)
             return
-        small = QFont(self.font())
-        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
-        painter.setFont(small)
+        painter.setFont(self._small_font())
         self._paint_roll_grid(painter)
         self._paint_blocks(painter)
         self._paint_chords(painter)
@@ -282,9 +309,10 @@ class ChainView(QWidget):
                                 3 if selected else 1))
             painter.drawRect(rect)
             painter.setPen(QColor("#1b1b1b"))
-            title = f"▶ {self.ghost.title}" if ghosted else (
-                ("🔒 " if block.locked else "") + block.title)
-            detail = "auditioning (not accepted)" if ghosted else block.detail
+            title = f"▶ {self.ghost.title}" if ghosted else block.title
+            if block.locked and not ghosted:
+                self._paint_padlock(painter, rect.right() - 12, rect.top() + 3)
+            detail = "auditioning" if ghosted else block.detail
             painter.drawText(rect.adjusted(4, 1, -2, -1), Qt.AlignmentFlag.AlignLeft
                              | Qt.AlignmentFlag.AlignTop, f"{title}\n{detail}")
         for index, block in enumerate(self.blocks):
@@ -294,12 +322,23 @@ class ChainView(QWidget):
                                 4 if chosen else 1))
             painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
 
+    def _paint_padlock(self, painter: QPainter, x: float, y: float) -> None:
+        """A small closed padlock: the block is locked."""
+        painter.save()
+        painter.setPen(QPen(QColor("#6b4e00"), 1.5))
+        painter.drawArc(QRectF(x + 1.5, y, 6, 8), 0, 180 * 16)
+        painter.fillRect(QRectF(x, y + 4, 9, 7), QColor("#6b4e00"))
+        painter.restore()
+
     def _paint_chords(self, painter: QPainter) -> None:
         painter.setPen(QColor("#3b3b3b"))
         bold = QFont(painter.font())
         bold.setBold(True)
         painter.setFont(bold)
-        for chord in self.chords:
+        ghost = self.ghost
+        span = (self.blocks[ghost.index].start, self.blocks[ghost.index].end) if ghost else None
+        chords = [c for c in self.chords if not (span and span[0] <= c.start < span[1])]
+        for chord in chords + list(ghost.chords if ghost else ()):
             left = self._x(chord.start) + 3
             painter.drawText(QRectF(left, BLOCKS_H, max(10.0, self._x(chord.end) - left),
                                     CHORDS_H), Qt.AlignmentFlag.AlignVCenter, chord.name)
@@ -328,17 +367,19 @@ class ChainView(QWidget):
 
     def _paint_keyboard(self, painter: QPainter) -> None:
         top, row, low, high = self._row()
-        painter.fillRect(QRectF(0, TOP, KEYS_W, self.height() - TOP), QColor("#fafafa"))
+        left = self.keys_left()
+        painter.fillRect(QRectF(left, 0, KEYS_W, TOP), self.palette().base())
+        painter.fillRect(QRectF(left, TOP, KEYS_W, self.height() - TOP), QColor("#fafafa"))
         for pitch in range(low, high + 1):
             y = top + (high - pitch) * row
             black = pitch % 12 in BLACK
-            rect = QRectF(0, y, KEYS_W * (0.62 if black else 1.0), row)
+            rect = QRectF(left, y, KEYS_W * (0.62 if black else 1.0), row)
             painter.fillRect(rect, QColor("#222222") if black else QColor("#ffffff"))
             painter.setPen(QColor("#b0b0b0"))
             painter.drawRect(rect)
             if not black and (pitch % 12 == 0 or row >= 11):
                 painter.setPen(QColor("#333333"))
-                painter.drawText(QRectF(2, y, KEYS_W - 4, row), Qt.AlignmentFlag.AlignRight
+                painter.drawText(QRectF(left + 2, y, KEYS_W - 4, row), Qt.AlignmentFlag.AlignRight
                                  | Qt.AlignmentFlag.AlignVCenter, note_name(pitch))
 
     def _paint_notes(self, painter: QPainter) -> None:

@@ -197,7 +197,14 @@ def fits(widget: QWidget) -> bool:
         return widget.width() >= widget.fontMetrics().horizontalAdvance(widget.text()) + 8
     if isinstance(widget, QLabel):
         return widget.width() >= widget.sizeHint().width()
+    if isinstance(widget, QComboBox):  # the text shown, plus the frame and arrow
+        return widget.width() >= widget.fontMetrics().horizontalAdvance(widget.currentText()) + 24
     return widget.width() >= widget.minimumSizeHint().width()
+
+
+def show_widest_item(combo: QComboBox) -> None:
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    combo.setCurrentText(max(texts, key=combo.fontMetrics().horizontalAdvance))
 
 
 def test_minimum_window_size_shows_every_composer_control(qtbot, tiny_model: Path) -> None:
@@ -213,6 +220,9 @@ def test_minimum_window_size_shows_every_composer_control(qtbot, tiny_model: Pat
     assert (window.width(), window.height()) == MINIMUM_SIZE
     composer: ComposerPanel = window.panel("composer_panel")
     composer.controls.length.setValue(4)
+    for combo in (composer.controls.melody_program, composer.controls.chord_program,
+                  composer.controls.mode, composer.controls.key):
+        show_widest_item(combo)
     run(qtbot, composer, composer.compose())
     composer.view.selected_block = 1
     run(qtbot, composer, composer.show_junction(1))

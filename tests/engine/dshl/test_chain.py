@@ -105,3 +105,26 @@ def test_export_provenance_matches_the_state(tiny_model: Path, tmp_path: Path) -
     path = api.write_midi(state.chain, tmp_path / "out.mid")
     text = next(m.text for t in mido.MidiFile(str(path)).tracks for m in t if m.type == "text")
     assert text == state.provenance() and "seed 967869666" in text and "locked blocks 1" in text
+
+
+def test_cli_continues_a_phrase(tiny_model: Path, tmp_path: Path, capsys) -> None:
+    import json
+
+    from engine.cli import main
+
+    source = _state(segments=2, seed=8)
+    phrase = api.write_midi(source.chain, tmp_path / "mine.mid")
+    out = tmp_path / "more.mid"
+    assert main(["compose", "--continue", str(phrase), "--segments", "2", "--seed", "3",
+                 "--out", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["id"] for s in data["segments"][:2]] == [it.id for it in source.chain.items]
+    assert len(data["segments"]) == 4 and "continues mine.mid" in data["provenance"]
+    assert exported(out) == data["provenance"]
+    missing = tmp_path / "nope.mid"
+    assert main(["compose", "--continue", str(missing), "--out", str(out)]) == 2
+    assert "nope.mid" in capsys.readouterr().err
+
+
+def exported(path: Path) -> str:
+    return next(m.text for t in mido.MidiFile(str(path)).tracks for m in t if m.type == "text")
