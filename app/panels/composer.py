@@ -69,6 +69,7 @@ class ComposerPanel(Panel):
         self.drag_handle = self.transport.drag_handle
         self.provenance = QLabel()
         self.provenance.setWordWrap(True)
+        self.provenance.setMinimumHeight(2 * self.provenance.fontMetrics().lineSpacing() + 2)
         self.provenance.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edits = EditBar()
         self._build()
@@ -161,6 +162,10 @@ class ComposerPanel(Panel):
             if state.seed is not None:
                 self.controls.seed.setValue(state.seed)  # the seed the export will name
         self._update_actions()
+
+    def current_chain(self) -> api.Chain | None:
+        """The chain shown now (None before the first compose): the Lyrics panel sings to it."""
+        return self.state.chain if self.state is not None else None
 
     def _show_provenance(self, state: ChainState) -> None:
         full = state.provenance()

@@ -240,9 +240,10 @@ class ChainView(QWidget):
 
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
         """Ctrl+wheel zooms; a plain wheel scrolls as usual."""
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and self._fit_width:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             step = 1.25 if event.angleDelta().y() > 0 else 0.8
-            self.set_zoom(self.zoom * step, self._fit_width)
+            fit = self._fit_width or (self.parentWidget() or self).width()  # the scroll viewport
+            self.set_zoom(self.zoom * step, fit)
             event.accept()
             return
         super().wheelEvent(event)

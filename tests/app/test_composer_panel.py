@@ -18,7 +18,7 @@ from pathlib import Path
 import mido
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.jobs import JobRunner
@@ -298,6 +298,12 @@ def test_piano_roll_names_keys_and_zooms(qtbot, panel: ComposerPanel, tmp_path: 
     assert panel.view_scroll.horizontalScrollBar().maximum() > 0
     panel.edits.zoom_fit.click()
     qtbot.waitUntil(lambda: view.width() <= width)
+    wheel = QWheelEvent(QPointF(200, 200), QPointF(200, 200), QPoint(0, 0), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view, wheel)  # Ctrl+wheel zooms in too
+    assert view.zoom == 1.25
+    qtbot.waitUntil(lambda: view.width() > width)
     view.set_playhead(13.5)
     out = tmp_path / "composer.png"
     assert panel.grab().save(str(out)) and out.stat().st_size > 10_000
