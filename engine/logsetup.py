@@ -28,7 +28,7 @@ def configure_logging(verbose: bool = False, to_file: bool = True) -> logging.Lo
                 paths.logs_dir() / "segue.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
             )
         except OSError as exc:
-            root.warning("no log file (%s)", exc)
+            root.info("no log file (%s)", exc)  # not a warning: one error line must stay one line
         else:
             handler.setLevel(logging.INFO)
             handler.setFormatter(logging.Formatter(LOG_FORMAT))

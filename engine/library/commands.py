@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from engine.argtypes import integer, number
+
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
     """Add this room's subcommands to `segue` and its entries to `segue eval`."""
@@ -14,7 +16,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
     scan = lib_sub.add_parser("scan", help="scan a folder (incremental, resumable)")
     scan.add_argument("folder", metavar="DIR")
-    scan.add_argument("--workers", type=int, default=2, help="analysis processes (default 2)")
+    scan.add_argument("--workers", type=integer(1, 512), default=2, help="analysis processes (default 2)")
     scan.add_argument("--json", action="store_true", help="print one JSON object")
     scan.set_defaults(func=_run_scan)
 
@@ -37,14 +39,16 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     playlist = sub.add_parser("playlist", help="build a playlist from seed tracks")
     playlist.add_argument("--seed", action="append", required=True, metavar="PATH_OR_ID",
                           help="seed track (repeat for several)")
-    playlist.add_argument("--length", type=int, default=10, help="number of tracks (default 10)")
-    playlist.add_argument("--duration", type=float, default=None, metavar="MINUTES",
+    playlist.add_argument("--length", type=integer(1, 100_000), default=10,
+                          help="number of tracks (default 10)")
+    playlist.add_argument("--duration", type=number(0, 100_000, low_open=True), default=None,
+                          metavar="MINUTES",
                           help="stop at this total duration instead of a count")
-    playlist.add_argument("--no-repeat-artist", type=int, default=0, metavar="N",
+    playlist.add_argument("--no-repeat-artist", type=integer(0, 100_000), default=0, metavar="N",
                           help="no track by the same artist within N tracks")
-    playlist.add_argument("--no-repeat-album", type=int, default=0, metavar="N",
+    playlist.add_argument("--no-repeat-album", type=integer(0, 100_000), default=0, metavar="N",
                           help="no track from the same album within N tracks")
-    playlist.add_argument("--max-tempo-jump", type=float, default=None, metavar="BPM")
+    playlist.add_argument("--max-tempo-jump", type=number(0, 1000), default=None, metavar="BPM")
     playlist.add_argument("--include-seeds", action="store_true", help="start with the seeds")
     playlist.add_argument("--allow-duplicates", action="store_true",
                           help="keep the same song from several albums")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from engine.argtypes import number
+
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
     """Add this room's subcommands to `segue` and its entries to `segue eval`."""
@@ -17,7 +19,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     where.add_argument("--synth", action="store_true",
                        help="play through the internal SoundFont synth (the default)")
     play.add_argument("--soundfont", metavar="SF2", help="SoundFont for --synth")
-    play.add_argument("--delay", type=float, default=0.05, metavar="SECONDS",
+    play.add_argument("--delay", type=number(0, 3600), default=0.05, metavar="SECONDS",
                       help="wait before playing (e.g. to connect a DAW to --virtual)")
     play.add_argument("--list", action="store_true", help="list MIDI and audio outputs and exit")
     play.set_defaults(func=_run_play)
