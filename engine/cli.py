@@ -17,6 +17,7 @@ import errno
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 import engine
@@ -69,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(verbose=args.verbose)
+    if not args.verbose:  # library warnings (torch, librosa) go to the log, not between our lines
+        warnings.showwarning = _log_warning
     func = getattr(args, "func", _run_gui)
     try:
         return int(func(args) or 0)
@@ -79,10 +82,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report(exc, verbose=args.verbose)
 
 
+def _log_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Send a Python warning to the log file instead of stderr."""
+    from engine.logsetup import get_logger
+
+    get_logger("warnings").info("%s:%s: %s: %s", filename, lineno, category.__name__, message)
+
+
 def one_line(text: str) -> str:
     """Make ``text`` printable on one line: escape newlines and undecodable file-name bytes."""
     text = text.replace("\r", "\\r").replace("\n", "\\n")
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    try:  # a file name's undecodable bytes come back as \xff, as the shell shows them
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def describe(exc: BaseException) -> str | None:

@@ -25,7 +25,8 @@ def configure_logging(verbose: bool = False, to_file: bool = True) -> logging.Lo
         try:
             paths.logs_dir().mkdir(parents=True, exist_ok=True)
             handler = logging.handlers.RotatingFileHandler(
-                paths.logs_dir() / "segue.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+                paths.logs_dir() / "segue.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8",
+                errors="backslashreplace",  # file names that are not UTF-8 must not break logging
             )
         except OSError as exc:
             root.info("no log file (%s)", exc)  # not a warning: one error line must stay one line
