@@ -18,6 +18,7 @@ from app.panels.lyrics import LyricsPanel
 from app.widgets.job_indicator import JobIndicator
 from engine.paths import HomeStatus
 
+MINIMUM_SIZE = (1024, 640)
 PANEL_CLASSES: tuple[tuple[type[Panel], str], ...] = (
     (ComposerPanel, "compose"),
     (LyricsPanel, "lyrics"),
@@ -33,6 +34,7 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Segue")
+        self.setMinimumSize(MINIMUM_SIZE[0], MINIMUM_SIZE[1])  # every control fits (tested)
         self.setWindowIcon(icons.get("segue"))
         self.home = home
         self.prefs = prefs or settings.Settings()

@@ -1,5 +1,9 @@
 """The ``segue`` command: ``gui``, ``doctor``, ``--version``, plus one set of subcommands per room.
 
+The engine never imports ``app``: the ``segue`` console script is ``app.launcher:main``, which
+hands the window's entry point to :func:`main` as ``gui``. ``python -m engine.cli`` runs every
+command except the window.
+
 Each room (``engine/<room>/commands.py``) exposes ``register(subparsers, eval_subparsers)`` and adds
 its own subcommands (e.g. ``compose``, ``lyrics``, ``library``) and ``eval <room>`` entries. Handlers
 take the parsed ``argparse.Namespace`` and return an exit code; they import heavy modules lazily so
@@ -18,7 +22,7 @@ import importlib
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import engine
 from engine.errors import UserFacingError
@@ -51,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = sub.add_parser("gui", help="open the Segue window (the default)")
-    gui.set_defaults(func=_run_gui)
+    gui.set_defaults(func=None)
 
     doctor = sub.add_parser("doctor", help="report versions, devices, SEGUE_HOME and bundled assets")
     doctor.add_argument("--json", action="store_true", help="print one JSON object")
@@ -65,15 +69,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``segue`` console script."""
+def main(argv: Sequence[str] | None = None,
+         gui: Callable[[list[str]], int] | None = None) -> int:
+    """Run ``segue`` with ``argv``; ``gui`` opens the window (``app.launcher`` passes it)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(verbose=args.verbose)
     if not args.verbose:  # library warnings (torch, librosa) go to the log, not between our lines
         warnings.showwarning = _log_warning
-    func = getattr(args, "func", _run_gui)
+    func = getattr(args, "func", None)
     try:
+        if func is None:  # `segue` or `segue gui`
+            if gui is None:
+                raise UserFacingError("the window is started by the `segue` command or "
+                                      "`python -m app`; `python -m engine.cli` runs the others")
+            return int(gui([]) or 0)
         return int(func(args) or 0)
     except KeyboardInterrupt:
         print("segue: interrupted", file=sys.stderr)
@@ -144,12 +154,6 @@ def _report(exc: Exception, verbose: bool = False) -> int:
         return 1
     print(f"segue: error: {one_line(message)}", file=sys.stderr)
     return 2
-
-
-def _run_gui(args: argparse.Namespace) -> int:
-    """Hand over to the Qt application (the only place the CLI touches ``app``)."""
-    gui_main = importlib.import_module("app.main").main
-    return gui_main([])
 
 
 def _run_doctor(args: argparse.Namespace) -> int:

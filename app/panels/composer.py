@@ -1,31 +1,24 @@
-"""The Composer panel: compose segment chains, audition and fix junctions, play, export MIDI.
+"""The Composer panel: compose segment chains, audition and fix blocks, play, export MIDI.
 
-Left: the controls. Centre: the chain view (blocks over a piano roll, playhead) with the edit
-and transport buttons. Right: the candidates of the selected junction. Every engine call runs
-through the job runner (compose on the engine lane; opening outputs on the playback lane), every
-edit is a :class:`~app.widgets.composer_state.SetStateCommand` on the undo stack, Space toggles
-play, File > Export… writes a MIDI file, and the "Drag MIDI" handle drags a temporary export
-onto a DAW or file manager.
+Left: the controls. Centre: the transport, the chain view (blocks, chord symbols, ruler and a
+piano roll with a keyboard; zoomable) and the edit buttons, with the provenance line the export
+will carry. Right: alternatives for a block (ranked candidates, or N variations). The work is
+the engine's (:mod:`engine.dshl.chain`, :mod:`engine.playback.outputs`); this panel runs it
+through the job runner and wraps each edit in a :class:`SetStateCommand`. Drop a ``.mid`` on
+the panel (or File > Open… a ``.mid``) to continue that phrase; Space toggles play.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import random
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, QUrl
-from PySide6.QtGui import QDrag, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -34,14 +27,22 @@ from PySide6.QtWidgets import (
 
 from app.jobs import Job, JobRunner
 from app.panels.base import Panel
-from app.widgets import composer_state as cs
 from app.widgets.composer_candidates import CandidateList
+from app.widgets.composer_commands import SetStateCommand, call
 from app.widgets.composer_controls import ComposerControls
-from app.widgets.composer_drag import DragHandle
-from app.widgets.composer_playback import PlaybackController, available_outputs
-from app.widgets.piano_roll import Block, ChainView, RollNote
-from engine.dshl import api
-from engine.playback.events import events_from_notes
+from app.widgets.composer_edits import EditBar
+from app.widgets.composer_transport import ComposerTransport
+from app.widgets.piano_roll import Block, ChainView, Ghost
+from engine.dshl import api, chain
+from engine.dshl.chain import ChainState
+
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+def midi_paths(mime: QMimeData) -> list[Path]:
+    """The local ``.mid`` files a drag carries."""
+    return [Path(url.toLocalFile()) for url in mime.urls()
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(MIDI_SUFFIXES)]
 
 
 class ComposerPanel(Panel):
@@ -52,133 +53,121 @@ class ComposerPanel(Panel):
 
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(runner, parent)
-        self.state: cs.ChainState | None = None
+        self.state: ChainState | None = None
         self.busy: Job | None = None
         self.last_export: Path | None = None
-        self._drag_dir = Path(tempfile.mkdtemp(prefix="segue-drag-"))
         # The bundled collection until the engine lists the rest (after the first compose or ↻):
         # listing loads the model store, and with it torch, which must not delay the window.
         self.controls = ComposerControls(["nottingham"])
         self.view = ChainView()
         self.candidates = CandidateList()
-        self.playback = PlaybackController(runner, self)
-        self._build(self._transport(), self._edit_row())
+        self.transport = ComposerTransport(self, runner)
+        self.playback = self.transport.playback
+        self.output = self.transport.output
+        self.drag_handle = self.transport.drag_handle
+        self.provenance = QLabel()
+        self.provenance.setWordWrap(True)
+        self.provenance.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.edits = EditBar()
+        self._build()
         self._connect()
+        self.setAcceptDrops(True)
         self.refresh_outputs()
         self._update_actions()
 
     # -- layout ----------------------------------------------------------------------------
-    def _transport(self) -> QVBoxLayout:
-        self.play_button = QPushButton("Play")
-        self.play_block_button = QPushButton("Play block")
-        self.stop_button = QPushButton("Stop")
-        self.loop_box = QCheckBox("Loop")
-        self.panic_button = QPushButton("Panic")
-        self.output = QComboBox()
-        self.output.setMinimumContentsLength(18)
-        self.output.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.refresh_button = QPushButton("↻")
-        self.refresh_button.setFixedWidth(32)
-        self.refresh_button.setToolTip("Look for audio devices and MIDI ports again")
-        self.drag_handle = DragHandle(self)
-        rows = QVBoxLayout()
-        for widgets in ((self.play_button, self.play_block_button, self.stop_button,
-                         self.loop_box, self.panic_button),
-                        (QLabel("Output"), self.output, self.refresh_button, self.drag_handle)):
-            row = QHBoxLayout()
-            for widget in widgets:
-                row.addWidget(widget)
-            row.addStretch(1)
-            rows.addLayout(row)
-        return rows
-
-    def _edit_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.lock_button = QPushButton("Lock")
-        self.lock_button.setToolTip("Lock or unlock the selected block (kept by Regenerate)")
-        self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Delete the selected block")
-        self.insert_button = QPushButton("Insert")
-        self.insert_button.setToolTip("Insert the best continuation after the selected block")
-        self.regenerate_button = QPushButton("Regenerate")
-        self.regenerate_button.setToolTip("Re-draw every unlocked block")
-        for widget in (self.lock_button, self.delete_button, self.insert_button,
-                       self.regenerate_button):
-            row.addWidget(widget)
-        row.addStretch(1)
-        return row
-
-    def _build(self, transport: QVBoxLayout, edits: QHBoxLayout) -> None:
+    def _build(self) -> None:
+        self.view_scroll = QScrollArea()
+        self.view_scroll.setWidget(self.view)
+        self.view_scroll.setWidgetResizable(True)
+        self.view_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view_scroll.horizontalScrollBar().valueChanged.connect(self.view.update)
         centre = QWidget()
         column = QVBoxLayout(centre)
-        column.addLayout(transport)
-        column.addWidget(self.view, 1)
-        column.addLayout(edits)
-        scroll = QScrollArea()  # the form scrolls rather than widening a small window
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(160)
-        centre.setMinimumWidth(300)
-        self.candidates.setMinimumWidth(140)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.transport)
+        column.addWidget(self.view_scroll, 1)
+        column.addWidget(self.edits)
+        column.addWidget(self.provenance)
+        self.controls_scroll = QScrollArea()  # the form scrolls rather than widening the window
+        self.controls_scroll.setWidget(self.controls)
+        self.controls_scroll.setWidgetResizable(True)
+        self.controls_scroll.setMinimumWidth(self.controls.minimumSizeHint().width() + 24)
+        self.candidates.setMinimumWidth(184)
         splitter = QSplitter()
-        splitter.addWidget(scroll)
-        splitter.addWidget(centre)
-        splitter.addWidget(self.candidates)
+        splitter.setChildrenCollapsible(False)
+        for widget in (self.controls_scroll, centre, self.candidates):
+            splitter.addWidget(widget)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([290, 700, 350])
+        splitter.setSizes([270, 700, 300])
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
 
     def _connect(self) -> None:
+        t = self.transport
         self.controls.compose_button.clicked.connect(self.compose)
         self.view.junction_clicked.connect(self.show_junction)
         self.view.block_clicked.connect(lambda _index: self._update_actions())
         self.candidates.audition.connect(self.audition)
         self.candidates.accept.connect(self.accept)
-        self.play_button.clicked.connect(lambda: self.play())
-        self.play_block_button.clicked.connect(self.play_block)
-        self.stop_button.clicked.connect(self.playback.stop)
-        self.panic_button.clicked.connect(self.playback.panic)
-        self.refresh_button.clicked.connect(self.refresh_outputs)
-        self.refresh_button.clicked.connect(self.refresh_collections)
-        self.output.currentIndexChanged.connect(self._choose_output)
-        self.output.activated.connect(lambda _index: self.playback.open())  # user picked one
-        self.lock_button.clicked.connect(self.toggle_lock)
-        self.delete_button.clicked.connect(self.delete_block)
-        self.insert_button.clicked.connect(self.insert_block)
-        self.regenerate_button.clicked.connect(self.regenerate)
-        self.playback.playhead.connect(
-            lambda seconds: self.view.set_playhead(None if seconds < 0 else seconds
-                                                   * self._beats_per_second()))
-        self.playback.playhead.connect(lambda s: s < 0 and self.view.set_highlight(None))
-        self.playback.message.connect(self.status_message.emit)
+        self.candidates.variations.connect(self.variations)
+        t.play_button.clicked.connect(lambda: self.play())
+        t.play_block_button.clicked.connect(self.play_block)
+        t.refresh_button.clicked.connect(self.refresh_collections)
+        e = self.edits
+        e.lock_button.clicked.connect(self.toggle_lock)
+        e.delete_button.clicked.connect(self.delete_block)
+        e.insert_button.clicked.connect(self.insert_block)
+        e.regenerate_button.clicked.connect(self.regenerate)
+        e.zoom_in.clicked.connect(lambda: self.set_zoom(self.view.zoom * 1.5))
+        e.zoom_out.clicked.connect(lambda: self.set_zoom(self.view.zoom / 1.5))
+        e.zoom_fit.clicked.connect(lambda: self.set_zoom(1.0))
+        self.drag_handle.failed.connect(lambda text: self.status_message.emit(
+            f"Composer: {text}"))
         self.playback.playing_changed.connect(lambda _p: self._update_actions())
         space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
         space.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        space.activated.connect(self.toggle_play)
+        space.activated.connect(self.transport.toggle_play)
+
+    def set_zoom(self, zoom: float) -> None:
+        """Zoom the chain view (1 = the whole chain fits)."""
+        self.view.set_zoom(zoom, self.view_scroll.viewport().width())
 
     # -- state -----------------------------------------------------------------------------
-    def set_state(self, state: cs.ChainState | None) -> None:
+    def set_state(self, state: ChainState | None) -> None:
         """Show ``state`` (called by undo commands)."""
         self.playback.stop()
         self.state = state
         self.candidates.clear()
         if state is None:
             self.view.set_chain([], [])
+            self.provenance.clear()
         else:
+            top, bottom = state.meter
+            bar_beats = top * 4.0 / bottom
+            self.candidates.beats_per_bar = bar_beats
             blocks = []
             for k, ((start, end), item) in enumerate(zip(state.spans, state.chain.items,
                                                           strict=True)):
-                join = "start" if k == 0 else f"Δ{item.distance}"
-                blocks.append(Block(start, end, item.tune, f"beat {cs.source_beat(item)} · {join}",
+                bar, beat = chain.source_bar(item, bar_beats)
+                fit = "start" if item.fit is None else f"fit {item.fit}"
+                blocks.append(Block(start, end, item.tune, f"bar {bar}.{beat}\n{fit}",
                                     k in state.locked))
-            notes = [RollNote(n.start_beats, n.end_beats, n.pitch, n.track) for n in state.notes]
-            self.view.set_chain(blocks, notes)
+            self.view.set_chain(blocks, state.notes, state.chords, state.meter)
+            self._show_provenance(state)
+            if state.seed is not None:
+                self.controls.seed.setValue(state.seed)  # the seed the export will name
         self._update_actions()
 
-    def _push(self, after: cs.ChainState, text: str) -> None:
-        self.undo_stack.push(cs.SetStateCommand(self.set_state, self.state, after, text))
+    def _show_provenance(self, state: ChainState) -> None:
+        full = state.provenance()
+        head = full.split("; segments:")[0]
+        self.provenance.setText(f"Export says: {head}")
+        self.provenance.setToolTip(full)
+
+    def _push(self, after: ChainState, text: str) -> None:
+        self.undo_stack.push(SetStateCommand(self.set_state, self.state, after, text))
         self.status_message.emit(f"Composer: {text}.")
 
     def _run(self, func: Any, *args: Any, title: str, on_result: Any,
@@ -218,46 +207,102 @@ class ComposerPanel(Panel):
         idle = self.busy is None
         block = self.view.selected_block
         self.controls.compose_button.setEnabled(idle)
-        for button in (self.play_button, self.regenerate_button):
+        e = self.edits
+        for button in (self.transport.play_button, e.regenerate_button):
             button.setEnabled(has and idle)
-        for button in (self.lock_button, self.delete_button, self.insert_button,
-                       self.play_block_button):
+        for button in (e.lock_button, e.delete_button, e.insert_button,
+                       self.transport.play_block_button):
             button.setEnabled(has and idle and block is not None)
+        self.candidates.variations_button.setEnabled(has and idle and self._target() is not None)
+        e.show_lock(has and block is not None and block in self.state.locked)
         self.drag_handle.setEnabled(has)
 
-    def _beats_per_second(self) -> float:
-        return (self.state.chain.request.tempo if self.state else 120.0) / 60.0
+    def _target(self) -> int | None:
+        """The block the user is working on: the selected block, else the selected junction's."""
+        if self.view.selected_block is not None:
+            return self.view.selected_block
+        return self.view.selected_junction
 
     # -- edits -----------------------------------------------------------------------------
     def compose(self) -> Job | None:
         """Compose a new chain from the controls (engine thread; undoable)."""
-        request = self.controls.request()
-        def done(state: cs.ChainState) -> None:
+        def done(state: ChainState) -> None:
             self._push(state, f"composed {len(state.chain.items)} segments")
             self.refresh_collections()
-        return self._run(cs.compose_state, request, title="Compose", on_result=done, guard=False)
+        return self._run(chain.compose_state, self.controls.request(), title="Compose",
+                         on_result=done, guard=False)
+
+    def open_midi(self, path: str | Path) -> Job | None:
+        """Continue the phrase in ``path``: its nearest segments start a new chain (undoable)."""
+        name = Path(path).name
+
+        def done(state: ChainState) -> None:
+            self._push(state, f"continued {name}")
+            self.refresh_collections()
+        return self._run(chain.continue_phrase, str(path), self.controls.request(),
+                         title="Continue phrase", on_result=done, guard=False)
+
+    def open_file(self) -> None:
+        """File > Open… on the Composer: a MIDI phrase to continue."""
+        path, _ = QFileDialog.getOpenFileName(self, "Continue a MIDI phrase", "",
+                                              "MIDI files (*.mid *.midi)")
+        if path:
+            self.open_midi(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        """Accept a dragged .mid file."""
+        if midi_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        """Continue the dropped phrase."""
+        paths = midi_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.open_midi(paths[0])
 
     def show_junction(self, position: int) -> Job | None:
-        """List the ranked candidates for junction ``position``."""
+        """List the ranked candidates for block ``position`` (the junction into it)."""
         self._update_actions()
         if self.state is None:
             return None
-        return self._run(cs.call, api.candidates, self.state.chain, position, 10,
-                         title="Candidates",
+        self.view.set_ghost(None)
+        return self._run(call, chain.candidates, self.state, position, 10, title="Candidates",
                          on_result=lambda items: self.candidates.show_candidates(position, items))
 
+    def variations(self) -> Job | None:
+        """Draw N distinct, seeded variations of the selected block into the list."""
+        position = self._target()
+        if self.state is None or position is None:
+            return None
+        count = self.candidates.variation_count.value()
+        adventurousness = self.candidates.adventurousness.value() / 100.0
+        seed = random.randrange(2**31 - 1)
+        self.view.set_ghost(None)
+
+        def show(items: list[api.ChainItem]) -> None:
+            self.candidates.show_candidates(position, items, variations=True)
+            self.status_message.emit(f"Composer: {len(items)} variations of block "
+                                     f"{position + 1} (seed {seed}).")
+        return self._run(call, chain.variations, self.state, position, count, adventurousness,
+                         seed, title="Variations", on_result=show)
+
     def audition(self, row: int) -> Job | None:
-        """Play candidate ``row`` in context (previous block + candidate) without accepting it."""
+        """Play candidate ``row`` in place, drawn ghosted over its block, without accepting it."""
         if self.state is None or self.candidates.position is None:
             return None
         position, item = self.candidates.position, self.candidates.items[row]
 
-        def play(state: cs.ChainState) -> None:
-            first = max(0, position - 1)
-            self.play(state, first, position + 1)
-            self.status_message.emit(f"Composer: auditioning {item.tune} from beat "
-                                     f"{cs.source_beat(item)} (distance {item.distance}).")
-        return self._run(cs.call, cs.replace_state, self.state, position, item.id, title="Audition",
+        def play(state: ChainState) -> None:
+            start, end = state.spans[position]
+            notes = tuple(n for n in state.notes if start <= n.start_beats < end)
+            chords = tuple(c for c in state.chords if start <= c.start < end)
+            self.view.set_ghost(Ghost(position, item.tune, notes, chords))
+            self.play(state, max(0, position - 1), position + 1)
+            fit = "" if item.fit is None else f", fit {item.fit}"
+            self.status_message.emit(f"Composer: auditioning {item.tune}{fit} in block "
+                                     f"{position + 1}; Accept keeps it.")
+        return self._run(call, chain.accept, self.state, position, item.id, title="Audition",
                          on_result=play)
 
     def accept(self, row: int) -> Job | None:
@@ -265,7 +310,7 @@ class ComposerPanel(Panel):
         if self.state is None or self.candidates.position is None:
             return None
         position, item = self.candidates.position, self.candidates.items[row]
-        return self._run(cs.call, cs.replace_state, self.state, position, item.id, title="Accept",
+        return self._run(call, chain.accept, self.state, position, item.id, title="Accept",
                          on_result=lambda state: self._push(
                              state, f"block {position + 1} is now {item.tune}"))
 
@@ -273,15 +318,16 @@ class ComposerPanel(Panel):
         """Lock or unlock the selected block (undoable)."""
         block = self.view.selected_block
         if self.state is not None and block is not None:
-            verb = "unlocked" if block in self.state.locked else "locked"
-            self._push(cs.toggle_lock_state(self.state, block), f"{verb} block {block + 1}")
+            locking = block not in self.state.locked
+            self._push(chain.set_lock(self.state, block, locking),
+                       f"{'locked' if locking else 'unlocked'} block {block + 1}")
 
     def delete_block(self) -> Job | None:
         """Delete the selected block (undoable)."""
         block = self.view.selected_block
         if self.state is None or block is None:
             return None
-        return self._run(cs.call, cs.delete_state, self.state, block, title="Delete",
+        return self._run(call, chain.delete, self.state, block, title="Delete",
                          on_result=lambda state: self._push(state, f"deleted block {block + 1}"))
 
     def insert_block(self) -> Job | None:
@@ -289,59 +335,27 @@ class ComposerPanel(Panel):
         block = self.view.selected_block
         if self.state is None or block is None:
             return None
-        return self._run(cs.call, cs.insert_state, self.state, block + 1, title="Insert",
+        return self._run(call, chain.insert, self.state, block + 1, title="Insert",
                          on_result=lambda state: self._push(state, f"inserted block {block + 2}"))
 
     def regenerate(self) -> Job | None:
-        """Re-draw every unlocked block with a fresh seed (undoable)."""
+        """Re-draw every unlocked block with a fresh seed (undoable; the seed box shows it)."""
         if self.state is None:
             return None
-        return self._run(cs.call, cs.regenerate_state, self.state, random.randrange(2**31 - 1),
-                         title="Regenerate",
-                         on_result=lambda state: self._push(state, "regenerated unlocked blocks"))
+        seed = random.randrange(2**31 - 1)
+        return self._run(call, chain.regenerate, self.state, seed, title="Regenerate",
+                         on_result=lambda state: self._push(
+                             state, f"regenerated unlocked blocks (seed {seed})"))
 
-    # -- playback --------------------------------------------------------------------------
+    # -- playback (the transport does it) --------------------------------------------------
     def refresh_outputs(self) -> None:
-        """List the outputs again and say in the status bar what is missing and why."""
-        outputs, problems = available_outputs()
-        self.output.blockSignals(True)
-        self.output.clear()
-        for label, kind, name in outputs:
-            self.output.addItem(label, (kind, name))
-        self.output.blockSignals(False)
-        self._choose_output()
-        if not outputs:
-            self.status_message.emit("Composer: no way to play (" + "; ".join(problems) + ").")
-        elif problems:
-            self.status_message.emit("Composer: " + "; ".join(problems) + ".")
+        """List the outputs again; the status bar says what is missing and why."""
+        self.transport.refresh()
 
-    def _choose_output(self) -> None:
-        data = self.output.currentData()
-        if data:
-            self.playback.choose(*data)
-
-    def play(self, state: cs.ChainState | None = None, first: int = 0,
+    def play(self, state: ChainState | None = None, first: int = 0,
              last: int | None = None) -> None:
         """Play blocks ``first``..``last - 1`` of ``state`` (default: the whole chain)."""
-        state = state or self.state
-        if state is None:
-            return
-        if self.output.count() == 0:
-            self.status_message.emit("Composer: no audio device or MIDI port to play through.")
-            return
-        spans = state.spans
-        last = len(spans) if last is None else last
-        start, end = spans[first][0], spans[last - 1][1]
-        request = state.chain.request
-        notes = [dataclasses.replace(n, end_beats=min(n.end_beats, end))
-                 for n in state.notes if start <= n.start_beats < end]
-        events = events_from_notes(notes, request.tempo, {"melody": request.melody_program,
-                                                          "chords": request.chord_program},
-                                   start_beats=start)
-        seconds = 60.0 / request.tempo
-        self.playback.play(events, loop=self.loop_box.isChecked(),
-                           loop_length=(end - start) * seconds, offset=start * seconds)
-        self.view.set_highlight((start, end) if (first, last) != (0, len(spans)) else None)
+        self.transport.play(state or self.state, first, last)
 
     def play_block(self) -> None:
         """Play the selected block."""
@@ -351,17 +365,10 @@ class ComposerPanel(Panel):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         """Space toggles play when no child used the key (e.g. the chain view has focus)."""
         if event.key() == Qt.Key.Key_Space and not event.modifiers():
-            self.toggle_play()
+            self.transport.toggle_play()
             event.accept()
             return
         super().keyPressEvent(event)
-
-    def toggle_play(self) -> None:
-        """Space bar: play the chain, or stop if playing."""
-        if self.playback.playing:
-            self.playback.stop()
-        else:
-            self.play()
 
     # -- export ----------------------------------------------------------------------------
     def export(self) -> None:
@@ -382,42 +389,18 @@ class ComposerPanel(Panel):
         def done(written: Path) -> None:
             self.last_export = Path(written)
             self.status_message.emit(f"Composer: exported {written}.")
-        return self._run(cs.call, api.write_midi, self.state.chain, path, title="Export MIDI",
+        return self._run(call, api.write_midi, self.state.chain, path, title="Export MIDI",
                          on_result=done)
-
-    def make_drag(self) -> QDrag | None:
-        """A QDrag carrying a temporary export of the chain as a file URL."""
-        if self.state is None:
-            return None
-        path = self._drag_dir / "segue-chain.mid"
-        try:
-            api.write_midi(self.state.chain, path)  # a few ms: the drag needs the file now
-        except Exception as exc:  # noqa: BLE001 - report, never crash the drag
-            self.status_message.emit(f"Composer: cannot export for dragging: {exc}")
-            return None
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(str(path))])
-        drag = QDrag(self.drag_handle)
-        drag.setMimeData(mime)
-        return drag
 
     def refresh_collections(self) -> None:
         """List the collections again (on the engine thread: the model store loads torch)."""
-        job = self.runner.submit(cs.call, api.list_collections, title="List collections")
+        job = self.runner.submit(call, api.list_collections, title="List collections")
         self._collections_job = job  # keep a reference until it reports
-        job.result.connect(self._set_collections)
+        job.result.connect(self.controls.set_collections)
         job.error.connect(lambda text, _details: self.status_message.emit(
             f"Composer: cannot list collections: {text}"))
-
-    def _set_collections(self, names: list[str]) -> None:
-        combo = self.controls.collection
-        if names and names != [combo.itemText(i) for i in range(combo.count())]:
-            current = combo.currentText()
-            combo.clear()
-            combo.addItems(names)
-            combo.setCurrentText(current)
 
     def shutdown(self) -> None:
         """Stop playback, close outputs and remove drag exports before the window closes."""
         self.playback.shutdown()
-        shutil.rmtree(self._drag_dir, ignore_errors=True)
+        self.drag_handle.cleanup()

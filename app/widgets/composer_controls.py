@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -34,10 +33,8 @@ class ComposerControls(QWidget):
         self.length = QSpinBox(minimum=1, maximum=64, value=8)
         self.length.setSuffix(" segments")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=1)
-        self.random_seed = QCheckBox("random")
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed, 1)
-        seed_row.addWidget(self.random_seed)
+        self.seed.setToolTip("Same seed, same chain (Regenerate draws a new one and shows it here)")
+        self.random_seed = QCheckBox("new seed each time")
         self.key = QComboBox()
         self.key.addItems(KEYS)
         self.tempo = QDoubleSpinBox(minimum=30.0, maximum=300.0, value=120.0, decimals=0)
@@ -46,15 +43,11 @@ class ComposerControls(QWidget):
         self.melody_program = QComboBox()
         self.chord_program = QComboBox()
         for combo, default in ((self.melody_program, 73), (self.chord_program, 0)):
-            combo.addItems([f"{i + 1:3d} {name}" for i, name in enumerate(names)])
+            combo.addItems([f"{i + 1} {name}" for i, name in enumerate(names)])
             combo.setCurrentIndex(default)
-            combo.setMinimumContentsLength(10)
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # names whole
         self.mode = QComboBox()
-        self.mode.setMinimumContentsLength(10)
-        self.mode.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for value, label in MODES:
             self.mode.addItem(label, value)
         self.reuse_limit = QSpinBox(minimum=0, maximum=64, value=2)
@@ -64,7 +57,8 @@ class ComposerControls(QWidget):
         self.compose_button = QPushButton("Compose")
         self.compose_button.setDefault(True)
         form.addRow("Length", self.length)
-        form.addRow("Seed", seed_row)
+        form.addRow("Seed", self.seed)
+        form.addRow("", self.random_seed)
         form.addRow("Key", self.key)
         form.addRow("Tempo", self.tempo)
         form.addRow("Melody", self.melody_program)
@@ -87,3 +81,12 @@ class ComposerControls(QWidget):
             collection=self.collection.currentText(),
             melody_program=self.melody_program.currentIndex(),
             chord_program=self.chord_program.currentIndex())
+
+    def set_collections(self, names: list[str]) -> None:
+        """List ``names`` in the collection menu, keeping the current choice."""
+        combo = self.collection
+        if names and names != [combo.itemText(i) for i in range(combo.count())]:
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentText(current)

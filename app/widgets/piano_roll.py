@@ -1,8 +1,12 @@
-"""The Composer's chain view: segment blocks on a timeline over a piano roll, with a playhead.
+"""The Composer's chain view: blocks, chord symbols and a bar/beat ruler over a piano roll.
 
-Plain painting, no model/view: the panel hands it the blocks (label lines, locked flag), the
-notes (beats, pitch, track) and the playhead position in beats. Clicking a block selects it;
-clicking the strip between two blocks (or the left edge of the first) selects that junction.
+Plain painting, no model/view. From the top: the block strip (source tune, bar, fit; a lock
+fill), the chord symbols of each block, the ruler (bars and beats in the chain's metre), then
+the roll with a keyboard on the left naming the C's (and every white key when rows are tall
+enough). ``zoom`` (1 = fit the width) widens the view inside its scroll area. A candidate being
+auditioned is drawn in place, ghosted (outlined, the block's own notes dimmed), until it is
+accepted or dismissed. Clicking a block selects it; clicking the line between two blocks (or the
+left edge of the first) selects that junction.
 """
 
 from __future__ import annotations
@@ -11,12 +15,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-HEADER = 64  # height of the block strip
+from engine.dshl.chain import ChordSpan
+from engine.music.midi_export import RenderedNote
+
+BLOCKS_H = 48  # block strip: tune, bar, fit
+CHORDS_H = 18  # chord symbols
+RULER_H = 18  # bars and beats
+TOP = BLOCKS_H + CHORDS_H + RULER_H
+KEYS_W = 44  # keyboard
 JUNCTION_PX = 8  # half-width of the clickable junction zone
+NAMES = ["C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "B"]
+BLACK = {1, 3, 6, 8, 10}
 TRACK_COLOURS = {"melody": QColor("#e07a2f"), "chords": QColor("#4f7fbf")}
+MAX_ZOOM = 8.0
+
+
+def note_name(pitch: int) -> str:
+    """Scientific pitch name, e.g. 60 → ``"C4"``."""
+    return f"{NAMES[pitch % 12]}{pitch // 12 - 1}"
 
 
 @dataclass(frozen=True)
@@ -31,47 +50,84 @@ class Block:
 
 
 @dataclass(frozen=True)
-class RollNote:
-    """One note of the piano roll, in beats."""
+class Ghost:
+    """A candidate auditioned in place: block ``index`` would sound like ``notes``."""
 
-    start: float
-    end: float
-    pitch: int
-    track: str
+    index: int
+    title: str
+    notes: tuple[RenderedNote, ...]
+    chords: tuple[ChordSpan, ...] = ()
 
 
 class ChainView(QWidget):
-    """Paints blocks and notes; emits ``block_clicked(index)`` and ``junction_clicked(index)``.
+    """Paints the chain; emits ``block_clicked(index)`` and ``junction_clicked(index)``.
 
     Junction ``k`` is the join into block ``k`` (junction 0 is the chain's opening).
     """
 
     block_clicked = Signal(int)
     junction_clicked = Signal(int)
+    zoom_changed = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(220)
+        self.setMinimumHeight(TOP + 120)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # click the chain, then Space plays
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.blocks: list[Block] = []
-        self.notes: list[RollNote] = []
+        self.notes: list[RenderedNote] = []
+        self.chords: list[ChordSpan] = []
+        self.meter: tuple[int, int] = (4, 4)
+        self.ghost: Ghost | None = None
         self.selected_block: int | None = None
         self.selected_junction: int | None = None
         self.playhead: float | None = None
-        self.highlight: tuple[float, float] | None = None  # beats being auditioned
-        self.message = "Press Compose to build a chain."
+        self.highlight: tuple[float, float] | None = None  # beats being played
+        self.zoom = 1.0
+        self._fit_width = 0
+        self._block_px = 0  # the narrowest a block may be with its text whole
+        self.message = "Press Compose to build a chain, or drop a .mid phrase here to continue it."
 
     # -- data ------------------------------------------------------------------------------
-    def set_chain(self, blocks: Sequence[Block], notes: Sequence[RollNote]) -> None:
-        """Show new blocks and notes (keeps the selection if it still exists)."""
-        self.blocks = list(blocks)
-        self.notes = list(notes)
+    def set_chain(self, blocks: Sequence[Block], notes: Sequence[RenderedNote],
+                  chords: Sequence[ChordSpan] = (), meter: tuple[int, int] = (4, 4)) -> None:
+        """Show new blocks, notes and chords (keeps the selection if it still exists)."""
+        self.blocks, self.notes, self.chords, self.meter = (list(blocks), list(notes),
+                                                            list(chords), meter)
+        self.ghost = None
+        metrics = self._small_font_metrics()
+        lines = [line for b in self.blocks for line in (b.title + "  XX", *b.detail.split("\n"))]
+        lines += ["▶ " + b.title for b in self.blocks] + ["auditioning"]
+        self._block_px = max((metrics.horizontalAdvance(line) for line in lines), default=0) + 10
+        self._apply_width()
         if self.selected_block is not None and self.selected_block >= len(self.blocks):
             self.selected_block = None
         if self.selected_junction is not None and self.selected_junction >= len(self.blocks):
             self.selected_junction = None
         self.update()
+
+    def set_ghost(self, ghost: Ghost | None) -> None:
+        """Draw a candidate in place of its block (None: back to the chain as it is)."""
+        self.ghost = ghost
+        if ghost is not None:
+            width = self._small_font_metrics().horizontalAdvance("▶ " + ghost.title) + 10
+            self._block_px = max(self._block_px, width)
+            self._apply_width()
+        self.update()
+
+    def _small_font(self) -> QFont:
+        small = QFont(self.font())
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
+        return small
+
+    def _small_font_metrics(self) -> QFontMetrics:
+        return QFontMetrics(self._small_font())
+
+    def _apply_width(self) -> None:
+        """Wide enough for every block's text, and for the zoom."""
+        whole = KEYS_W + 8 + len(self.blocks) * self._block_px
+        zoomed = int(self._fit_width * self.zoom) if self.zoom > 1.0 else 0
+        self.setMinimumWidth(max(whole, zoomed))
 
     def set_playhead(self, beats: float | None) -> None:
         """Move the playhead (None hides it)."""
@@ -79,8 +135,16 @@ class ChainView(QWidget):
         self.update()
 
     def set_highlight(self, span: tuple[float, float] | None) -> None:
-        """Shade the beats being auditioned (None clears)."""
+        """Shade the beats being played (None clears)."""
         self.highlight = span
+        self.update()
+
+    def set_zoom(self, zoom: float, fit_width: int) -> None:
+        """Zoom horizontally; ``fit_width`` is the width that shows the whole chain."""
+        self.zoom = max(1.0, min(MAX_ZOOM, zoom))
+        self._fit_width = fit_width
+        self._apply_width()
+        self.zoom_changed.emit(self.zoom)
         self.update()
 
     def total_beats(self) -> float:
@@ -90,7 +154,12 @@ class ChainView(QWidget):
     # -- geometry --------------------------------------------------------------------------
     def _x(self, beats: float) -> float:
         total = self.total_beats() or 1.0
-        return 4 + (self.width() - 8) * beats / total
+        return KEYS_W + 4 + (self.width() - KEYS_W - 8) * beats / total
+
+    def beats_at(self, x: float) -> float:
+        """The chain time under the x coordinate, in beats."""
+        total = self.total_beats() or 1.0
+        return (x - KEYS_W - 4) * total / max(1.0, self.width() - KEYS_W - 8)
 
     def block_at(self, x: float) -> int | None:
         """Index of the block under the x coordinate, or None."""
@@ -110,20 +179,49 @@ class ChainView(QWidget):
         """The x coordinate of junction ``index`` (for tests and tooltips)."""
         return self._x(self.blocks[index].start)
 
+    def pitch_range(self) -> tuple[int, int]:
+        """Lowest and highest pitch shown (chain and ghost notes, plus a margin)."""
+        pitches = [n.pitch for n in self.notes] + [n.pitch for n in
+                                                   (self.ghost.notes if self.ghost else ())]
+        if not pitches:
+            return 48, 84
+        return min(pitches) - 2, max(pitches) + 2
+
+    def keys_left(self) -> float:
+        """Where the keyboard is drawn: the visible left edge, so it stays put when scrolled."""
+        return float(max(0, self.visibleRegion().boundingRect().left()))
+
+    def _row(self) -> tuple[float, float, int, int]:
+        low, high = self.pitch_range()
+        top, height = TOP + 2, self.height() - TOP - 4
+        return top, height / max(1, high - low + 1), low, high
+
     # -- events ----------------------------------------------------------------------------
     def event(self, event: QEvent) -> bool:
-        """Explain the block under the pointer in a tooltip."""
+        """Explain what is under the pointer in a tooltip."""
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            index = self.block_at(event.pos().x())
-            if index is not None and event.pos().y() < HEADER:
-                block = self.blocks[index]
-                QToolTip.showText(event.globalPos(), f"Block {index + 1}: {block.title}, "
-                                  f"{block.detail}{' (locked)' if block.locked else ''}\n"
-                                  "Δ = hash distance to the previous block", self)
-            else:
-                QToolTip.hideText()
+            QToolTip.showText(event.globalPos(), self.tooltip_at(event.pos().x(),
+                                                                 event.pos().y()), self)
             return True
         return super().event(event)
+
+    def tooltip_at(self, x: float, y: float) -> str:
+        """The tooltip text at a point (empty for none)."""
+        if 0 <= x - self.keys_left() < KEYS_W and y > TOP:
+            top, row, _low, high = self._row()
+            return note_name(int(high - (y - top) // row))
+        index = self.block_at(x)
+        if index is None:
+            return ""
+        block = self.blocks[index]
+        if y < BLOCKS_H:
+            return (f"Block {index + 1}: {block.title}, {block.detail.replace(chr(10), ', ')}"
+                    f"{' (locked)' if block.locked else ''}\nClick the line before a block for "
+                    "other blocks that could go there.")
+        if y < BLOCKS_H + CHORDS_H:
+            names = [c.name for c in self.chords if block.start <= c.start < block.end]
+            return f"Chords in block {index + 1}: {' '.join(names) or 'none'}"
+        return ""
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         """Select the junction or block under the click."""
@@ -140,62 +238,169 @@ class ChainView(QWidget):
             self.update()
             self.block_clicked.emit(block)
 
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Ctrl+wheel zooms; a plain wheel scrolls as usual."""
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and self._fit_width:
+            step = 1.25 if event.angleDelta().y() > 0 else 0.8
+            self.set_zoom(self.zoom * step, self._fit_width)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # -- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
-        """Draw the blocks, the notes, the selection and the playhead."""
+        """Draw blocks, chords, ruler, keyboard, notes, ghost, selection and playhead."""
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         painter.fillRect(self.rect(), palette.base())
         if not self.blocks:
             painter.setPen(palette.text().color())
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
+            painter.drawText(self.rect().adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter
+                             | Qt.TextFlag.TextWordWrap, self.message)
             return
+        painter.setFont(self._small_font())
+        self._paint_roll_grid(painter)
         self._paint_blocks(painter)
+        self._paint_chords(painter)
+        self._paint_ruler(painter)
         self._paint_notes(painter)
+        self._paint_keyboard(painter)
         if self.highlight is not None:
             left, right = self._x(self.highlight[0]), self._x(self.highlight[1])
-            painter.fillRect(QRectF(left, 0, right - left, self.height()), QColor(255, 220, 0, 50))
+            painter.fillRect(QRectF(left, TOP, right - left, self.height() - TOP),
+                             QColor(255, 220, 0, 40))
         if self.playhead is not None:
             x = self._x(self.playhead)
             painter.setPen(QPen(QColor("#d0021b"), 2))
-            painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+            painter.drawLine(QPointF(x, BLOCKS_H), QPointF(x, self.height()))
+
+    def _bar_beats(self) -> tuple[float, float]:
+        top, bottom = self.meter
+        bar = top * 4.0 / bottom
+        beat = 1.5 if bottom == 8 and top % 3 == 0 and top > 3 else 4.0 / bottom
+        return bar, beat
+
+    def _paint_roll_grid(self, painter: QPainter) -> None:
+        top, row, low, high = self._row()
+        for pitch in range(low, high + 1):
+            if pitch % 12 in BLACK:
+                y = top + (high - pitch) * row
+                painter.fillRect(QRectF(KEYS_W, y, self.width() - KEYS_W, row),
+                                 QColor(0, 0, 0, 14))
+        bar, beat = self._bar_beats()
+        total, b = self.total_beats(), 0.0
+        while b <= total + 1e-6:
+            strong = abs(b / bar - round(b / bar)) < 1e-6
+            painter.setPen(QPen(QColor(0, 0, 0, 70 if strong else 25), 1))
+            painter.drawLine(QPointF(self._x(b), TOP), QPointF(self._x(b), self.height()))
+            b += beat
 
     def _paint_blocks(self, painter: QPainter) -> None:
-        small = QFont(self.font())
-        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
         for index, block in enumerate(self.blocks):
             rect = QRectF(self._x(block.start) + 1, 2, self._x(block.end) - self._x(block.start)
-                          - 2, HEADER - 4)
-            fill = QColor("#dfe8f5") if index % 2 == 0 else QColor("#eef2f8")
-            if block.locked:
-                fill = QColor("#f4e3b5")
-            painter.fillRect(rect, fill)
+                          - 2, BLOCKS_H - 4)
+            fill = QColor("#f4e3b5") if block.locked else QColor(
+                "#dfe8f5" if index % 2 == 0 else "#eef2f8")
+            ghosted = self.ghost is not None and self.ghost.index == index
+            painter.fillRect(rect, QColor("#e4f4e0") if ghosted else fill)
             selected = index == self.selected_block
             painter.setPen(QPen(QColor("#1d5fbf") if selected else QColor("#8a9bb3"),
                                 3 if selected else 1))
             painter.drawRect(rect)
             painter.setPen(QColor("#1b1b1b"))
-            painter.setFont(small)
-            text = f"{block.title}\n{block.detail}{chr(10) + 'locked' if block.locked else ''}"
-            painter.drawText(rect.adjusted(4, 2, -2, -2),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text)
+            title = f"▶ {self.ghost.title}" if ghosted else block.title
+            if block.locked and not ghosted:
+                self._paint_padlock(painter, rect.right() - 12, rect.top() + 3)
+            detail = "auditioning" if ghosted else block.detail
+            painter.drawText(rect.adjusted(4, 1, -2, -1), Qt.AlignmentFlag.AlignLeft
+                             | Qt.AlignmentFlag.AlignTop, f"{title}\n{detail}")
         for index, block in enumerate(self.blocks):
             x = self._x(block.start)
             chosen = index == self.selected_junction
             painter.setPen(QPen(QColor("#1d5fbf") if chosen else QColor("#9aa5b5"),
                                 4 if chosen else 1))
             painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        painter.setFont(self.font())
+
+    def _paint_padlock(self, painter: QPainter, x: float, y: float) -> None:
+        """A small closed padlock: the block is locked."""
+        painter.save()
+        painter.setPen(QPen(QColor("#6b4e00"), 1.5))
+        painter.drawArc(QRectF(x + 1.5, y, 6, 8), 0, 180 * 16)
+        painter.fillRect(QRectF(x, y + 4, 9, 7), QColor("#6b4e00"))
+        painter.restore()
+
+    def _paint_chords(self, painter: QPainter) -> None:
+        painter.setPen(QColor("#3b3b3b"))
+        bold = QFont(painter.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        ghost = self.ghost
+        span = (self.blocks[ghost.index].start, self.blocks[ghost.index].end) if ghost else None
+        chords = [c for c in self.chords if not (span and span[0] <= c.start < span[1])]
+        for chord in chords + list(ghost.chords if ghost else ()):
+            left = self._x(chord.start) + 3
+            painter.drawText(QRectF(left, BLOCKS_H, max(10.0, self._x(chord.end) - left),
+                                    CHORDS_H), Qt.AlignmentFlag.AlignVCenter, chord.name)
+        bold.setBold(False)
+        painter.setFont(bold)
+
+    def _paint_ruler(self, painter: QPainter) -> None:
+        y0 = BLOCKS_H + CHORDS_H
+        painter.fillRect(QRectF(KEYS_W, y0, self.width() - KEYS_W, RULER_H), QColor("#f0f0f0"))
+        bar, beat = self._bar_beats()
+        total, b = self.total_beats(), 0.0
+        px_per_beat = self._x(1.0) - self._x(0.0)
+        painter.setPen(QColor("#444444"))
+        while b < total - 1e-6:
+            bar_index, within = divmod(round(b / beat), round(bar / beat))
+            x = self._x(b)
+            if within == 0:
+                painter.drawLine(QPointF(x, y0), QPointF(x, y0 + RULER_H))
+                painter.drawText(QPointF(x + 3, y0 + RULER_H - 4), str(bar_index + 1))
+            else:
+                painter.drawLine(QPointF(x, y0 + RULER_H - 5), QPointF(x, y0 + RULER_H))
+                if px_per_beat * beat > 28:
+                    painter.drawText(QPointF(x + 2, y0 + RULER_H - 4),
+                                     f"{bar_index + 1}.{within + 1}")
+            b += beat
+
+    def _paint_keyboard(self, painter: QPainter) -> None:
+        top, row, low, high = self._row()
+        left = self.keys_left()
+        painter.fillRect(QRectF(left, 0, KEYS_W, TOP), self.palette().base())
+        painter.fillRect(QRectF(left, TOP, KEYS_W, self.height() - TOP), QColor("#fafafa"))
+        for pitch in range(low, high + 1):
+            y = top + (high - pitch) * row
+            black = pitch % 12 in BLACK
+            rect = QRectF(left, y, KEYS_W * (0.62 if black else 1.0), row)
+            painter.fillRect(rect, QColor("#222222") if black else QColor("#ffffff"))
+            painter.setPen(QColor("#b0b0b0"))
+            painter.drawRect(rect)
+            if not black and (pitch % 12 == 0 or row >= 11):
+                painter.setPen(QColor("#333333"))
+                painter.drawText(QRectF(left + 2, y, KEYS_W - 4, row), Qt.AlignmentFlag.AlignRight
+                                 | Qt.AlignmentFlag.AlignVCenter, note_name(pitch))
 
     def _paint_notes(self, painter: QPainter) -> None:
-        if not self.notes:
-            return
-        low = min(n.pitch for n in self.notes) - 2
-        high = max(n.pitch for n in self.notes) + 2
-        top, height = HEADER + 4, self.height() - HEADER - 8
-        row = height / max(1, high - low + 1)
+        top, row, _low, high = self._row()
+        ghost = self.ghost
+        span = (self.blocks[ghost.index].start, self.blocks[ghost.index].end) if ghost else None
+
+        def rect(note: RenderedNote) -> QRectF:
+            x = self._x(note.start_beats)
+            return QRectF(x, top + (high - note.pitch) * row,
+                          max(2.0, self._x(note.end_beats) - x - 1), max(2.0, row - 1))
         for note in self.notes:
-            y = top + (high - note.pitch) * row
-            rect = QRectF(self._x(note.start), y, max(2.0, self._x(note.end) - self._x(note.start)
-                                                      - 1), max(2.0, row - 1))
-            painter.fillRect(rect, TRACK_COLOURS.get(note.track, QColor("#777777")))
+            colour = QColor(TRACK_COLOURS.get(note.track, QColor("#777777")))
+            if span and span[0] <= note.start_beats < span[1]:
+                colour.setAlpha(45)  # the block being replaced, dimmed
+            painter.fillRect(rect(note), colour)
+        if ghost is not None:
+            for note in ghost.notes:
+                colour = QColor(TRACK_COLOURS.get(note.track, QColor("#777777")))
+                painter.setPen(QPen(colour.darker(130), 1.5, Qt.PenStyle.DashLine))
+                colour.setAlpha(110)
+                painter.setBrush(colour)
+                painter.drawRect(rect(note))
+            painter.setBrush(Qt.BrushStyle.NoBrush)

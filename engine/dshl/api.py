@@ -10,10 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.dshl.importer import ImportReport
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
+from engine.music.midi_export import RenderedNote
 
 if TYPE_CHECKING:  # pragma: no cover
     import pretty_midi
+
+__all__ = ["Chain", "ChainItem", "ComposeRequest", "ImportReport", "RenderedNote", "candidates",
+           "chain_notes", "chain_to_midi", "compose", "import_collection", "list_collections",
+           "provenance", "regenerate", "replace", "write_midi"]
 
 
 @dataclass
@@ -32,11 +38,17 @@ class ComposeRequest:
     melody_program: int = 73
     chord_program: int = 0
     locked: dict[int, int] = field(default_factory=dict)  # chain position -> segment id kept as is
+    meter: str = "4/4"  # time signature of the ruler and the exported MIDI
+    phrase: str = ""  # name of the user's MIDI phrase the chain continues, if any
 
 
 @dataclass
 class ChainItem:
-    """One segment of a chain: its id, source tune, position in that tune, code distance, score."""
+    """One segment of a chain: its id, source tune, position in that tune, code distance, score.
+
+    ``fit`` (0–100, None for a chain's opening) is the share of the collection's real junctions
+    that the re-ranker scores lower than this join: 50 joins as smoothly as a typical real one.
+    """
 
     id: int
     tune: str
@@ -44,6 +56,7 @@ class ChainItem:
     distance: int
     score: float
     ends_tune: bool
+    fit: int | None = None
 
 
 @dataclass
@@ -54,29 +67,9 @@ class Chain:
     items: list[ChainItem]
 
 
-@dataclass
-class NoteEvent:
-    """One note of a rendered chain, in beats from the chain's start; ``track`` is melody/chords."""
-
-    start_beats: float
-    end_beats: float
-    pitch: int
-    velocity: int
-    track: str
-
-
 MODES = ("min", "max")
-
-
-@dataclass
-class ImportReport:
-    """Outcome of importing a folder: segment/tune counts and skipped files with their reasons."""
-
-    name: str
-    tunes: int
-    segments: int
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    path: Path | None = None
+CALIBRATION_PAIRS = 2000  # real junctions scored once per collection for the fit score
+_calibration: dict[int, tuple[object, object]] = {}
 
 
 def list_collections() -> list[str]:
@@ -109,14 +102,60 @@ def _validate(request: ComposeRequest) -> None:
     if request.reuse_limit is not None and request.reuse_limit < 1:
         raise ValueError("reuse_limit must be at least 1 (or None for no limit)")
     parse_key(request.key)
+    parse_meter(request.meter)
 
 
-def _item(col, position: int, seg: int, distance: int, score: float) -> ChainItem:
+def parse_meter(meter: str) -> tuple[int, int]:
+    """``"6/8"`` → ``(6, 8)``; a ValueError names anything else."""
+    try:
+        top, bottom = (int(part) for part in meter.split("/"))
+    except ValueError:
+        raise ValueError(f"meter must look like 4/4 or 6/8, not {meter!r}") from None
+    if not 1 <= top <= 32 or bottom not in (2, 4, 8, 16):
+        raise ValueError(f"unsupported meter {meter!r}")
+    return top, bottom
+
+
+def _real_scores(col):
+    """Sorted re-ranker scores of (up to 2,000) real junctions of ``col``, computed once."""
+    import numpy as np
+
+    from engine.dshl.reranker import pair_features
+
+    cached = _calibration.get(id(col))
+    if cached is not None and cached[0] is col:
+        return cached[1]
+    pairs = col.corpus.junctions
+    if len(pairs) > CALIBRATION_PAIRS:
+        pairs = pairs[np.random.default_rng(0).choice(len(pairs), CALIBRATION_PAIRS, False)]
+    if len(pairs) == 0:
+        scores = np.zeros(0, dtype=np.float32)
+    else:
+        i, j = pairs[:, 0], pairs[:, 1]
+        scores = np.sort(col.scorer(col.u[i], col.v[j],
+                                    pair_features(col.meta, col.loaded.stat, i, j)))
+    _calibration[id(col)] = (col, scores)
+    return scores
+
+
+def fit_score(col, score: float) -> int | None:
+    """Percentile (0–100) of ``score`` among the scores of ``col``'s real junctions."""
+    import numpy as np
+
+    real = _real_scores(col)
+    if len(real) == 0:
+        return None
+    return int(round(100.0 * np.searchsorted(real, score, side="right") / len(real)))
+
+
+def _item(col, position: int, seg: int, distance: int, score: float,
+          scored: bool = True) -> ChainItem:
     """Describe segment ``seg`` of collection ``col`` at chain position ``position``."""
     corpus = col.corpus
     return ChainItem(id=int(seg), tune=corpus.tunes[int(corpus.tune[seg])],
                      position=int(corpus.position[seg]), distance=int(distance),
-                     score=float(score), ends_tune=bool(corpus.ends[seg]))
+                     score=float(score), ends_tune=bool(corpus.ends[seg]),
+                     fit=fit_score(col, score) if scored else None)
 
 
 def compose(
@@ -141,7 +180,7 @@ def compose(
         picks = compose_ids(col, request.segments, rng, request.mode, request.reuse_limit,
                             request.start, request.locked, request.prefer_ending,
                             check=lambda: check_cancelled(cancelled))
-    items = [_item(col, k, p.id, p.distance, p.score) for k, p in enumerate(picks)]
+    items = [_item(col, k, p.id, p.distance, p.score, scored=k > 0) for k, p in enumerate(picks)]
     progress(1.0, "done")
     return Chain(request=request, items=items)
 
@@ -164,7 +203,7 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
     if position == 0:
         if len(chain.items) < 2:
             openings = np.nonzero(col.corpus.position == 0)[0][:limit]
-            return [_item(col, 0, s, 0, 0.0) for s in openings]
+            return [_item(col, 0, s, 0, 0.0, scored=False) for s in openings]
         nxt = chain.items[1].id
         ids, dist = col.index_f.search(col.meta.code_b[nxt], min_results=200)
         ids, dist = ids[~used[ids]], dist[~used[ids]]
@@ -192,7 +231,7 @@ def replace(chain: Chain, position: int, segment_id: int) -> Chain:
     for k in (position, position + 1):
         if 0 <= k < len(ids):
             if k == 0:
-                items[k] = _item(col, 0, ids[0], 0, 0.0)
+                items[k] = _item(col, 0, ids[0], 0, 0.0, scored=False)
             else:
                 seg = np.array([ids[k]])
                 items[k] = _item(col, k, ids[k], int(hamming(col, ids[k - 1], seg)[0]),
@@ -218,34 +257,37 @@ def _features(chain: Chain):
     return np.concatenate([col.corpus.features[it.id] for it in chain.items]), col
 
 
-def chain_notes(chain: Chain) -> list[NoteEvent]:
-    """Return the chain's notes in the request's key, for the piano roll and playback."""
+def chain_notes(chain: Chain) -> list[RenderedNote]:
+    """Return the chain's notes in the request's key, for the piano roll, playback and MIDI."""
     from engine.music.midi_export import render
 
     if not chain.items:
         return []
     feats, col = _features(chain)
-    return [NoteEvent(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track)
-            for n in render(feats, col.loaded.vocab, chain.request.key)]
+    return render(feats, col.loaded.vocab, chain.request.key)
 
 
 def provenance(chain: Chain) -> str:
-    """A one-line account of where the chain's segments come from (stored in the MIDI file)."""
+    """A one-line account of where the chain's segments come from (stored in the MIDI file).
+
+    The Composer panel shows this same line, so the export always says what the panel says.
+    """
     parts = ", ".join(f"{it.tune}#{it.position}" for it in chain.items)
     req = chain.request
-    return (f"Segue DSHL composer; collection {req.collection}; mode {req.mode}; seed {req.seed}; "
-            f"segments: {parts}")
+    locked = ",".join(str(k + 1) for k in sorted(req.locked))
+    extra = (f"; continues {req.phrase}" if req.phrase else "") + (
+        f"; locked blocks {locked}" if locked else "")
+    return (f"Segue DSHL composer; collection {req.collection}; mode {req.mode}; seed {req.seed}"
+            f"{extra}; segments: {parts}")
 
 
 def chain_to_midi(chain: Chain) -> pretty_midi.PrettyMIDI:
     """Render the chain as a Type-1 MIDI: melody + chord tracks, tempo, key/time signature."""
-    from engine.music.midi_export import RenderedNote, to_pretty_midi
+    from engine.music.midi_export import to_pretty_midi
 
-    notes = [RenderedNote(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track)
-             for n in chain_notes(chain)]
     req = chain.request
-    return to_pretty_midi(notes, req.key, req.tempo, req.melody_program, req.chord_program,
-                          provenance(chain))
+    return to_pretty_midi(chain_notes(chain), req.key, req.tempo, req.melody_program,
+                          req.chord_program, provenance(chain), parse_meter(req.meter))
 
 
 def write_midi(chain: Chain, path: str | Path) -> Path:

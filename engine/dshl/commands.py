@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
                          help="max segments from one tune (0 = no limit)")
     compose.add_argument("--start", type=integer(0), help="segment id to start from")
     compose.add_argument("--start-midi", help="start from the segment closest to this MIDI phrase")
+    compose.add_argument("--continue", dest="continue_midi", metavar="PHRASE.mid",
+                         help="continue your phrase: its nearest segments start the chain, "
+                              "then --segments more follow")
     compose.add_argument("--no-ending", action="store_true", help="do not prefer a tune ending")
     compose.add_argument("--melody-program", type=integer(0, 127), default=73, help="General MIDI program")
     compose.add_argument("--chord-program", type=integer(0, 127), default=0, help="General MIDI program")
@@ -136,7 +139,7 @@ def _run_import(args: argparse.Namespace) -> int:
 
 def _run_compose(args: argparse.Namespace) -> int:
     from engine.checkpoint import CheckpointError
-    from engine.dshl.api import ComposeRequest, compose, write_midi
+    from engine.dshl.api import ComposeRequest, compose, provenance, write_midi
 
     try:
         start = args.start
@@ -149,7 +152,12 @@ def _run_compose(args: argparse.Namespace) -> int:
             mode=args.mode, reuse_limit=args.reuse_limit or None, collection=args.collection,
             start=start, prefer_ending=not args.no_ending,
             melody_program=args.melody_program, chord_program=args.chord_program)
-        chain = compose(request)
+        if args.continue_midi:
+            from engine.dshl.chain import continue_phrase
+
+            chain = continue_phrase(args.continue_midi, request).chain
+        else:
+            chain = compose(request)
         out = write_midi(chain, args.out)
     except (ValueError, CheckpointError) as exc:  # OSError: one line from engine.cli
         raise _user_error(exc) from exc
@@ -162,7 +170,8 @@ def _run_compose(args: argparse.Namespace) -> int:
                           "distance": it.distance, "score": round(it.score, 4),
                           "ends_tune": it.ends_tune} for it in chain.items],
             "out": str(out), "key": request.key, "tempo": request.tempo, "mode": request.mode,
-            "collection": request.collection, "seed": request.seed}))
+            "collection": request.collection, "seed": request.seed,
+            "provenance": provenance(chain)}))
     else:
         print(f"wrote {out}: " + " ".join(f"{it.tune}#{it.position}" for it in chain.items))
     return 0

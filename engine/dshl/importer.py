@@ -8,20 +8,31 @@ A minor, i.e. shares C major's notes); melody-only tunes are valid (their chord 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.dshl.api import ImportReport
-from engine.dshl.corpus import build_corpus, load_grids, music_files
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress, scaled_progress
-from engine.music.tune import ImportProblem
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass
+class ImportReport:
+    """Outcome of importing a folder: segment/tune counts and skipped files with their reasons."""
+
+    name: str
+    tunes: int
+    segments: int
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    path: Path | None = None
 
 
 def import_folder(folder: str | Path, name: str, progress: ProgressFn = no_progress,
                   cancelled: CancelledFn = never_cancelled) -> ImportReport:
     """Read every MIDI/ABC file under ``folder`` and save collection ``name``."""
     from engine.dshl import store
+    from engine.dshl.corpus import build_corpus, load_grids, music_files
+    from engine.music.tune import ImportProblem
 
     folder = Path(folder)
     if not folder.is_dir():

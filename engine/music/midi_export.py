@@ -24,7 +24,11 @@ CHORD_VELOCITY = 64
 
 @dataclass(frozen=True)
 class RenderedNote:
-    """A rendered note in beats, with its part (``"melody"`` or ``"chords"``)."""
+    """The one note type from chain to piano roll to playback and MIDI.
+
+    Start and end in beats (quarter notes) from the chain's start, MIDI pitch and velocity, and
+    its part (``"melody"`` or ``"chords"``).
+    """
 
     start_beats: float
     end_beats: float
@@ -70,8 +74,9 @@ def _note(start: int, end: int, pitch: int, velocity: int, track: str) -> Render
 
 
 def to_pretty_midi(notes: list[RenderedNote], key: str = "C", tempo: float = 120.0,
-                   melody_program: int = 73, chord_program: int = 0, text: str = ""):
-    """Build a Type-1 PrettyMIDI: melody and chord tracks, tempo, key and 4/4 time signature."""
+                   melody_program: int = 73, chord_program: int = 0, text: str = "",
+                   meter: tuple[int, int] = (4, 4)):
+    """Build a Type-1 PrettyMIDI: melody and chord tracks, tempo, key and time signature."""
     import pretty_midi
 
     midi = pretty_midi.PrettyMIDI(initial_tempo=float(tempo))
@@ -87,7 +92,7 @@ def to_pretty_midi(notes: list[RenderedNote], key: str = "C", tempo: float = 120
     midi.instruments.extend(parts.values())
     key_number = pretty_midi.key_name_to_key_number(f"{canonical_key(key)} Major")
     midi.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0.0))
-    midi.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0.0))
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(int(meter[0]), int(meter[1]), 0.0))
     if text:
         midi.text_events.append(pretty_midi.Text(midi_text(text), 0.0))
     return midi

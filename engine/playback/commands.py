@@ -1,4 +1,7 @@
-"""`segue play FILE.mid [--port NAME | --virtual | --synth]`: any MIDI file through the scheduler."""
+"""`segue play FILE.mid [--port NAME | --virtual | --synth]`: any MIDI file through an output.
+
+Opens the output through :mod:`engine.playback.outputs`, the same call the Composer panel uses.
+"""
 
 from __future__ import annotations
 
@@ -22,21 +25,23 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     play.add_argument("--delay", type=number(0, 3600), default=0.05, metavar="SECONDS",
                       help="wait before playing (e.g. to connect a DAW to --virtual)")
     play.add_argument("--list", action="store_true", help="list MIDI and audio outputs and exit")
+    play.add_argument("--count-in", type=int, default=0, metavar="BARS",
+                      help="click this many bars before the music starts")
+    play.add_argument("--click", action="store_true", help="a metronome click on every beat")
     play.set_defaults(func=_run_play)
 
 
 def _run_play(args: argparse.Namespace) -> int:
     from engine.errors import UserFacingError
-    from engine.playback import audio_devices, ports
-    from engine.playback.audio_out import AudioError, SynthOutput
+    from engine.playback import outputs
     from engine.playback.events import MidiLoadError, duration, events_from_midi
-    from engine.playback.scheduler import Scheduler
 
     if args.list:
-        midi, why = ports.list_outputs()
-        audio, audio_why = audio_devices.list_outputs()
-        print("MIDI outputs: " + (", ".join(midi) or f"none ({why or 'no ports'})"))
-        print("Audio outputs: " + (", ".join(audio) or f"none ({audio_why})"))
+        found, problems = outputs.list_outputs()
+        for output in found:
+            print(output.label)
+        for problem in problems:
+            print(f"({problem})")
         return 0
     if not args.file:
         raise UserFacingError("play: give a MIDI file (or --list)")
@@ -44,25 +49,38 @@ def _run_play(args: argparse.Namespace) -> int:
         events = events_from_midi(args.file)
     except MidiLoadError as exc:
         raise UserFacingError(str(exc)) from exc
+    if args.count_in or args.click:
+        events, _ = outputs.with_click(events, _file_tempo(args.file), _file_meter(args.file),
+                                       args.count_in, args.click)
     try:
-        if args.port:
-            sink = ports.open_output(args.port)
-        elif args.virtual:
-            sink = ports.open_virtual_output()
-        else:
-            sink = SynthOutput(soundfont=args.soundfont)
-    except (ports.PortError, AudioError) as exc:
+        player = outputs.open_output(outputs.choose(args.port, args.virtual), args.soundfont)
+    except outputs.OutputError as exc:
         raise UserFacingError(str(exc)) from exc
-    scheduler = Scheduler(sink)
-    print(f"playing {args.file} ({duration(events):.1f} s) on {sink.name}; Ctrl+C stops",
+    print(f"playing {args.file} ({duration(events):.1f} s) on {player.name}; Ctrl+C stops",
           file=sys.stderr)
     try:
-        scheduler.play(events, start_delay=max(0.0, args.delay))
-        while not scheduler.wait(0.2):
+        player.play(events, start_delay=max(0.0, args.delay))
+        while not player.wait(0.2):
             pass
     finally:
-        scheduler.stop()
-        sink.close()
-    if scheduler.error:
-        raise UserFacingError(f"playback stopped: {scheduler.error}")
+        player.stop()
+        player.close()
+    if player.error:
+        raise UserFacingError(f"playback stopped: {player.error}")
     return 0
+
+
+def _file_tempo(path: str) -> float:
+    """The first tempo of a MIDI file in BPM (120 if it has none)."""
+    import pretty_midi
+
+    tempi = pretty_midi.PrettyMIDI(path).get_tempo_changes()[1]
+    return float(tempi[0]) if len(tempi) else 120.0
+
+
+def _file_meter(path: str) -> tuple[int, int]:
+    """The first time signature of a MIDI file (4/4 if it has none)."""
+    import pretty_midi
+
+    signatures = pretty_midi.PrettyMIDI(path).time_signature_changes
+    return (signatures[0].numerator, signatures[0].denominator) if signatures else (4, 4)

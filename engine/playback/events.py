@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from engine import safe_io
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.music.midi_export import RenderedNote
 
 NOTE_OFF = 0x80
 NOTE_ON = 0x90
@@ -49,16 +52,6 @@ class Event:
     def channel(self) -> int:
         """The MIDI channel, 0..15."""
         return self.message[0] & 0x0F
-
-
-class NoteLike(Protocol):
-    """What :func:`events_from_notes` needs of a note (e.g. ``engine.dshl.api.NoteEvent``)."""
-
-    start_beats: float
-    end_beats: float
-    pitch: int
-    velocity: int
-    track: str
 
 
 def sort_events(events: Iterable[Event]) -> list[Event]:
@@ -127,7 +120,7 @@ def events_from_midi(midi: str | Path | Any) -> list[Event]:
 
 
 def events_from_notes(
-    notes: Iterable[NoteLike],
+    notes: Iterable[RenderedNote],
     tempo: float,
     programs: dict[str, int] | None = None,
     start_beats: float = 0.0,

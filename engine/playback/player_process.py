@@ -64,6 +64,11 @@ class PlayerProcess:
             raise PlayerError(reply["error"])
         self.name: str = reply["name"]
 
+    @property
+    def pid(self) -> int:
+        """The child process's id (e.g. to watch it, or to test what happens when it dies)."""
+        return self._proc.pid
+
     # -- plumbing --------------------------------------------------------------------------
     def _read(self) -> None:
         assert self._proc.stdout is not None
@@ -112,7 +117,8 @@ class PlayerProcess:
         self._finished.clear()
         reply = self._call({"cmd": "play", "play_id": self._play_id, "loop": loop,
                             "loop_length": loop_length, "start_at": self._start,
-                            "events": [[e.time, list(e.message)] for e in events]})
+                            "events": [[float(e.time), [int(b) for b in e.message]]
+                                       for e in events]})
         if "error" in reply:
             self.error = reply["error"]
             self._finished.set()

@@ -36,8 +36,10 @@ def test_window_has_four_panels(qtbot):
 def test_geometry_and_last_panel_are_restored(qtbot, segue_home: Path):
     window = open_window(qtbot)
     screen = window.screen().availableGeometry()
-    hint = window.minimumSizeHint()
-    size = (min(screen.width() - 10, hint.width() + 37), min(screen.height() - 10, hint.height() + 23))
+    hint = window.minimumSize().expandedTo(window.minimumSizeHint())
+    # Within the screen when it allows (a restore clamps to it), never below the minimum size.
+    size = (max(hint.width(), min(screen.width() - 10, hint.width() + 37)),
+            max(hint.height(), min(screen.height() - 10, hint.height() + 23)))
     window.resize(*size)
     window.move(20, 30)
     window.tabs.setCurrentIndex(3)

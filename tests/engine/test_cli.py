@@ -45,10 +45,18 @@ def test_doctor_text_names_home(segue_home: Path):
 def test_gui_without_display_says_so(segue_home: Path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    out = subprocess.run([sys.executable, "-m", "engine.cli", "gui"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "app.launcher", "gui"], capture_output=True,
                          text=True, timeout=60, env=env)
     assert out.returncode == 2
     assert "needs a display" in out.stderr
+
+
+def test_engine_cli_lists_gui_but_leaves_the_window_to_the_launcher():
+    listing = run_segue("--help")
+    assert listing.returncode == 0 and "gui" in listing.stdout
+    out = run_segue("gui")
+    assert out.returncode == 2 and "python -m app" in out.stderr
+    assert "PySide6" not in out.stderr  # it did not try to import Qt
 
 
 def test_home_defaults_to_platform_dir(monkeypatch):

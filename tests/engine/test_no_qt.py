@@ -27,5 +27,20 @@ def test_engine_has_no_qt_import():
     assert offenders == []
 
 
+def test_engine_never_imports_app():
+    """Not directly, and not by name through importlib either."""
+    offenders = []
+    for module in sorted(ENGINE.rglob("*.py")):
+        source = module.read_text(encoding="utf-8")
+        if "app" in imported_roots(source) or any(
+                f"import_module({quote}app" in source for quote in "'\""):
+            offenders.append(str(module.relative_to(ENGINE)))
+    assert offenders == []
+
+
+def test_the_walker_catches_app_imports():
+    assert "app" in imported_roots("def f():\n    from app.main import main\n")
+
+
 def test_the_walker_catches_qt_imports():
     assert "PySide6" in imported_roots("def f():\n    from PySide6.QtCore import QObject\n")

@@ -56,6 +56,21 @@ def test_midi_round_trip(tmp_path: Path) -> None:
     assert round(float(back.get_tempo_changes()[1][0]), 3) == 110
 
 
-def test_rendered_note_fields() -> None:
-    note = RenderedNote(0.0, 1.0, 60, 90, "melody")
-    assert note.end_beats - note.start_beats == 1.0
+def test_one_note_type_from_render_to_playback_events() -> None:
+    from engine.playback.events import events_from_notes
+
+    notes = render(_features(), VOCAB, key="C")
+    assert all(type(n) is RenderedNote for n in notes)
+    melody = [n for n in notes if n.track == "melody"]
+    events = events_from_notes(melody, tempo=60.0, programs={"melody": 73})
+    ons = [(e.time, e.message[1]) for e in events if e.status == 0x90]
+    offs = [(e.time, e.message[1]) for e in events if e.status == 0x80]
+    assert ons == [(n.start_beats, n.pitch) for n in melody]  # 1 beat = 1 s at 60 BPM
+    assert sorted(offs) == sorted((n.end_beats, n.pitch) for n in melody)
+
+
+def test_meter_is_written(tmp_path: Path) -> None:
+    midi = to_pretty_midi(render(_features(), VOCAB), meter=(6, 8))
+    path = write_pretty_midi(midi, tmp_path / "six.mid")
+    sig = next(m for t in mido.MidiFile(str(path)).tracks for m in t if m.type == "time_signature")
+    assert (sig.numerator, sig.denominator) == (6, 8)

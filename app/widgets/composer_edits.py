@@ -1,0 +1,45 @@
+"""The Composer's edit bar: Lock/Unlock, Delete, Insert, Regenerate, and the roll's zoom."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+
+def compact(button: QPushButton, widest: str) -> None:
+    """Let a cramped layout shrink ``button`` to its text (``widest`` of its labels), no less."""
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(widest) + 24)
+
+
+class EditBar(QWidget):
+    """Buttons only; the panel connects them to engine edits and to the view's zoom."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lock_button = QPushButton("Lock")
+        self.lock_button.setToolTip("Lock the selected block (Regenerate keeps it) or unlock it")
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected block")
+        self.insert_button = QPushButton("Insert")
+        self.insert_button.setToolTip("Insert the best continuation after the selected block")
+        self.regenerate_button = QPushButton("Regenerate")
+        self.regenerate_button.setToolTip("Re-draw every unlocked block with a new seed")
+        self.zoom_out = QPushButton("−")
+        self.zoom_in = QPushButton("+")
+        self.zoom_fit = QPushButton("Fit")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.lock_button, self.delete_button, self.insert_button,
+                       self.regenerate_button):
+            compact(widget, "Unlock" if widget is self.lock_button else widget.text())
+            row.addWidget(widget)
+        row.addStretch(1)
+        row.addWidget(QLabel("Zoom"))
+        for button, tip in ((self.zoom_out, "Zoom out"), (self.zoom_in, "Zoom in (Ctrl+wheel)"),
+                            (self.zoom_fit, "Show the whole chain")):
+            button.setToolTip(tip)
+            button.setFixedWidth(button.fontMetrics().horizontalAdvance(button.text()) + 22)
+            row.addWidget(button)
+
+    def show_lock(self, locked: bool) -> None:
+        """Label the lock button for what a click would do."""
+        self.lock_button.setText("Unlock" if locked else "Lock")

@@ -1,0 +1,160 @@
+"""The Composer's transport: Play, Play block, Stop, Loop, Panic, Count-in, Click, the output
+menu (from :func:`engine.playback.outputs.list_outputs`) and the "Drag MIDI" handle.
+
+It owns the :class:`PlaybackController`, turns the panel's chain into events through
+:func:`engine.playback.outputs.span_events` (count-in and click included) and moves the chain
+view's playhead; problems go to the panel's status bar.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.jobs import JobRunner
+from app.widgets.composer_drag import DragHandle
+from app.widgets.composer_edits import compact
+from app.widgets.composer_playback import PlaybackController
+from engine.dshl.chain import ChainState
+from engine.playback import outputs
+
+
+class ComposerTransport(QWidget):
+    """Two rows of transport controls; ``refresh_outputs()`` lists the outputs again."""
+
+    def __init__(self, panel: Any, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.panel = panel
+        self.playback = PlaybackController(runner, self)
+        self._play_start = 0.0
+        self.play_button = QPushButton("Play")
+        self.play_button.setToolTip("Play the chain (Space)")
+        self.play_block_button = QPushButton("Play block")
+        self.stop_button = QPushButton("Stop")
+        self.loop_box = QCheckBox("Loop")
+        self.count_in = QCheckBox("Count-in")
+        self.count_in.setToolTip("One bar of clicks before the music (not when looping)")
+        self.click = QCheckBox("Click")
+        self.click.setToolTip("A metronome click on every beat while playing")
+        self.panic_button = QPushButton("Panic")
+        self.panic_button.setToolTip("Stop and silence every note on every channel")
+        self.output = QComboBox()
+        self.output.setMinimumContentsLength(10)
+        self.output.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.refresh_button = QPushButton("↻")
+        self.refresh_button.setFixedWidth(32)
+        self.refresh_button.setToolTip("Look for audio devices, MIDI ports and collections again")
+        self.drag_handle = DragHandle(lambda: panel.state.chain if panel.state else None)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        for widgets in ((self.play_button, self.play_block_button, self.stop_button,
+                         self.loop_box, self.count_in, self.click),
+                        (QLabel("Output"), self.output, self.refresh_button, self.panic_button,
+                         self.drag_handle)):
+            row = QHBoxLayout()
+            for widget in widgets:
+                if isinstance(widget, QPushButton) and widget is not self.refresh_button:
+                    compact(widget, widget.text())
+                row.addWidget(widget, 1 if widget is self.output else 0)
+            row.addStretch(0)
+            rows.addLayout(row)
+        self.stop_button.clicked.connect(self.playback.stop)
+        self.panic_button.clicked.connect(self.playback.panic)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.output.currentIndexChanged.connect(self._choose)
+        self.output.activated.connect(lambda _index: self.playback.open())  # user picked one
+        self.playback.playhead.connect(self._follow_playhead)
+        self.playback.message.connect(self._say)
+
+    def _say(self, text: str) -> None:
+        self.panel.status_message.emit(f"Composer: {text}")
+
+    def refresh(self) -> None:
+        """List the outputs again and say in the status bar what is missing and why."""
+        problems = self.refresh_outputs()
+        self._choose()
+        if self.output.count() == 0:
+            self._say("no way to play (" + "; ".join(problems) + ").")
+        elif problems:
+            self._say("; ".join(problems) + ".")
+
+    def _choose(self) -> None:
+        output = self.chosen()
+        if output is not None:
+            self.playback.choose(output)
+
+    def _follow_playhead(self, seconds: float) -> None:
+        state, view = self.panel.state, self.panel.view
+        beats = seconds * (state.chain.request.tempo if state else 120.0) / 60.0
+        playing = self.playback.playing and beats >= self._play_start
+        view.set_playhead(beats if playing else None)
+        if not self.playback.playing:
+            view.set_highlight(None)
+
+    def play(self, state: ChainState | None, first: int = 0, last: int | None = None) -> None:
+        """Play blocks ``first``..``last - 1`` of ``state`` (default: the whole chain)."""
+        if state is None:
+            return
+        if self.output.count() == 0:
+            self._say("no audio device or MIDI port to play through.")
+            return
+        last = len(state.spans) if last is None else last
+        start, end = state.spans[first][0], state.spans[last - 1][1]
+        request = state.chain.request
+        loop = self.loop_box.isChecked()
+        events, lead = outputs.span_events(
+            state.notes, request.tempo, {"melody": request.melody_program,
+                                         "chords": request.chord_program}, start, end,
+            state.meter, 1 if self.count_in.isChecked() and not loop else 0,
+            self.click.isChecked())
+        seconds = 60.0 / request.tempo
+        self._play_start = start
+        self.playback.play(events, loop=loop, loop_length=(end - start) * seconds,
+                           offset=start * seconds - lead)
+        whole = (first, last) == (0, len(state.spans))
+        self.panel.view.set_highlight(None if whole else (start, end))
+
+    def toggle_play(self) -> None:
+        """Space bar: play the chain, or stop if playing."""
+        if self.playback.playing:
+            self.playback.stop()
+        else:
+            self.play(self.panel.state)
+
+    def refresh_outputs(self) -> list[str]:
+        """List the outputs again, keeping the current choice if it is still there.
+
+        Returns the reasons some outputs are missing (for the status bar).
+        """
+        found, problems = outputs.list_outputs()
+        current = self.output.currentData()
+        self.output.blockSignals(True)
+        self.output.clear()
+        for output in found:
+            self.output.addItem(output.label, output)
+        if current in found:
+            self.output.setCurrentIndex(found.index(current))
+        self.output.blockSignals(False)
+        return problems
+
+    def chosen(self) -> outputs.Output | None:
+        """The output picked in the menu."""
+        return self.output.currentData()
+
+    def select(self, kind: str) -> bool:
+        """Pick the first output of ``kind`` (synth, virtual, port); False if there is none."""
+        for index in range(self.output.count()):
+            if self.output.itemData(index).kind == kind:
+                self.output.setCurrentIndex(index)
+                return True
+        return False

@@ -1,0 +1,259 @@
+"""A chain being edited: its state and every edit, as pure functions usable from CLI and tests.
+
+A :class:`ChainState` is what the Composer shows and what undo restores: the chain (items and
+the request that made it), its rendered notes, the locked positions, the chord symbols over
+each block and the metre. Every edit returns a new state and leaves the old one untouched, so
+the panel only wraps them in undo commands:
+
+* :func:`compose_state`, :func:`continue_phrase` (the user's .mid starts the chain),
+* :func:`accept` (put a candidate in), :func:`insert`, :func:`delete`, :func:`set_lock`,
+  :func:`regenerate` (re-draw every unlocked block with a new seed),
+* :func:`variations` (N distinct, seeded alternatives for one block, with an
+  ``adventurousness`` from 0 = the re-ranker's favourites to 1 = anything retrieved).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.dshl import api
+from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress
+from engine.music.midi_export import RenderedNote
+from engine.music.segments import HOP_BEATS, SEGMENT_BEATS
+
+MAX_PHRASE_BLOCKS = 4  # continue-my-phrase matches at most this many 4-beat windows
+VARIATION_POOL = 200
+
+
+@dataclass(frozen=True)
+class ChordSpan:
+    """A chord symbol sounding from ``start`` to ``end`` beats (e.g. ``"G7"``)."""
+
+    start: float
+    end: float
+    name: str
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """What the Composer shows and undo restores (immutable)."""
+
+    chain: api.Chain
+    notes: tuple[RenderedNote, ...]
+    locked: frozenset[int] = field(default_factory=frozenset)
+    chords: tuple[ChordSpan, ...] = ()
+
+    @property
+    def spans(self) -> list[tuple[float, float]]:
+        """Each block's ``(start, end)`` in beats."""
+        return [(k * SEGMENT_BEATS, (k + 1) * SEGMENT_BEATS) for k in range(len(self.chain.items))]
+
+    @property
+    def total_beats(self) -> float:
+        """The chain's length in beats."""
+        return float(len(self.chain.items) * SEGMENT_BEATS)
+
+    @property
+    def meter(self) -> tuple[int, int]:
+        """The time signature, e.g. ``(4, 4)``."""
+        return api.parse_meter(self.chain.request.meter)
+
+    @property
+    def seed(self) -> int | None:
+        """The seed of the last draw (what the export's provenance says)."""
+        return self.chain.request.seed
+
+    def provenance(self) -> str:
+        """The provenance line the exported MIDI carries."""
+        return api.provenance(self.chain)
+
+
+def source_bar(item: api.ChainItem, beats_per_bar: float = 4.0) -> tuple[int, int]:
+    """``(bar, beat)``, both 1-based, of its source tune where a segment starts."""
+    beats = item.position * HOP_BEATS
+    return int(beats // beats_per_bar) + 1, int(beats % beats_per_bar) + 1
+
+
+def chord_spans(notes: Sequence[RenderedNote]) -> tuple[ChordSpan, ...]:
+    """Name the chords of the ``"chords"`` track, split at block boundaries (one set per block)."""
+    from engine.music.chords import chord_name
+
+    groups: dict[tuple[float, float], list[int]] = {}
+    for note in notes:
+        if note.track == "chords":
+            groups.setdefault((note.start_beats, note.end_beats), []).append(note.pitch)
+    spans: list[ChordSpan] = []
+    for (start, end), pitches in sorted(groups.items()):
+        name = chord_name(pitches)
+        while name and start < end:
+            stop = min(end, (start // SEGMENT_BEATS + 1) * SEGMENT_BEATS)
+            spans.append(ChordSpan(start, stop, name))
+            start = stop
+    return tuple(spans)
+
+
+def make_state(chain: api.Chain, locked: frozenset[int] | set[int] = frozenset()) -> ChainState:
+    """Build the state of ``chain``: notes, chords, and the request recording the locks."""
+    locked = frozenset(k for k in locked if 0 <= k < len(chain.items))
+    request = dataclasses.replace(chain.request, segments=len(chain.items),
+                                  locked={k: chain.items[k].id for k in sorted(locked)})
+    chain = api.Chain(request=request, items=list(chain.items))
+    notes = tuple(api.chain_notes(chain))
+    return ChainState(chain, notes, locked, chord_spans(notes))
+
+
+def compose_state(request: api.ComposeRequest, progress: ProgressFn = no_progress,
+                  cancelled: CancelledFn = never_cancelled) -> ChainState:
+    """Compose a new chain."""
+    return make_state(api.compose(request, progress=progress, cancelled=cancelled),
+                      frozenset(request.locked))
+
+
+def accept(state: ChainState, position: int, segment_id: int) -> ChainState:
+    """Put segment ``segment_id`` at ``position`` (a candidate or a variation)."""
+    _check(state, position)
+    return make_state(api.replace(state.chain, position, segment_id), state.locked)
+
+
+def set_lock(state: ChainState, position: int, locked: bool) -> ChainState:
+    """Lock (kept by :func:`regenerate`) or unlock block ``position``."""
+    _check(state, position)
+    keep = state.locked | {position} if locked else state.locked - {position}
+    request = dataclasses.replace(state.chain.request,
+                                  locked={k: state.chain.items[k].id for k in sorted(keep)})
+    return dataclasses.replace(state, chain=api.Chain(request, list(state.chain.items)),
+                               locked=frozenset(keep))
+
+
+def regenerate(state: ChainState, seed: int | None) -> ChainState:
+    """Re-draw every unlocked block with ``seed`` (recorded in the chain's request)."""
+    return make_state(api.regenerate(state.chain, set(state.locked), seed), state.locked)
+
+
+def delete(state: ChainState, position: int) -> ChainState:
+    """Remove block ``position`` and re-measure the join that closes the gap."""
+    _check(state, position)
+    items = [it for k, it in enumerate(state.chain.items) if k != position]
+    if not items:
+        raise ValueError("a chain needs at least one block")
+    locked = frozenset(k - (k > position) for k in state.locked if k != position)
+    chain = api.Chain(request=state.chain.request, items=items)
+    if position < len(items):
+        chain = api.replace(chain, position, items[position].id)
+    return make_state(chain, locked)
+
+
+def insert(state: ChainState, position: int) -> ChainState:
+    """Insert the best continuation of block ``position - 1`` as a new block at ``position``."""
+    if not 0 <= position <= len(state.chain.items):
+        raise IndexError(f"cannot insert at {position} (0..{len(state.chain.items)})")
+    items = list(state.chain.items)
+    items.insert(position, items[max(0, position - 1)])  # placeholder, replaced below
+    chain = api.Chain(request=state.chain.request, items=items)
+    ranked = api.candidates(chain, position, limit=1)
+    if not ranked:
+        raise ValueError("no segment can continue this block")
+    chain = api.replace(chain, position, ranked[0].id)
+    if position + 1 < len(chain.items):
+        chain = api.replace(chain, position + 1, chain.items[position + 1].id)
+    return make_state(chain, frozenset(k + (k >= position) for k in state.locked))
+
+
+def candidates(state: ChainState, position: int, limit: int = 10) -> list[api.ChainItem]:
+    """Ranked replacements for block ``position`` (best first)."""
+    _check(state, position)
+    return api.candidates(state.chain, position, limit)
+
+
+def variations(state: ChainState, position: int, count: int = 4, adventurousness: float = 0.5,
+               seed: int | None = None) -> list[api.ChainItem]:
+    """``count`` distinct alternatives for block ``position``, drawn (seeded) from the ranking.
+
+    ``adventurousness`` 0 draws among the re-ranker's few favourites (sharp softmax);
+    1 draws almost evenly among everything the hash index retrieved. The current block is
+    never offered. Same state, seed and settings give the same variations.
+    """
+    import numpy as np
+
+    _check(state, position)
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    if not 0.0 <= adventurousness <= 1.0:
+        raise ValueError("adventurousness must be between 0 and 1")
+    current = state.chain.items[position].id
+    pool = [c for c in api.candidates(state.chain, position, VARIATION_POOL) if c.id != current]
+    if not pool:
+        return []
+    size = min(len(pool), max(count, int(round(count + adventurousness * (len(pool) - count)))))
+    pool = pool[:size]
+    scores = np.array([c.score for c in pool], dtype=np.float64)
+    temperature = 0.25 + 4.0 * adventurousness
+    probs = np.exp((scores - scores.max()) / temperature)
+    probs /= probs.sum()
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(pool), size=min(count, len(pool)), replace=False, p=probs)
+    return [pool[int(k)] for k in picks]
+
+
+def phrase_segments(path: str | Path, collection: str = "nottingham",
+                    max_blocks: int = MAX_PHRASE_BLOCKS) -> list[int]:
+    """Ids of the segments nearest to each 4-beat window of the MIDI phrase in ``path``.
+
+    Distance is the number of differing feature bits (melody articulation, octave, pitch class
+    and chord, in C); each window takes the nearest segment not taken by an earlier window.
+    """
+    import numpy as np
+
+    from engine.dshl import store
+    from engine.music.midi_import import read_midi
+    from engine.music.segments import STEPS, encode, to_grid
+    from engine.music.tune import ImportProblem
+
+    try:
+        col = store.load_collection(collection)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from exc
+    try:
+        feats = encode(to_grid(read_midi(path)), col.loaded.vocab)
+    except ImportProblem as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    windows = max(1, min(max_blocks, int(np.ceil(len(feats) / STEPS))))
+    pad = windows * STEPS - len(feats)
+    if pad > 0:
+        feats = np.concatenate([feats, np.zeros((pad, feats.shape[1]), np.uint8)])
+    flat = col.corpus.features.reshape(len(col.corpus), -1)
+    taken: list[int] = []
+    for w in range(windows):
+        target = feats[w * STEPS:(w + 1) * STEPS].reshape(-1)
+        if not target.any():
+            break  # silence after the phrase: stop matching
+        diff = (flat != target[None]).sum(1)
+        diff[taken] = diff.max() + 1
+        taken.append(int(np.argmin(diff)))
+    if not taken:
+        raise ValueError(f"{path}: the phrase has no notes in its first {windows * 4} beats")
+    return taken
+
+
+def continue_phrase(path: str | Path, request: api.ComposeRequest,
+                    progress: ProgressFn = no_progress,
+                    cancelled: CancelledFn = never_cancelled) -> ChainState:
+    """Continue the user's phrase: its nearest segments start the chain (locked), then compose.
+
+    ``request.segments`` new blocks follow the matched ones.
+    """
+    progress(0.0, "matching your phrase")
+    starts = phrase_segments(path, request.collection)
+    locked = {k: seg for k, seg in enumerate(starts)}
+    request = dataclasses.replace(request, segments=len(starts) + request.segments,
+                                  locked=locked, start=starts[0], phrase=Path(path).name)
+    return compose_state(request, progress, cancelled)
+
+
+def _check(state: ChainState, position: int) -> None:
+    """Reject a position outside the chain with a readable reason."""
+    if not 0 <= position < len(state.chain.items):
+        raise IndexError(f"block {position + 1} is not in the chain (1..{len(state.chain.items)})")
