@@ -129,6 +129,8 @@ def describe(exc: BaseException) -> str | None:
         cause = getattr(exc, "orig", None) or exc
         first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
         return f"{db_path()}: database error: {first}"
+    if isinstance(exc, SyntaxError) and type(exc).__module__.startswith("xml."):
+        return f"not valid XML ({exc})"
     if isinstance(exc, UnicodeDecodeError):
         return f"not valid {exc.encoding} text (bad byte at position {exc.start})"
     if isinstance(exc, (ValueError, EOFError, zipfile.BadZipFile)):

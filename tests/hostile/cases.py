@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,7 +32,7 @@ class Case:
     check: Callable[[World, str, str], None] | None = None
     room: str = ""  # "library:<item>" for the library helper's items
     run: bool = True  # False: would hang or exhaust memory until the library item is fixed
-    changes: Callable[[World], list[Path]] = field(default=lambda w: [])  # files an ok case writes
+    names: Callable[[World], Path] | None = None  # the file the error line must name
 
 
 MIDI_KINDS = ("missing", "folder", "dev_zero", "fifo", "empty", "garbage", "text", "truncated",
@@ -49,19 +49,22 @@ def _midi_cases() -> list[Case]:
     cases = []
     for kind in MIDI_KINDS:
         cases += [
-            Case(f"play-{kind}", lambda w, k=kind: ["play", str(w.midi[k])]),
+            Case(f"play-{kind}", lambda w, k=kind: ["play", str(w.midi[k])],
+                 names=lambda w, k=kind: w.midi[k]),
             Case(f"compose-start-midi-{kind}", lambda w, k=kind: [
                 "compose", "--segments", "2", "--start-midi", str(w.midi[k]),
-                "--out", str(w.out / "new.mid")], needs=("dshl",)),
+                "--out", str(w.out / "new.mid")], needs=("dshl",), names=lambda w, k=kind: w.midi[k]),
             Case(f"duet-melody-{kind}", lambda w, k=kind: [
-                *DUET, "--melody", str(w.midi[k]), "--midi", str(w.out / "sung.mid")]),
+                *DUET, "--melody", str(w.midi[k]), "--midi", str(w.out / "sung.mid")],
+                names=lambda w, k=kind: w.midi[k]),
         ]
     return cases
 
 
 def _lyric_cases() -> list[Case]:
     return [Case(f"lyrics-train-{kind}", lambda w, k=kind: [
-        "lyrics", "train", "Hostile Band", str(w.lyrics[k]), "--minutes", "0.05"])
+        "lyrics", "train", "Hostile Band", str(w.lyrics[k]), "--minutes", "0.05"],
+        names=None if kind in ("one_song", "not_utf8_name_one_song") else lambda w, k=kind: w.lyrics[k])
         for kind in LYRIC_KINDS]
 
 
@@ -70,9 +73,11 @@ def _output_cases() -> list[Case]:
     for kind in OUT_KINDS:
         cases += [
             Case(f"compose-out-{kind}", lambda w, k=kind: [
-                "compose", "--segments", "2", "--out", str(w.outs[k])], needs=("dshl",)),
+                "compose", "--segments", "2", "--out", str(w.outs[k])], needs=("dshl",),
+                names=lambda w, k=kind: w.outs[k].parent),
             Case(f"duet-midi-out-{kind}", lambda w, k=kind: [
-                *DUET, "--melody", str(w.good_mid), "--midi", str(w.outs[k])]),
+                *DUET, "--melody", str(w.good_mid), "--midi", str(w.outs[k])],
+                names=lambda w, k=kind: w.outs[k].parent),
         ]
     cases += [
         Case("compose-out-read-only-folder", lambda w: [
@@ -195,30 +200,30 @@ LIBRARY = "library helper (issue 14)"
 
 def _library_cases() -> list[Case]:
     """The library room's entry points; their fixes are the library helper's items."""
-    db_errors = f"{LIBRARY}: library DB errors"
     imports = f"{LIBRARY}: library import errors / playlist size caps"
     return [
         Case("library-scan-missing", lambda w: ["library", "scan", str(w.midi["missing"])]),
         Case("library-scan-file", lambda w: ["library", "scan", str(w.good_mid)]),
         Case("library-list-garbage-db", lambda w: ["library", "list"], needs=("garbage_db",),
-             room=db_errors),
+             contains="library.sqlite: database error"),
         Case("library-list-truncated-db", lambda w: ["library", "list"], needs=("truncated_db",),
-             room=db_errors),
+             contains="library.sqlite: database error"),
         Case("library-import-missing", lambda w: ["library", "import", str(w.midi["missing"])],
-             room=imports),
+             room=imports, names=lambda w: w.midi["missing"]),
         Case("library-import-folder", lambda w: ["library", "import", str(w.midi["folder"])],
-             room=imports),
+             room=imports, names=lambda w: w.midi["folder"]),
         Case("library-import-garbage-xspf", lambda w: ["library", "import", str(w.bad_xspf)],
-             room=imports),
+             room=imports, names=lambda w: w.bad_xspf),
         Case("library-import-dev-zero", lambda w: ["library", "import", "/dev/zero"],
              room=imports, run=False),
         Case("library-import-fifo", lambda w: ["library", "import", str(w.midi["fifo"])],
              room=imports, run=False),
         Case("playlist-seed-missing", lambda w: ["playlist", "--seed", str(w.midi["missing"])]),
         Case("playlist-out-folder", lambda w: ["playlist", "--seed", "1", "--out",
-                                               str(w.outs["folder"])], room=db_errors),
+                                               str(w.outs["folder"])]),
         Case("playlist-read-only-home", lambda w: ["library", "list"],
-             needs=("read_only_home",), room=f"{LIBRARY}: read-only SEGUE_HOME for library"),
+             needs=("read_only_home",), room=f"{LIBRARY}: read-only SEGUE_HOME for library",
+             contains="read-only"),
     ]
 
 

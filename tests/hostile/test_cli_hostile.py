@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.cli import main
+from engine.cli import main, one_line
 from tests.hostile import corpus
 from tests.hostile.cases import Case, World, error_cases
 
@@ -176,6 +176,8 @@ def test_hostile_input_gives_one_clear_line(case: Case, world: World,
     assert len(lines) == 1 and lines[0].startswith("segue: error: "), err
     assert "internal error" not in lines[0]
     assert case.contains in lines[0]
+    if case.names is not None:  # the line names the file (as the shell shows its name)
+        assert one_line(str(case.names(world))) in lines[0]
     changed = {path for path, digest in before.items() if after.get(path) != digest}
     assert not changed, f"a rejected run changed or removed {sorted(changed)}"
     created = [path for path in after.keys() - before.keys() if not path.startswith(str(world.home))]
