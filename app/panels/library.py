@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -31,10 +35,14 @@ from PySide6.QtWidgets import (
 
 from app.jobs import Job, JobRunner
 from app.panels.base import Panel
+from app.widgets import library_dialogs as dialogs
 from app.widgets.library_map import LibraryMap
 from app.widgets.library_playlist import PlaylistBuilder
+from app.widgets.library_saved import SavedPlaylists
 from app.widgets.library_table import TrackTableModel
-from engine.library import service
+from app.widgets.library_transport import Transport
+from engine.library import saved, service
+from engine.library.errors import CORRUPT_MARK
 from engine.library.playlists import PlaylistRules
 
 DEMO_DELAY_MS = 2500
@@ -54,6 +62,7 @@ class LibraryPanel(Panel):
         self.scan_job: Job | None = None
         self.jobs: list[Job] = []
         self._closing = False
+        self.fresh_offer: QMessageBox | None = None
 
         self.add_button = QPushButton("Add folder…")
         self.import_button = QPushButton("Import playlist…")
@@ -84,6 +93,8 @@ class LibraryPanel(Panel):
         self.colour_by = QComboBox()
         self.colour_by.addItems(["genre", "cluster"])
         self.builder = PlaylistBuilder()
+        self.saved = SavedPlaylists(self._submit, self.last_folder, self.remember_folder)
+        self.transport = Transport(self._submit)
 
         map_page = QWidget()
         map_layout = QVBoxLayout(map_page)
@@ -101,6 +112,7 @@ class LibraryPanel(Panel):
         builder_scroll.setWidgetResizable(True)
         builder_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.side.addTab(builder_scroll, "Playlist")
+        self.side.addTab(self.saved, "Saved")
         self._builder_page = builder_scroll
 
         top = QHBoxLayout()
@@ -114,6 +126,7 @@ class LibraryPanel(Panel):
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.transport)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.summary)
 
@@ -128,6 +141,15 @@ class LibraryPanel(Panel):
         self.colour_by.currentTextChanged.connect(lambda _text: self.refresh_map())
         self.builder.build_requested.connect(self.build_playlist)
         self.builder.export_requested.connect(self.export)
+        self.builder.save_requested.connect(self.ask_save)
+        self.saved.opened.connect(self._show_saved)
+        self.saved.message.connect(self._say)
+        self.transport.message.connect(self._say)
+        space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)  # as in the Composer
+        space.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        space.activated.connect(self.transport.toggle)
+        for widget in self.findChildren(QAbstractButton) + self.findChildren(QComboBox):
+            widget.installEventFilter(self)  # buttons take Space before shortcuts: see below
 
         self.first_load = QTimer(self)  # after the window is up: opening it stays instant
         self.first_load.setSingleShot(True)
@@ -138,17 +160,56 @@ class LibraryPanel(Panel):
         self.demo_timer.timeout.connect(self.start_demo_scan)
         self.demo_timer.start(DEMO_DELAY_MS)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """Space on a focused button, check box or combo box plays/pauses instead of pressing it
+        (they accept Space before any shortcut sees it)."""
+        kinds = (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride)
+        if event.type() in kinds and event.key() == Qt.Key.Key_Space and not event.modifiers():
+            if event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()  # the key press comes here (once), not to the shortcut
+            elif event.type() == QEvent.Type.KeyPress and not event.isAutoRepeat():
+                self.transport.toggle()
+            return True
+        return super().eventFilter(watched, event)
+
     # -- jobs --------------------------------------------------------------------------------
     def _submit(self, func, *args, title: str, on_result=None,  # noqa: ANN001
-                lane: str = READ_LANE, **kwargs) -> Job:
+                lane: str = READ_LANE, connect=None, **kwargs) -> Job:
+        """Run ``func`` on ``lane``; every signal (``connect(job)`` too) is wired before it starts.
+
+        A job can finish before control returns here (an already-scanned demo library does), so
+        connecting after ``runner.start`` could miss ``finished`` and leave the panel stuck.
+        """
         job = self.runner.prepare(func, *args, title=title, **kwargs)
         if on_result is not None:
             job.result.connect(lambda value: None if self._closing else on_result(value))
-        job.error.connect(lambda message, _details: self._say(f"{title}: {message}"))
+        job.error.connect(lambda message, _details: self._job_failed(title, message))
         job.finished.connect(lambda: self.jobs.remove(job) if job in self.jobs else None)
+        if connect is not None:
+            connect(job)
         self.jobs.append(job)
         self.runner.start(job, lane=lane)
         return job
+
+    def _job_failed(self, title: str, message: str) -> None:
+        self._say(f"{title}: {message}")
+        if CORRUPT_MARK in message and not self._closing and self.fresh_offer is None:
+            self.offer_fresh_library(message)
+
+    def offer_fresh_library(self, message: str) -> QMessageBox:
+        """Offer to move a corrupt library aside (never deleted) and start a fresh one."""
+        self.fresh_offer = dialogs.offer_fresh_library(self, message, self.start_fresh_library)
+        self.fresh_offer.finished.connect(lambda _result: setattr(self, "fresh_offer", None))
+        return self.fresh_offer
+
+    def start_fresh_library(self) -> Job:
+        """Rename the library file aside, then load the (new, empty) library."""
+        def moved(path) -> None:  # noqa: ANN001
+            self._say(f"The old library was kept as {path}; this is a fresh one.")
+            self.refresh()
+
+        return self._submit(service.move_library_aside, title="Moving the library aside",
+                            on_result=moved)
 
     def _say(self, message: str) -> None:
         if not self._closing:
@@ -162,9 +223,18 @@ class LibraryPanel(Panel):
 
     def open_file(self) -> None:
         """File > Open… / Add folder…: choose a folder and scan it."""
-        folder = QFileDialog.getExistingDirectory(self, "Add a music folder")
+        folder = QFileDialog.getExistingDirectory(self, "Add a music folder", self.last_folder())
         if folder:
+            self.remember_folder(folder)
             self.add_folder(folder)
+
+    def last_folder(self) -> str:
+        """Where the next file dialog opens: where the last one ended."""
+        return dialogs.last_folder()
+
+    def remember_folder(self, chosen: str | Path) -> None:
+        """Remember where a file dialog ended."""
+        dialogs.remember_folder(chosen)
 
     def add_folder(self, folder: str | Path) -> Job | None:
         """Scan ``folder`` into the library with progress and Cancel."""
@@ -175,11 +245,15 @@ class LibraryPanel(Panel):
 
     def _start_scan(self, func, args: tuple, title: str) -> Job:  # noqa: ANN001
         self.demo_timer.stop()
-        job = self._submit(func, *args, title=title, on_result=self._scan_done, lane=SCAN_LANE)
-        self.scan_job = job
-        job.progress.connect(self._scan_progress)
-        job.cancelled.connect(lambda: self._say("Scan cancelled; the next scan resumes."))
-        job.finished.connect(self._scan_finished)
+
+        def wire(job: Job) -> None:
+            self.scan_job = job
+            job.progress.connect(self._scan_progress)
+            job.cancelled.connect(lambda: self._say("Scan cancelled; the next scan resumes."))
+            job.finished.connect(self._scan_finished)
+
+        job = self._submit(func, *args, title=title, on_result=self._scan_done, lane=SCAN_LANE,
+                           connect=wire)
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
@@ -198,6 +272,8 @@ class LibraryPanel(Panel):
                       f"{result.removed} removed, {skipped} skipped.")
 
     def _scan_finished(self) -> None:
+        if self.scan_job is not None and not self.scan_job.done:
+            return  # a late signal of an older job
         self.scan_job = None
         if self._closing:
             return
@@ -216,6 +292,7 @@ class LibraryPanel(Panel):
         """Reload the table and the map from the library."""
         self._submit(service.list_tracks, title="Loading the library", on_result=self._show_rows)
         self.refresh_map()
+        self.saved.refresh()
 
     def _show_rows(self, rows) -> None:  # noqa: ANN001
         self.model.set_rows(rows)
@@ -265,17 +342,39 @@ class LibraryPanel(Panel):
 
     def _playlist_built(self, result) -> None:  # noqa: ANN001
         self.builder.show_items(result.items)
+        self.transport.set_queue(result.items)
         self.side.setCurrentWidget(self._builder_page)
-        self._say(f"Playlist of {len(result.items)} tracks ready: File > Export… to save it.")
+        self._say(f"Playlist of {len(result.items)} tracks ready: Space plays it; Save… or "
+                  "File > Export… keeps it.")
+
+    def _show_saved(self, name: str, items: list) -> None:
+        self.builder.show_items(items)
+        self.transport.set_queue(items)
+        self.side.setCurrentWidget(self._builder_page)
+        self._say(f"Opened “{name}” ({len(items)} tracks): Space plays it.")
+
+    def ask_save(self) -> None:
+        """Save the built playlist in the library under a name asked for."""
+        name, ok = QInputDialog.getText(self, "Save playlist", "Name", text="My playlist")
+        if ok:
+            self.save_built(name)
+
+    def save_built(self, name: str) -> Job:
+        """Save the built playlist as ``name``; the Saved tab shows it."""
+        return self._submit(saved.save_items, name, [i.id for i in self.builder.items],
+                            title="Saving the playlist",
+                            on_result=lambda _id: self.saved.refresh())
 
     def export(self) -> None:
         """File > Export…: save the built playlist as M3U8 or XSPF."""
         if not self.builder.items:
             self._say("Build a playlist first.")
             return
-        target, _ = QFileDialog.getSaveFileName(self, "Export playlist", "playlist.m3u8",
-                                                "M3U8 playlist (*.m3u8);;XSPF playlist (*.xspf)")
+        target, _ = QFileDialog.getSaveFileName(
+            self, "Export playlist", str(Path(self.last_folder()) / "playlist.m3u8"),
+            "M3U8 playlist (*.m3u8);;XSPF playlist (*.xspf)")
         if target:
+            self.remember_folder(target)
             self.export_playlist_to(target)
 
     def export_playlist_to(self, target: str | Path) -> Job:
@@ -286,17 +385,23 @@ class LibraryPanel(Panel):
 
     def choose_playlist_to_import(self) -> None:
         """Import an M3U/M3U8/XSPF playlist chosen in a dialog."""
-        source, _ = QFileDialog.getOpenFileName(self, "Import playlist", "",
+        source, _ = QFileDialog.getOpenFileName(self, "Import playlist", self.last_folder(),
                                                 "Playlists (*.m3u *.m3u8 *.xspf)")
         if source:
+            self.remember_folder(source)
             self.import_playlist_file(source)
 
     def import_playlist_file(self, source: str | Path) -> Job:
         """Import ``source`` as a saved playlist and report what matched."""
         return self._submit(
             service.import_playlist, str(source), title="Importing the playlist",
-            on_result=lambda r: self._say(f"Imported {len(r.track_ids)} tracks "
-                                          f"({len(r.missing)} not in the library)."))
+            on_result=self._imported)
+
+    def _imported(self, result) -> None:  # noqa: ANN001
+        self._say(f"Imported {len(result.track_ids)} tracks ({len(result.missing)} not in the "
+                  "library).")
+        self.saved.refresh()
+        self.side.setCurrentWidget(self.saved)
 
     def enrich_from_spotify(self) -> Job:
         """Fill missing genres from Spotify; offline or unconfigured, the status bar says so."""
@@ -317,8 +422,11 @@ class LibraryPanel(Panel):
         self._closing = True
         self.first_load.stop()
         self.demo_timer.stop()
+        self.transport.poll.stop()
         for job in list(self.jobs):
             job.cancel()
+        from engine.library.player import stop
         from engine.library.preview import stop_preview
 
         stop_preview()
+        stop()

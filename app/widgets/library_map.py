@@ -1,7 +1,8 @@
 """The library map: a scatter of the 2-D PCA of the embeddings, coloured by genre or cluster.
 
 Points are drawn in one batch per colour (fine with 100k tracks). A click selects the nearest
-point and emits ``point_clicked(index)``; the legend lists the labels with their colours.
+point and emits ``point_clicked(index)``; hovering a point shows "artist – title" as a tooltip;
+the legend lists the labels with their colours.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from engine.library.service import MapPoints
 
@@ -26,6 +27,8 @@ class LibraryMap(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumSize(160, 120)
+        self.setMouseTracking(True)  # hover labels
+        self.hovered: int | None = None
         self.points: MapPoints | None = None
         self.selected: int | None = None
         self._labels: list[str] = []
@@ -96,6 +99,21 @@ class LibraryMap(QWidget):
         d = np.hypot(screen[:, 0] - x, screen[:, 1] - y)
         best = int(np.argmin(d))
         return best if d[best] <= radius else None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """Show the hovered point's "artist – title"."""
+        position = event.position()
+        index = self.nearest(position.x(), position.y())
+        if index != self.hovered:
+            self.hovered = index
+            if index is None or self.points is None:
+                QToolTip.hideText()
+                self.setToolTip("")
+            else:
+                label = self.points.label(index)
+                self.setToolTip(label)
+                QToolTip.showText(event.globalPosition().toPoint(), label, self)
+        super().mouseMoveEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         """Select and announce the clicked point."""

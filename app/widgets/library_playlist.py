@@ -1,7 +1,7 @@
 """The playlist builder: seeds, rules, the result list and its export button.
 
-It only gathers choices: ``build_requested(rules, path_mode)`` and ``export_requested()`` are
-handled by the Library panel, which runs the engine work through the job runner.
+It only gathers choices: ``build_requested(rules, path_mode)``, ``save_requested()`` and
+``export_requested()`` are handled by the Library panel, which runs the engine work through the job runner.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class PlaylistBuilder(QWidget):
 
     build_requested = Signal(object, bool)
     export_requested = Signal()
+    save_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,13 +47,18 @@ class PlaylistBuilder(QWidget):
         self.tempo_jump = QDoubleSpinBox(minimum=0, maximum=200, value=0, decimals=0, suffix=" BPM")
         self.tempo_jump.setSpecialValueText("off")
         self.include_seeds = QCheckBox("Start with the seeds")
-        self.dedupe = QCheckBox("Skip the same song on other albums", checked=True)
+        self.dedupe = QCheckBox("Skip the same song on other albums, and the same audio",
+                                checked=True)
+        self.non_music = QCheckBox("Include speech and field recordings")
         self.path_mode = QCheckBox("Walk from the first seed to the second")
         self.build_button = QPushButton("Build playlist")
         self.build_button.setEnabled(False)
         self.result = QListWidget()
         self.export_button = QPushButton("Export…")
         self.export_button.setEnabled(False)
+        self.save_button = QPushButton("Save…")
+        self.save_button.setToolTip("Keep it in the library (the Saved tab)")
+        self.save_button.setEnabled(False)
 
         form = QFormLayout()
         form.addRow("Tracks", self.length)
@@ -63,17 +69,19 @@ class PlaylistBuilder(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.seed_label)
         layout.addLayout(form)
-        for box in (self.include_seeds, self.dedupe, self.path_mode):
+        for box in (self.include_seeds, self.dedupe, self.non_music, self.path_mode):
             layout.addWidget(box)
         layout.addWidget(self.build_button)
         layout.addWidget(self.result, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
         buttons.addWidget(self.export_button)
         layout.addLayout(buttons)
 
         self.build_button.clicked.connect(self._request)
         self.export_button.clicked.connect(self.export_requested)
+        self.save_button.clicked.connect(self.save_requested)
         self.path_mode.toggled.connect(self._refresh_seed_state)
 
     def rules(self) -> PlaylistRules:
@@ -87,6 +95,7 @@ class PlaylistBuilder(QWidget):
             dedupe_songs=self.dedupe.isChecked(),
             max_tempo_jump=self.tempo_jump.value() or None,
             include_seeds=self.include_seeds.isChecked(),
+            include_non_music=self.non_music.isChecked(),
         )
 
     def set_seeds(self, seeds: list[TrackRow]) -> None:
@@ -113,3 +122,4 @@ class PlaylistBuilder(QWidget):
             label = " - ".join(x for x in (item.artist, item.title) if x)
             self.result.addItem(f"{position}. {label}  ({item.distance:.2f})")
         self.export_button.setEnabled(bool(self.items))
+        self.save_button.setEnabled(bool(self.items))

@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from engine.library.fspath import display
 from engine.library.service import TrackRow
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -21,6 +22,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Genre", "genre"),
     ("Length", "duration"),
     ("BPM", "tempo"),
+    ("Kind", "kind"),
     ("Status", "status"),
     ("Path", "path"),
 )
@@ -31,6 +33,15 @@ Index = QModelIndex | QPersistentModelIndex
 def _length(seconds: float) -> str:
     minutes, rest = divmod(int(round(seconds)), 60)
     return f"{minutes}:{rest:02d}"
+
+
+NON_MUSIC = "non-music"
+
+
+def _value(row: TrackRow, attribute: str) -> Any:
+    if attribute == "kind":  # blank until analysed
+        return "" if row.status != "analysed" else ("music" if row.is_music else NON_MUSIC)
+    return getattr(row, attribute)
 
 
 class TrackTableModel(QAbstractTableModel):
@@ -49,7 +60,8 @@ class TrackTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = list(rows)
         self._haystack = [
-            f"{r.title}\t{r.artist}\t{r.album}\t{r.genre}\t{r.status}\t{r.path}".lower()
+            f"{r.title}\t{r.artist}\t{r.album}\t{r.genre}\t{_value(r, 'kind')}\t{r.status}\t"
+            f"{display(r.path)}".lower()
             for r in self.rows
         ]
         self._apply()
@@ -62,7 +74,7 @@ class TrackTableModel(QAbstractTableModel):
         if self._sort is not None:
             column, direction = self._sort
             attribute = COLUMNS[column][1]
-            values = [getattr(row, attribute) for row in self.rows]
+            values = [_value(row, attribute) for row in self.rows]
             if isinstance(values[0] if values else "", str):
                 values = [v.lower() for v in values]
             order.sort(key=values.__getitem__,
@@ -103,7 +115,7 @@ class TrackTableModel(QAbstractTableModel):
             return None
         row = self.track(index.row())
         attribute = COLUMNS[index.column()][1]
-        value = getattr(row, attribute)
+        value = _value(row, attribute)
         if role == SORT_ROLE:
             return value
         if role == Qt.ItemDataRole.DisplayRole:
@@ -111,9 +123,13 @@ class TrackTableModel(QAbstractTableModel):
                 return _length(value) if value else ""
             if attribute == "tempo":
                 return f"{value:.0f}" if value else ""
+            if attribute == "path":
+                return display(value)
             return value
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.skip_reason or row.path
+            if attribute == "kind" and value == NON_MUSIC:
+                return "Speech or a field recording: left out of playlists unless asked for"
+            return row.skip_reason or display(row.path)
         if role == Qt.ItemDataRole.TextAlignmentRole and attribute in ("duration", "tempo"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     compose.add_argument("--segments", type=integer(1, MAX_SEGMENTS), default=8,
                          help="chain length (4 beats each)")
     compose.add_argument("--seed", type=integer(0), help="random seed (same seed, same chain)")
-    compose.add_argument("--out", default="tune.mid", help="MIDI file to write")
+    compose.add_argument("--out", help="MIDI file to write (default tune.mid, or none with --project)")
+    compose.add_argument("--project", help="also (or, without --out, only) write a .segue project")
     compose.add_argument("--key", default="C", help="output key, e.g. D, Bb, F#m")
     compose.add_argument("--tempo", type=number(20, 400), default=120.0, help="beats per minute")
     compose.add_argument("--collection", default="nottingham",
@@ -158,10 +159,14 @@ def _run_compose(args: argparse.Namespace) -> int:
             chain = continue_phrase(args.continue_midi, request).chain
         else:
             chain = compose(request)
-        out = write_midi(chain, args.out)
+        out = write_midi(chain, args.out or "tune.mid") if args.out or not args.project else None
+        if args.project:
+            from engine.project.chain import save_chain_project
+
+            save_chain_project(chain, args.project)
     except (ValueError, CheckpointError) as exc:  # OSError: one line from engine.cli
         raise _user_error(exc) from exc
-    if len(chain.items) < args.segments:
+    if not args.continue_midi and len(chain.items) < args.segments:
         print(f"segue: warning: collection {args.collection!r} ran out of segments: the chain has "
               f"{len(chain.items)} of the {args.segments} asked for", file=sys.stderr)
     if args.json:
@@ -169,11 +174,13 @@ def _run_compose(args: argparse.Namespace) -> int:
             "segments": [{"id": it.id, "tune": it.tune, "position": it.position,
                           "distance": it.distance, "score": round(it.score, 4),
                           "ends_tune": it.ends_tune} for it in chain.items],
-            "out": str(out), "key": request.key, "tempo": request.tempo, "mode": request.mode,
+            "out": str(out) if out else None, "project": args.project,
+            "key": request.key, "tempo": request.tempo, "mode": request.mode,
             "collection": request.collection, "seed": request.seed,
             "provenance": provenance(chain)}))
     else:
-        print(f"wrote {out}: " + " ".join(f"{it.tune}#{it.position}" for it in chain.items))
+        written = " and ".join(str(p) for p in (out, args.project) if p)
+        print(f"wrote {written}: " + " ".join(f"{it.tune}#{it.position}" for it in chain.items))
     return 0
 
 

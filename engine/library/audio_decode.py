@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.library.fspath import native
+
 TARGET_RATE = 11025
 EXCERPT_SECONDS = 20.0
 EXCERPTS = 3
@@ -82,7 +84,7 @@ def decode(path: str | Path) -> Decoded:
 def _decode_soundfile(path: Path) -> Decoded:
     import soundfile as sf
 
-    with sf.SoundFile(str(path)) as handle:
+    with sf.SoundFile(native(path)) as handle:
         rate = int(handle.samplerate)
         frames = int(handle.frames)
         if rate <= 0:

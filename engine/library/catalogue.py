@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from engine.library import models as m
 from engine.library.db import Library
+from engine.library.fspath import display
 from engine.library.index import NeighbourIndex
 
 
@@ -33,9 +34,15 @@ class Catalogue:
     fingerprint: str = ""
     row_of: dict[int, int] = field(default_factory=dict)
     index: NeighbourIndex | None = None
+    music_scores: np.ndarray | None = None  # engine/library/nonmusic.py; -1 = unknown
+    prints: list[bytes] | None = None  # Chromaprint sub-fingerprints (engine/library/fingerprint.py)
 
     def __post_init__(self) -> None:
         self.row_of = {int(track_id): row for row, track_id in enumerate(self.ids)}
+        if self.music_scores is None:
+            self.music_scores = np.full(len(self.ids), -1.0, np.float32)
+        if self.prints is None:
+            self.prints = [b""] * len(self.ids)
         if self.index is None:
             self.index = NeighbourIndex(self.vectors)
 
@@ -43,7 +50,11 @@ class Catalogue:
         return len(self.ids)
 
     def find(self, seed: str | int) -> int:
-        """Row of a track given by id or path (absolute, relative to cwd, or a unique suffix)."""
+        """Row of a track given by id, path (absolute, relative to cwd, or a unique end of a
+        path), title, or "artist - title" (case-insensitive; a unique part of it will do).
+
+        Raises ``LookupError`` naming the matches when the seed is ambiguous.
+        """
         text = str(seed).strip()
         if text.isdigit() and int(text) in self.row_of:
             return self.row_of[int(text)]
@@ -51,12 +62,36 @@ class Catalogue:
         for row, path in enumerate(self.paths):
             if path == resolved:
                 return row
-        matches = [row for row, path in enumerate(self.paths) if path.endswith(text)]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise LookupError(f"'{text}' matches {len(matches)} tracks; give more of the path")
-        raise LookupError(f"no analysed track matches '{text}'")
+        stages = (
+            [row for row, path in enumerate(self.paths) if path.endswith(text)],
+            self._titled(text, exact=True),
+            self._titled(text, exact=False),
+        )
+        for matches in stages:
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                raise LookupError(self._ambiguous(text, matches))
+        raise LookupError(f"no analysed track matches '{text}' (give an id, a path, a title or "
+                          "\"artist - title\")")
+
+    def _titled(self, text: str, exact: bool) -> list[int]:
+        key = " ".join(text.casefold().replace("–", "-").split())
+        found = []
+        for row, (title, artist) in enumerate(zip(self.titles, self.artists, strict=True)):
+            names = [" ".join(title.casefold().split())]
+            if artist:
+                names.append(" ".join(f"{artist} - {title}".casefold().split()))
+            if any(key == n if exact else key in n for n in names):
+                found.append(row)
+        return found
+
+    def _ambiguous(self, text: str, rows: list[int]) -> str:
+        shown = "; ".join(
+            f"{self.ids[r]}: {' – '.join(x for x in (self.artists[r], self.titles[r]) if x)}"
+            f" ({display(self.paths[r])})" for r in rows[:8])
+        more = f"; and {len(rows) - 8} more" if len(rows) > 8 else ""
+        return f"'{text}' matches {len(rows)} tracks: {shown}{more}; give the id or the path"
 
 
 _CACHE: dict[str, Catalogue] = {}
@@ -69,7 +104,7 @@ def load_catalogue(library: Library, use_cache: bool = True) -> Catalogue:
         query = (
             select(m.Track.id, m.Track.path, m.Track.title, m.Track.artist, m.Track.album,
                    m.Track.genre, m.Track.duration, m.Track.tempo, m.Embedding.vector,
-                   m.Embedding.model)
+                   m.Embedding.model, m.Track.music_score, m.Track.fingerprint)
             .join(m.Embedding, m.Embedding.track_id == m.Track.id)
             .where(m.Track.status == m.ANALYSED)
             .order_by(m.Track.id)
@@ -96,6 +131,8 @@ def load_catalogue(library: Library, use_cache: bool = True) -> Catalogue:
         durations=np.asarray([r[6] for r in rows], dtype=np.float32),
         tempos=np.asarray([r[7] for r in rows], dtype=np.float32),
         fingerprint=fingerprint,
+        music_scores=np.asarray([r[10] for r in rows], dtype=np.float32),
+        prints=[bytes(r[11] or b"") for r in rows],
     )
     if use_cache:
         _CACHE.clear()

@@ -7,6 +7,8 @@ import json
 import sys
 
 from engine.argtypes import integer, number
+from engine.library.errors import user_errors
+from engine.library.fspath import display
 
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
@@ -16,29 +18,31 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
     scan = lib_sub.add_parser("scan", help="scan a folder (incremental, resumable)")
     scan.add_argument("folder", metavar="DIR")
-    scan.add_argument("--workers", type=integer(1, 512), default=2, help="analysis processes (default 2)")
+    scan.add_argument("--workers", type=_workers, default=2,
+                      help="analysis processes, 1 to the CPU count (default 2)")
     scan.add_argument("--json", action="store_true", help="print one JSON object")
-    scan.set_defaults(func=_run_scan)
+    scan.set_defaults(func=user_errors(_run_scan))
 
     listing = lib_sub.add_parser("list", help="list the library's tracks")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
-    listing.set_defaults(func=_run_list)
+    listing.set_defaults(func=user_errors(_run_list))
 
     imp = lib_sub.add_parser("import", help="import an M3U/M3U8/XSPF playlist")
     imp.add_argument("playlist", metavar="FILE")
     imp.add_argument("--name", default="", help="playlist name (default: the file name)")
     imp.add_argument("--json", action="store_true", help="print one JSON object")
-    imp.set_defaults(func=_run_import)
+    imp.set_defaults(func=user_errors(_run_import))
 
     spotify = lib_sub.add_parser(
         "spotify", help="enrich artist genres from Spotify (optional, online; needs "
         "SPOTIPY_CLIENT_ID/SPOTIPY_CLIENT_SECRET)")
     spotify.add_argument("--json", action="store_true", help="print one JSON object")
-    spotify.set_defaults(func=_run_spotify)
+    spotify.set_defaults(func=user_errors(_run_spotify))
 
     playlist = sub.add_parser("playlist", help="build a playlist from seed tracks")
-    playlist.add_argument("--seed", action="append", required=True, metavar="PATH_OR_ID",
-                          help="seed track (repeat for several)")
+    playlist.add_argument("--seed", action="append", required=True, metavar="TRACK",
+                          help="seed track: an id, a path, a title or \"artist - title\" "
+                          "(repeat for several)")
     playlist.add_argument("--length", type=integer(1, 100_000), default=10,
                           help="number of tracks (default 10)")
     playlist.add_argument("--duration", type=number(0, 100_000, low_open=True), default=None,
@@ -51,18 +55,34 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     playlist.add_argument("--max-tempo-jump", type=number(0, 1000), default=None, metavar="BPM")
     playlist.add_argument("--include-seeds", action="store_true", help="start with the seeds")
     playlist.add_argument("--allow-duplicates", action="store_true",
-                          help="keep the same song from several albums")
+                          help="keep the same song from several albums (or the same audio)")
+    playlist.add_argument("--include-non-music", action="store_true",
+                          help="also take speech and field recordings")
     playlist.add_argument("--to", default=None, metavar="PATH_OR_ID",
                           help="walk from the (first) seed to this track")
     playlist.add_argument("--out", default=None, metavar="FILE", help=".m3u8 or .xspf")
     playlist.add_argument("--name", default="", help="also save it in the library under a name")
     playlist.add_argument("--json", action="store_true", help="print one JSON object")
-    playlist.set_defaults(func=_run_playlist)
+    playlist.set_defaults(func=user_errors(_run_playlist))
 
     evaluate = eval_sub.add_parser("playlist", help="precision@10 on the labelled MIDI set")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument("--rebuild", action="store_true", help="re-render the labelled set")
-    evaluate.set_defaults(func=_run_eval)
+    evaluate.set_defaults(func=user_errors(_run_eval))
+
+
+def _workers(text: str) -> int:
+    """``--workers``: an integer from 1 to the CPU count."""
+    from engine.library.scanner import max_workers
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value <= max_workers():
+        raise argparse.ArgumentTypeError(
+            f"must be from 1 to {max_workers()} (this machine's CPU count), not {value}")
+    return value
 
 
 def _user_error(exc: Exception) -> Exception:
@@ -90,7 +110,7 @@ def _run_scan(args: argparse.Namespace) -> int:
               f"{result.removed} removed, {len(result.skipped)} skipped "
               f"in {result.seconds:.1f} s")
         for skip in result.skipped:
-            print(f"  skipped {skip.path}: {skip.reason}")
+            print(f"  skipped {display(skip.path)}: {skip.reason}")
     return 0
 
 
@@ -101,11 +121,14 @@ def _run_list(args: argparse.Namespace) -> int:
 
     rows = list_tracks()
     if args.json:
-        print(json.dumps([asdict(r) for r in rows], ensure_ascii=False))
+        print(json.dumps([{**asdict(r), "path": display(r.path)} for r in rows],
+                         ensure_ascii=False))
     else:
         for r in rows:
             label = " - ".join(x for x in (r.artist, r.title) if x)
-            print(f"{r.id:6d}  {r.status:8s}  {r.duration:7.1f}s  {label}  [{r.path}]")
+            kind = "" if r.is_music else "  (non-music)"
+            print(f"{r.id:6d}  {r.status:8s}  {r.duration:7.1f}s  {label}{kind}  "
+                  f"[{display(r.path)}]")
     return 0
 
 
@@ -117,7 +140,7 @@ def _run_import(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise _user_error(exc) from exc
     payload = {"playlist_id": result.playlist_id, "tracks": len(result.track_ids),
-               "missing": result.missing}
+               "missing": [display(p) for p in result.missing]}
     print(json.dumps(payload, ensure_ascii=False) if args.json else
           f"imported {len(result.track_ids)} tracks ({len(result.missing)} not in the library)")
     return 0
@@ -143,6 +166,7 @@ def _run_playlist(args: argparse.Namespace) -> int:
         dedupe_songs=not args.allow_duplicates,
         max_tempo_jump=args.max_tempo_jump,
         include_seeds=args.include_seeds,
+        include_non_music=args.include_non_music,
     )
     try:
         result = make_playlist(args.seed, rules, out=args.out, path_to=args.to, name=args.name)
@@ -154,7 +178,7 @@ def _run_playlist(args: argparse.Namespace) -> int:
     else:
         for position, item in enumerate(result.items, 1):
             label = " - ".join(x for x in (item.artist, item.title) if x)
-            print(f"{position:3d}. {label}  ({item.distance:.3f})  {item.path}")
+            print(f"{position:3d}. {label}  ({item.distance:.3f})  {display(item.path)}")
         if result.out:
             print(f"written to {result.out}")
     return 0

@@ -9,7 +9,9 @@ existing database needs upgrading.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,20 +69,53 @@ def head_revision() -> str:
     return str(script.get_current_head())
 
 
+_MIGRATING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _migration_lock(path: Path | None) -> Iterator[None]:
+    """Let one thread of one process at a time check and upgrade a library file.
+
+    Two threads (the panel's read and scan lanes) or two processes opening a new library at once
+    would otherwise both create its tables ("table tracks already exists").
+    """
+    with _MIGRATING:
+        fd = None
+        if path is not None:
+            try:
+                import fcntl
+
+                fd = os.open(path.with_name(path.name + ".migrate.lock"),
+                             os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except (ImportError, OSError):  # no fcntl (Windows) or a read-only folder
+                if fd is not None:
+                    os.close(fd)
+                fd = None
+        try:
+            yield
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+
 def migrate(engine: Engine, path: Path | None = None, revision: str = HEAD) -> None:
     """Upgrade the database to ``revision``; back an existing file up first if it must change."""
     from alembic import command
 
-    found = current_revision(engine)
     target = head_revision() if revision == HEAD else revision
-    if found == target:
+    if current_revision(engine) == target:
         return
-    if found is not None and path is not None and path.exists():
-        backup = path.with_name(f"{path.name}.bak-{found}")
-        _backup(path, backup)
-        log.info("backed up %s to %s before migrating from %s", path, backup, found)
-    with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), revision)
+    with _migration_lock(path):
+        found = current_revision(engine)  # again: another thread may have just done it
+        if found == target:
+            return
+        if found is not None and path is not None and path.exists():
+            backup = path.with_name(f"{path.name}.bak-{found}")
+            _backup(path, backup)
+            log.info("backed up %s to %s before migrating from %s", path, backup, found)
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), revision)
 
 
 def _backup(source: Path, target: Path) -> None:

@@ -168,6 +168,27 @@ def periodicity_spectrum(flux: np.ndarray, frame_rate: float) -> np.ndarray:
 
 def features_from_samples(samples: np.ndarray, rate: int) -> np.ndarray:
     """Compute the feature vector (float32, :data:`N_FEATURES` long) of mono ``samples``."""
+    return analyse_samples(samples, rate)[0]
+
+
+def chroma_stability(chroma: np.ndarray, frame_rate: float) -> float:
+    """Mean correlation of the (centred) chroma vectors a quarter of a second apart.
+
+    Held notes and chords keep their pitch classes; speech glides and noise do not (see
+    ``engine/library/nonmusic.py``).
+    """
+    lag = max(1, int(round(frame_rate / 4)))
+    if len(chroma) <= lag:
+        return 0.0
+    a, b = chroma[:-lag], chroma[lag:]
+    a = a - a.mean(axis=1, keepdims=True)
+    b = b - b.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-9
+    return float(np.mean((a * b).sum(axis=1) / norms))
+
+
+def analyse_samples(samples: np.ndarray, rate: int) -> tuple[np.ndarray, float]:
+    """The feature vector of mono ``samples`` and their chroma stability (one STFT for both)."""
     window, mel_fb, chroma_fb, freqs = _filters(int(rate))
     frames = _frames(np.ascontiguousarray(samples, dtype=np.float32))
     signs = np.signbit(frames)
@@ -189,6 +210,7 @@ def features_from_samples(samples: np.ndarray, rate: int) -> np.ndarray:
     mfcc = sfft.dct(mel, type=2, norm="ortho", axis=1)[:, :N_MFCC]
 
     chroma = power @ chroma_fb.T
+    stability = chroma_stability(chroma, rate / HOP)
     chroma = chroma / (chroma.max(axis=1, keepdims=True) + 1e-9)
     profile = chroma.mean(axis=0)
     profile = np.roll(profile, -int(np.argmax(profile)))
@@ -224,7 +246,7 @@ def features_from_samples(samples: np.ndarray, rate: int) -> np.ndarray:
         + periodicity.tolist()
     )
     out = np.asarray(vector, dtype=np.float32)
-    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0), stability
 
 
 def analyse_decoded(decoded: Decoded) -> np.ndarray:

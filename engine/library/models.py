@@ -14,13 +14,31 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from engine.library import fspath
 
 # Track.status values.
 PENDING = "pending"  # discovered, waiting for analysis (a resumed scan picks these up)
 ANALYSED = "analysed"
 SKIPPED = "skipped"  # unreadable, not audio, too big...: ``skip_reason`` says why
+
+
+class FsPath(TypeDecorator):
+    """A file path as TEXT; names that are not UTF-8 round-trip (see :mod:`engine.library.fspath`)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        """Python path → stored text."""
+        return None if value is None else fspath.to_db(value)
+
+    def process_result_value(self, value: str | None, dialect: object) -> str | None:
+        """Stored text → Python path (``surrogateescape`` str)."""
+        return None if value is None else fspath.from_db(value)
 
 
 class Base(DeclarativeBase):
@@ -33,7 +51,7 @@ class Track(Base):
     __tablename__ = "tracks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    path: Mapped[str] = mapped_column(Text, unique=True, index=True)
+    path: Mapped[str] = mapped_column(FsPath, unique=True, index=True)
     size: Mapped[int] = mapped_column(Integer, default=0)
     mtime: Mapped[float] = mapped_column(Float, default=0.0)
     content_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
@@ -45,6 +63,8 @@ class Track(Base):
     album: Mapped[str] = mapped_column(Text, default="")
     genre: Mapped[str] = mapped_column(Text, default="")
     tempo: Mapped[float] = mapped_column(Float, default=0.0)
+    music_score: Mapped[float] = mapped_column(Float, default=-1.0)  # engine/library/nonmusic.py
+    fingerprint: Mapped[bytes] = mapped_column(LargeBinary, default=b"")  # Chromaprint, raw
     added_at: Mapped[float] = mapped_column(Float, default=0.0)
     updated_at: Mapped[float] = mapped_column(Float, default=0.0)
 

@@ -8,6 +8,8 @@ playlist's folder and accept ``file://`` URIs and absolute paths too.
 from __future__ import annotations
 
 import os
+import stat
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,8 +17,11 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
 from engine.atomic import atomic_write_text
+from engine.errors import UserFacingError
+from engine.library.fspath import display
 
 XSPF_NS = "http://xspf.org/ns/0/"
+MAX_PLAYLIST_BYTES = 16 * 1024**2  # a 16 MB playlist holds ~100k entries
 
 
 @dataclass
@@ -38,14 +43,32 @@ def relative_to(path: str | Path, folder: Path) -> str:
     return Path(rel).as_posix()
 
 
+def _one_line(text: str) -> str:
+    """``text`` without line breaks or other control characters (for ``#EXTINF`` labels)."""
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                   for c in text).strip()
+
+
+def _m3u_location(path: str, folder: Path) -> str:
+    """A path as an M3U8 line: relative text, or a percent-encoded ``file://`` URI when the name
+    holds a line break or other control character, or bytes that are not UTF-8 (a plain line
+    would split it into several entries, or not be UTF-8)."""
+    rel = relative_to(path, folder)
+    if _one_line(rel) == rel == rel.strip() and rel == display(rel) and not rel.startswith("#"):
+        return rel
+    absolute = os.path.abspath(os.path.join(folder, path))
+    return "file://" + quote(os.fsencode(absolute), safe="/")
+
+
 def write_m3u8(target: str | Path, entries: Sequence[Entry]) -> Path:
     """Write an extended M3U8 playlist (UTF-8) atomically; return its path."""
     target = Path(target).resolve()
     lines = ["#EXTM3U"]
     for entry in entries:
-        label = " - ".join(x for x in (entry.artist, entry.title) if x)
-        lines.append(f"#EXTINF:{int(round(entry.duration)) if entry.duration else -1},{label}")
-        lines.append(relative_to(entry.path, target.parent))
+        label = _one_line(" - ".join(x for x in (entry.artist, entry.title) if x))
+        lines.append(f"#EXTINF:{int(round(entry.duration)) if entry.duration else -1},"
+                     f"{display(label)}")
+        lines.append(_m3u_location(entry.path, target.parent))
     atomic_write_text(target, "\n".join(lines) + "\n")
     return target
 
@@ -60,12 +83,12 @@ def write_xspf(target: str | Path, entries: Sequence[Entry], title: str = "Segue
     for entry in entries:
         track = ET.SubElement(tracklist, f"{{{XSPF_NS}}}track")
         ET.SubElement(track, f"{{{XSPF_NS}}}location").text = quote(
-            relative_to(entry.path, target.parent), safe="/"
+            os.fsencode(relative_to(entry.path, target.parent)), safe="/"
         )
         if entry.title:
-            ET.SubElement(track, f"{{{XSPF_NS}}}title").text = entry.title
+            ET.SubElement(track, f"{{{XSPF_NS}}}title").text = _xml_text(entry.title)
         if entry.artist:
-            ET.SubElement(track, f"{{{XSPF_NS}}}creator").text = entry.artist
+            ET.SubElement(track, f"{{{XSPF_NS}}}creator").text = _xml_text(entry.artist)
         if entry.duration:
             ET.SubElement(track, f"{{{XSPF_NS}}}duration").text = str(int(entry.duration * 1000))
     text = ET.tostring(root, encoding="unicode", xml_declaration=False)
@@ -73,25 +96,43 @@ def write_xspf(target: str | Path, entries: Sequence[Entry], title: str = "Segue
     return target
 
 
+def _xml_text(text: str) -> str:
+    """``text`` without characters XML cannot hold (control characters, lone surrogates)."""
+    return "".join(c for c in display(text) if c in "\t\n" or unicodedata.category(c) != "Cc")
+
+
 def _resolve(location: str, folder: Path) -> str:
     if location.startswith("file:"):
-        return str(Path(unquote(urlparse(location).path)))
+        return str(Path(unquote(urlparse(location).path, errors="surrogateescape")))
     path = Path(location.replace("\\", "/"))
     return str(path if path.is_absolute() else (folder / path).resolve())
+
+
+def _read_capped(source: Path) -> bytes:
+    """The bytes of a playlist file; refuse folders, devices and files over the size cap."""
+    with open(source, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UserFacingError(f"{display(source)}: not a regular file")
+        raw = handle.read(MAX_PLAYLIST_BYTES + 1)
+    if len(raw) > MAX_PLAYLIST_BYTES:
+        raise UserFacingError(f"{display(source)}: too big for a playlist "
+                              f"(over {MAX_PLAYLIST_BYTES // 1024**2} MB)")
+    return raw
 
 
 def read_m3u(source: str | Path) -> list[Entry]:
     """Read an M3U or M3U8 playlist (UTF-8, falling back to Latin-1 for old .m3u files)."""
     source = Path(source)
-    raw = source.read_bytes()
+    raw = _read_capped(source)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     entries: list[Entry] = []
     pending: tuple[float, str, str] | None = None
-    for line in text.splitlines():
-        line = line.strip()
+    for line in text.split("\n"):  # not splitlines(): U+2028, \x1c... may be in names
+        line = line.strip(" \t\r")
         if not line:
             continue
         if line.startswith("#EXTINF:"):
@@ -116,13 +157,17 @@ def read_m3u(source: str | Path) -> list[Entry]:
 def read_xspf(source: str | Path) -> list[Entry]:
     """Read an XSPF playlist's locations (relative ones resolved against its folder)."""
     source = Path(source)
-    root = ET.parse(source).getroot()
+    try:
+        root = ET.fromstring(_read_capped(source))
+    except ET.ParseError as exc:
+        raise UserFacingError(f"{display(source)}: not a valid XSPF playlist ({exc})") from exc
     entries = []
     for track in root.iter(f"{{{XSPF_NS}}}track"):
         location = track.findtext(f"{{{XSPF_NS}}}location") or ""
         if not location:
             continue
-        location = location if location.startswith("file:") else unquote(location)
+        location = location if location.startswith("file:") else \
+            unquote(location.strip(), errors="surrogateescape")
         duration = track.findtext(f"{{{XSPF_NS}}}duration")
         entries.append(Entry(
             _resolve(location, source.parent),
@@ -141,7 +186,19 @@ def read_playlist(source: str | Path) -> list[Entry]:
 
 
 def write_playlist(target: str | Path, entries: Sequence[Entry]) -> Path:
-    """Write by extension: ``.xspf`` → XSPF, anything else → M3U8."""
-    if Path(target).suffix.lower() == ".xspf":
-        return write_xspf(target, entries)
-    return write_m3u8(target, entries)
+    """Write by extension: ``.xspf`` → XSPF, anything else → M3U8.
+
+    A folder as ``target``, or one that cannot be written, is a :class:`UserFacingError`
+    naming it; nothing is half-written.
+    """
+    target = Path(target)
+    if target.is_dir():
+        raise UserFacingError(f"{display(target)}: is a folder; give a playlist file name "
+                              "(.m3u8 or .xspf)")
+    try:
+        if target.suffix.lower() == ".xspf":
+            return write_xspf(target, entries)
+        return write_m3u8(target, entries)
+    except OSError as exc:
+        raise UserFacingError(f"{display(target)}: cannot write the playlist "
+                              f"({exc.strerror or exc})") from exc

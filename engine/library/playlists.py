@@ -3,7 +3,9 @@
 Candidates come from the nearest-neighbour index in embedding space (distance to the closest
 seed); a greedy pass then keeps the nearest candidate that satisfies every rule: no repeat of an
 artist or album within N tracks, no duplicate of the same song (same normalised title and artist,
-close duration), a maximum tempo jump, a length or a total duration, seeds excluded unless asked.
+close duration) nor of the same audio (acoustic fingerprint), no non-music (speech, field
+recordings) unless asked, a maximum tempo jump, a length or a total duration, seeds excluded unless
+asked.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from engine.library.catalogue import Catalogue
+from engine.library.fingerprint import same_audio
+from engine.library.fspath import display
+from engine.library.nonmusic import is_music
 
 
 @dataclass
@@ -29,6 +34,7 @@ class PlaylistRules:
     duplicate_seconds: float = 5.0
     max_tempo_jump: float | None = None  # BPM between consecutive tracks
     include_seeds: bool = False
+    include_non_music: bool = False  # speech, field recordings (engine/library/nonmusic.py)
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict (JSON)."""
@@ -48,7 +54,8 @@ class PlaylistItem:
 
     def as_dict(self) -> dict[str, object]:
         """The ``--json`` form."""
-        return {"id": self.id, "path": self.path, "artist": self.artist, "title": self.title,
+        return {"id": self.id, "path": display(self.path), "artist": self.artist,
+                "title": self.title,
                 "distance": round(float(self.distance), 6)}
 
 
@@ -69,6 +76,7 @@ class _Rules:
         self.r = rules
         self.chosen: list[int] = []
         self.songs: list[tuple[str, str, float]] = []
+        self.heard: list[int] = []  # rows of the seeds and chosen tracks, for fingerprints
         self.total = 0.0
 
     def song_key(self, row: int) -> tuple[str, str, float]:
@@ -76,13 +84,20 @@ class _Rules:
                 float(self.c.durations[row]))
 
     def is_duplicate(self, row: int) -> bool:
+        """Same song (normalised title and artist, close duration) or same audio (fingerprint)
+        as a track already in (or a seed of) the playlist; non-music unless asked for."""
+        if not self.r.include_non_music and not is_music(float(self.c.music_scores[row])):
+            return True
         if not self.r.dedupe_songs:
             return False
         title, artist, duration = self.song_key(row)
-        return bool(title) and any(
-            title == t and artist == a and abs(duration - d) <= self.r.duplicate_seconds
-            for t, a, d in self.songs
-        )
+        if title and any(title == t and artist == a and abs(duration - d) <=
+                         self.r.duplicate_seconds for t, a, d in self.songs):
+            return True
+        mine = self.c.prints[row]
+        return bool(mine) and any(
+            abs(duration - float(self.c.durations[other])) <= self.r.duplicate_seconds
+            and same_audio(mine, self.c.prints[other]) for other in self.heard)
 
     def fits_window(self, row: int) -> bool:
         for window, values in ((self.r.no_repeat_artist, self.c.artists),
@@ -107,6 +122,7 @@ class _Rules:
 
     def accept(self, row: int) -> None:
         self.chosen.append(row)
+        self.heard.append(row)
         self.songs.append(self.song_key(row))
         self.total += float(self.c.durations[row])
 
@@ -141,11 +157,12 @@ def build_playlist(catalogue: Catalogue, seeds: list[str | int], rules: Playlist
     state = _Rules(catalogue, rules)
     items: list[PlaylistItem] = []
     for row in seed_rows:
-        state.songs.append(state.song_key(row))
         if rules.include_seeds and not state.full():
-            state.songs.pop()
             state.accept(row)
             items.append(_item(catalogue, row, 0.0))
+        else:
+            state.songs.append(state.song_key(row))
+            state.heard.append(row)
     want = (rules.length or len(catalogue)) + len(seed_rows)
     count = min(len(catalogue), max(64, 8 * want))
     while True:
@@ -186,6 +203,7 @@ def build_path(catalogue: Catalogue, start: str | int, end: str | int,
     state.accept(a)
     items = [_item(catalogue, a, 0.0)]
     state.songs.append(state.song_key(b))
+    state.heard.append(b)
     va, vb = catalogue.vectors[a], catalogue.vectors[b]
     for step in range(1, length - 1):
         target = va + (vb - va) * (step / (length - 1))

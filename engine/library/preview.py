@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.library.fspath import display, native
+
 PREVIEW_SECONDS = 30.0
 BLOCK = 2048
 
@@ -80,12 +82,12 @@ def _read_excerpt(path: str | Path, seconds: float) -> tuple[np.ndarray, int]:
     import soundfile as sf
 
     try:
-        with sf.SoundFile(str(path)) as handle:
+        with sf.SoundFile(native(path)) as handle:
             rate = handle.samplerate
             handle.seek(int(handle.frames / 3) if handle.frames > rate * seconds else 0)
             data = handle.read(int(rate * seconds), dtype="float32", always_2d=True)
     except Exception as exc:  # noqa: BLE001 - unreadable file: say so
-        raise PreviewError(f"Cannot read {Path(path).name}: {exc}") from exc
+        raise PreviewError(f"Cannot read {display(Path(path).name)}: {exc}") from exc
     if data.shape[1] == 1:
         data = np.repeat(data, 2, axis=1)
     return np.ascontiguousarray(data[:, :2]), int(rate)
@@ -120,7 +122,7 @@ def play_preview(path: str | Path, seconds: float = PREVIEW_SECONDS) -> str:
         raise PreviewError(f"Audio output failed: {exc}") from exc
     with _lock:
         _current = _Player(stream, data)
-    return f"Playing {Path(path).name}"
+    return f"Playing {display(Path(path).name)}"
 
 
 def stop_preview() -> None:

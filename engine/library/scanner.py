@@ -11,6 +11,7 @@ Bad files never stop a scan: they are stored as ``skipped`` with a reason.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from sqlalchemy import delete, select
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 from engine.library import models as m
 from engine.library.db import Library
+from engine.library.fspath import display
 from engine.library.tags import content_hash
 
 AUDIO_EXTENSIONS = frozenset(
@@ -64,19 +66,57 @@ class ScanResult:
             "resumed": self.resumed,
             "analysed": self.analysed,
             "unchanged": self.unchanged,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "skipped": [{"path": display(s.path), "reason": s.reason} for s in self.skipped],
             "seconds": round(self.seconds, 3),
         }
 
 
+def _worker_init(parent_pid: int) -> None:
+    """Pool-worker start-up: die with the scanning process, even when it is SIGKILLed.
+
+    Linux: ``PR_SET_PDEATHSIG`` asks the kernel to send SIGKILL when the parent goes. Everywhere: a
+    watchdog thread exits as soon as the parent pid changes (the worker was orphaned).
+    """
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="segue-orphan-watch", daemon=True).start()
+
+
+def max_workers() -> int:
+    """The most analysis processes a scan may use: the CPU count."""
+    return max(1, os.cpu_count() or 1)
+
+
 def analyse_one(path: str) -> dict[str, object]:
     """Worker-process entry: decode and analyse one file, read its tags; never raises."""
-    from engine.library.audio_decode import DecodeError
-    from engine.library.features import FEATURE_VERSION, analyse_file
+    from engine.library.audio_decode import DecodeError, decode
+    from engine.library.features import FEATURE_NAMES, FEATURE_VERSION, analyse_samples
+    from engine.library.fingerprint import fingerprint
+    from engine.library.nonmusic import music_score
     from engine.library.tags import read_tags
 
     try:
-        vector, duration = analyse_file(path)
+        decoded = decode(path)
+        vector, stability = analyse_samples(decoded.samples, decoded.sample_rate)
+        pulse = float(vector[FEATURE_NAMES.index("pulse_clarity")])
+        prints = fingerprint(decoded.samples, decoded.sample_rate)
     except DecodeError as exc:
         return {"path": path, "reason": str(exc)}
     except MemoryError:
@@ -87,8 +127,10 @@ def analyse_one(path: str) -> dict[str, object]:
         "path": path,
         "vector": vector.astype(np.float32).tobytes(),
         "version": FEATURE_VERSION,
-        "duration": float(duration),
+        "duration": float(decoded.duration),
         "tempo": float(vector[0]),
+        "music_score": music_score(stability, pulse),
+        "fingerprint": prints,
         "tags": read_tags(path),
     }
 
@@ -129,7 +171,8 @@ def reconcile(library: Library, folder: Path, result: ScanResult,
                 _mark_unreadable(session, track, path, now)
                 continue
             size, mtime = stat
-            if track is not None and track.size == size and track.mtime == mtime:
+            if track is not None and track.size == size and track.mtime == mtime \
+                    and not _retry(track):
                 if track.status == m.PENDING:
                     result.resumed += 1
                 else:
@@ -152,6 +195,8 @@ def reconcile(library: Library, folder: Path, result: ScanResult,
             if moved is not None:
                 del gone[moved.path]
                 moved.path, moved.mtime, moved.updated_at = path, mtime, now
+                if moved.status != m.ANALYSED:  # e.g. skipped because it moved mid-scan
+                    moved.status, moved.skip_reason = m.PENDING, ""
                 result.moved += 1
                 continue
             session.add(
@@ -165,14 +210,24 @@ def reconcile(library: Library, folder: Path, result: ScanResult,
         result.updated += _outdated_to_pending(session, folder_key)
 
 
+# Skip reasons that say nothing about the file's content: retried by the next scan even when the
+# file's size and modification time did not change (permissions fixed, a share back online...).
+TRANSIENT_REASONS = ("permission denied", "cannot read")
+
+
+def _retry(track: m.Track) -> bool:
+    return track.status == m.SKIPPED and track.skip_reason.startswith(TRANSIENT_REASONS)
+
+
 def _outdated_to_pending(session, folder_key: str) -> int:  # noqa: ANN001
-    """Send analysed tracks whose features an older Segue computed back to ``pending``."""
+    """Send analysed tracks an older Segue analysed (older features, no music score) back to
+    ``pending``."""
     from engine.library.features import FEATURE_VERSION
 
     current = select(m.Feature.track_id).where(m.Feature.version == FEATURE_VERSION)
     stale = session.scalars(
         select(m.Track).where(m.Track.status == m.ANALYSED, _under(folder_key),
-                              m.Track.id.not_in(current))
+                              m.Track.id.not_in(current) | (m.Track.music_score < 0))
     ).all()
     for track in stale:
         track.status = m.PENDING
@@ -197,6 +252,8 @@ def _store(library: Library, results: list[dict[str, object]]) -> None:
                 continue
             track.updated_at = now
             if "reason" in item:
+                if not os.path.lexists(track.path):  # moved or deleted while we analysed it:
+                    continue  # stays pending; the next scan's reconcile finds where it went
                 track.status, track.skip_reason = m.SKIPPED, str(item["reason"])
                 session.execute(delete(m.Feature).where(m.Feature.track_id == track.id))
                 continue
@@ -204,6 +261,7 @@ def _store(library: Library, results: list[dict[str, object]]) -> None:
             track.title, track.artist = tags["title"], tags["artist"]
             track.album, track.genre = tags["album"], tags["genre"]
             track.duration, track.tempo = item["duration"], item["tempo"]
+            track.music_score, track.fingerprint = item["music_score"], item["fingerprint"]
             track.status, track.skip_reason = m.ANALYSED, ""
             session.merge(m.Feature(track_id=track.id, version=item["version"],
                                     vector=item["vector"]))
@@ -263,7 +321,8 @@ def _analyse_in_pool(todo: list[str], workers: int, record, cancelled: Cancelled
 
     context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
     queue = iter(todo)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
+                             initargs=(os.getpid(),)) as pool:
         in_flight = set()
         try:
             while True:
@@ -297,11 +356,12 @@ def scan_folder(
     kept and the next scan resumes) and ``NotADirectoryError`` for a missing folder.
     """
     started = time.monotonic()
+    workers = max(1, min(int(workers), max_workers()))
     folder = Path(folder).expanduser().resolve()
     if not folder.is_dir():
-        raise NotADirectoryError(f"not a folder: {folder}")
+        raise NotADirectoryError(f"not a folder: {display(folder)}")
     result = ScanResult()
-    progress(0.0, f"Looking for audio files in {folder}")
+    progress(0.0, f"Looking for audio files in {display(folder)}")
     reconcile(library, folder, result, progress)
     check_cancelled(cancelled)
     analyse_pending(library, folder, result, progress, cancelled, workers, batch)

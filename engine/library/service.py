@@ -19,6 +19,8 @@ from engine import paths
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress, scaled_progress
 from engine.library import models as m
 from engine.library.db import Library
+from engine.library.errors import user_errors
+from engine.library.nonmusic import is_music
 from engine.library.playlist_io import Entry, read_playlist, write_playlist
 from engine.library.playlists import PlaylistItem, PlaylistRules, build_path, build_playlist
 from engine.library.scanner import ScanResult, scan_folder
@@ -26,13 +28,16 @@ from engine.library.scanner import ScanResult, scan_folder
 DEMO_MARKER = ".demo-library-scanned"
 
 
+@user_errors
 def scan(folder: str | Path, progress: ProgressFn = no_progress,
          cancelled: CancelledFn = never_cancelled, library_path: str | Path | None = None,
          workers: int = 2) -> ScanResult:
     """Scan ``folder`` into the library, then refresh the embeddings if anything changed."""
     from engine.library.embeddings import refresh_embeddings
+    from engine.library.scanlock import scan_lock
 
-    with Library(library_path) as library:
+    db = Path(library_path) if library_path is not None else paths.db_path()
+    with scan_lock(db), Library(db) as library:
         result = scan_folder(library, folder, scaled_progress(progress, 0.0, 0.9), cancelled,
                              workers=workers)
         refresh_embeddings(library, scaled_progress(progress, 0.9, 1.0), cancelled)
@@ -44,6 +49,7 @@ def demo_folder() -> Path:
     return paths.assets_dir() / "audio"
 
 
+@user_errors
 def ensure_demo_library(progress: ProgressFn = no_progress,
                         cancelled: CancelledFn = never_cancelled,
                         library_path: str | Path | None = None) -> ScanResult | None:
@@ -83,15 +89,22 @@ class TrackRow:
     status: str
     path: str
     skip_reason: str = ""
+    music_score: float = -1.0
+
+    @property
+    def is_music(self) -> bool:
+        """False when the analysis flagged speech or a field recording."""
+        return is_music(self.music_score)
 
 
+@user_errors
 def list_tracks(library_path: str | Path | None = None, progress: ProgressFn = no_progress,
                 cancelled: CancelledFn = never_cancelled) -> list[TrackRow]:
     """Every track of the library (analysed, pending and skipped), by path."""
     with Library(library_path) as library, library.transaction() as session:
         query = select(m.Track.id, m.Track.title, m.Track.artist, m.Track.album, m.Track.genre,
                        m.Track.duration, m.Track.tempo, m.Track.status, m.Track.path,
-                       m.Track.skip_reason).order_by(m.Track.path)
+                       m.Track.skip_reason, m.Track.music_score).order_by(m.Track.path)
         return [TrackRow(*row) for row in session.execute(query)]
 
 
@@ -104,6 +117,7 @@ class PlaylistResult:
     playlist_id: int | None = None
 
 
+@user_errors
 def make_playlist(seeds: list[str | int], rules: PlaylistRules | None = None,
                   out: str | Path | None = None, path_to: str | int | None = None,
                   name: str = "", library_path: str | Path | None = None,
@@ -135,6 +149,7 @@ def make_playlist(seeds: list[str | int], rules: PlaylistRules | None = None,
     return result
 
 
+@user_errors
 def export_items(items: list[PlaylistItem], out: str | Path, progress: ProgressFn = no_progress,
                  cancelled: CancelledFn = never_cancelled) -> Path:
     """Write playlist items to ``out`` (format by extension: .m3u8 or .xspf)."""
@@ -165,6 +180,7 @@ class ImportResult:
     missing: list[str] = field(default_factory=list)
 
 
+@user_errors
 def import_playlist(source: str | Path, name: str = "",
                     library_path: str | Path | None = None, progress: ProgressFn = no_progress,
                     cancelled: CancelledFn = never_cancelled) -> ImportResult:
@@ -190,8 +206,15 @@ class MapPoints:
     labels: list[str]
     titles: list[str]
     paths: list[str]
+    artists: list[str] = field(default_factory=list)
+
+    def label(self, index: int) -> str:
+        """"Artist – Title" of point ``index`` (the map's hover label)."""
+        artist = self.artists[index] if index < len(self.artists) else ""
+        return " – ".join(x for x in (artist, self.titles[index]) if x)
 
 
+@user_errors
 def library_map(colour_by: str = "genre", library_path: str | Path | None = None,
                 progress: ProgressFn = no_progress,
                 cancelled: CancelledFn = never_cancelled, refit: bool = True) -> MapPoints:
@@ -222,7 +245,7 @@ def library_map(colour_by: str = "genre", library_path: str | Path | None = None
     else:
         labels = [g or "unknown" for g in catalogue.genres]
     return MapPoints(catalogue.ids, xy.astype(np.float32), labels, list(catalogue.titles),
-                     list(catalogue.paths))
+                     list(catalogue.paths), list(catalogue.artists))
 
 
 def preview(path: str | Path, progress: ProgressFn = no_progress,
@@ -265,3 +288,26 @@ def enrich_genres(client_id: str = "", library_path: str | Path | None = None,
     if client_id:
         settings.client_id = client_id
     return enrich_library(settings, library_path, progress, cancelled)
+
+
+def move_library_aside(library_path: str | Path | None = None, progress: ProgressFn = no_progress,
+                       cancelled: CancelledFn = never_cancelled) -> Path:
+    """Rename the library file (and its WAL/SHM companions) aside, never deleting it.
+
+    Returns the new name, ``library.sqlite.corrupt-YYYYmmdd-HHMMSS``; the next open starts a
+    fresh, empty library.
+    """
+    db = Path(library_path) if library_path is not None else paths.db_path()
+    target = db.with_name(f"{db.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    number = 1
+    while target.exists():
+        number += 1
+        target = target.with_name(f"{target.name.split('~')[0]}~{number}")
+    for suffix in ("-wal", "-shm"):
+        companion = db.with_name(db.name + suffix)
+        if companion.exists():
+            companion.rename(target.with_name(target.name + suffix))
+    db.rename(target)
+    if library_path is None:
+        (paths.segue_home() / DEMO_MARKER).unlink(missing_ok=True)  # the fresh one gets the demo
+    return target

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from engine.library.fspath import display
+
 HASH_CHUNK = 64 * 1024
 
 
@@ -24,7 +26,7 @@ def read_tags(path: str | Path) -> dict[str, str]:
         pass
     if not tags["title"]:
         tags["title"] = Path(path).stem.replace("_", " ")
-    return tags
+    return {key: display(value) for key, value in tags.items()}  # text the DB and Qt can take
 
 
 def content_hash(path: str | Path, size: int | None = None) -> str:

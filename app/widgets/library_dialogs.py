@@ -1,0 +1,39 @@
+"""Small dialogs and memories of the Library panel: the last folder, the corrupt-library offer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def last_folder() -> str:
+    """The folder the panel's last file dialog ended in (the home folder at first)."""
+    from app import settings
+
+    folder = settings.Settings().get(settings.LIBRARY_LAST_FOLDER)
+    return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+
+def remember_folder(chosen: str | Path) -> None:
+    """Open the next file dialog where this one ended (a file's folder, or the folder itself)."""
+    from app import settings
+
+    chosen = Path(chosen)
+    folder = chosen if chosen.is_dir() else chosen.parent
+    settings.Settings().set(settings.LIBRARY_LAST_FOLDER, str(folder))
+
+
+def offer_fresh_library(parent: QWidget, message: str, accept: Callable[[], object]) -> QMessageBox:
+    """Non-modal: offer to move a corrupt library aside (kept, renamed) and start a fresh one."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "The library cannot be read",
+                      f"{message}.\n\nMove it aside (it is kept, renamed) and start a fresh "
+                      "library?", parent=parent)
+    move = box.addButton("Move aside and start fresh", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.buttonClicked.connect(lambda button: button is move and accept())
+    box.show()
+    return box

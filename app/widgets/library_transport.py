@@ -1,0 +1,144 @@
+"""The Library tab's transport: play/pause, stop and next over the built playlist (a play queue).
+
+The buttons never take keyboard focus, and the panel maps Space to :meth:`Transport.toggle`, so
+Space never presses a focused button. Opening and closing the audio stream may block, so they run
+on the job runner's ``preview`` lane (through the ``submit`` the panel passes in); a timer polls
+the engine player and moves on to the next track when one ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from app import icons
+from engine.library import player
+from engine.library.playlists import PlaylistItem
+
+LANE = "preview"
+POLL_MS = 400
+
+
+class Transport(QWidget):
+    """Play/Pause, Stop, Next and what is playing."""
+
+    message = Signal(str)
+
+    def __init__(self, submit: Callable[..., object], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._submit = submit
+        self.queue: list[PlaylistItem] = []
+        self.index = 0
+        self.state = player.STOPPED
+        self.play_button = QPushButton("Play")
+        self.stop_button = QPushButton("Stop")
+        self.next_button = QPushButton("Next")
+        for button, icon, tip in ((self.play_button, "play", "Play or pause the playlist (Space)"),
+                                  (self.stop_button, "stop", "Stop"),
+                                  (self.next_button, "next", "Next track")):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space is the panel's, not theirs
+            button.setToolTip(tip)
+            found = icons.get(icon) if hasattr(icons, "get") else None
+            if found is not None and not found.isNull():
+                button.setIcon(found)
+        self.now = QLabel("Build a playlist, then Play (Space).")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.play_button, self.stop_button, self.next_button):
+            layout.addWidget(widget)
+        layout.addWidget(self.now, 1)
+        self.play_button.clicked.connect(self.toggle)
+        self.stop_button.clicked.connect(self.stop)
+        self.next_button.clicked.connect(self.next)
+        self.poll = QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self._check)
+        self._refresh()
+
+    def set_queue(self, items: list[PlaylistItem]) -> None:
+        """Use ``items`` as the play queue (from the top; what plays goes on until Stop/Next)."""
+        self.queue = list(items)
+        self.index = 0
+        self._refresh()
+
+    def current(self) -> PlaylistItem | None:
+        """The queue's current track."""
+        return self.queue[self.index] if 0 <= self.index < len(self.queue) else None
+
+    def toggle(self) -> None:
+        """Space: play, pause, or resume where it paused."""
+        if self.state == player.PLAYING:
+            self._run(player.pause, title="Pause", then=self._paused)
+            self.state = player.PAUSED
+        elif self.current() is not None:
+            start = self._paused_at if self.state == player.PAUSED else 0.0
+            self._start(start)
+        else:
+            self.message.emit("Build a playlist first: the transport plays it.")
+        self._refresh()
+
+    def stop(self) -> None:
+        """Stop and go back to the top of the queue."""
+        self.poll.stop()
+        if self.state != player.STOPPED:
+            self._run(player.stop, title="Stop")
+        self.state, self.index = player.STOPPED, 0
+        self._refresh()
+
+    def next(self) -> None:
+        """Go on to the next track (playing it if the transport plays)."""
+        if not self.queue:
+            return
+        if self.index + 1 >= len(self.queue):
+            self.stop()
+            self.message.emit("End of the playlist.")
+            return
+        self.index += 1
+        if self.state == player.PLAYING:
+            self._start(0.0)
+        else:
+            self.state = player.STOPPED
+        self._refresh()
+
+    _paused_at = 0.0
+
+    def _paused(self, status: player.Status) -> None:
+        self._paused_at = status.position
+
+    def _start(self, start: float) -> None:
+        item = self.current()
+        if item is None:
+            return
+        self.state = player.PLAYING
+        self._run(player.play, item.path, start, title="Play", then=self.message.emit,
+                  failed=self._failed)
+        self.poll.start()
+
+    def _failed(self) -> None:
+        self.poll.stop()
+        self.state = player.STOPPED
+        self._refresh()
+
+    def _run(self, func, *args, title: str, then=None, failed=None) -> None:  # noqa: ANN001
+        job = self._submit(func, *args, title=title, on_result=then, lane=LANE)
+        if failed is not None and job is not None:
+            job.error.connect(lambda *_: failed())
+
+    def _check(self) -> None:
+        status = player.status()
+        if self.state == player.PLAYING and status.state == player.ENDED:
+            self.next()
+
+    def _refresh(self) -> None:
+        self.play_button.setText("Pause" if self.state == player.PLAYING else "Play")
+        item = self.current()
+        for button in (self.play_button, self.stop_button, self.next_button):
+            button.setEnabled(bool(self.queue))
+        if item is None:
+            self.now.setText("Build a playlist, then Play (Space).")
+            return
+        label = " – ".join(x for x in (item.artist, item.title) if x)
+        verb = {player.PLAYING: "Playing", player.PAUSED: "Paused"}.get(self.state, "Next up")
+        self.now.setText(f"{verb} {self.index + 1}/{len(self.queue)}: {label}")
