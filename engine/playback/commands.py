@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.argtypes import number
+from engine.argtypes import integer, number
 
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     play.add_argument("--delay", type=number(0, 3600), default=0.05, metavar="SECONDS",
                       help="wait before playing (e.g. to connect a DAW to --virtual)")
     play.add_argument("--list", action="store_true", help="list MIDI and audio outputs and exit")
-    play.add_argument("--count-in", type=int, default=0, metavar="BARS",
+    play.add_argument("--count-in", type=integer(0, 64), default=0, metavar="BARS",
                       help="click this many bars before the music starts")
     play.add_argument("--click", action="store_true", help="a metronome click on every beat")
     play.set_defaults(func=_run_play)
