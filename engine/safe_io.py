@@ -23,9 +23,11 @@ class InputFileError(UserFacingError):
     """A file Segue refuses to read (not a regular file, or larger than the limit)."""
 
 
-def check_input_file(path: str | os.PathLike[str], kind: str, limit: int,
+def check_input_file(path: str | os.PathLike[str], kind: str, limit: int | None,
                      error: type[Exception] = InputFileError) -> Path:
     """Return ``path`` if it is a regular file of at most ``limit`` bytes; else raise ``error``.
+
+    ``limit=None`` checks the kind of file only (for readers that word their own size limit).
 
     ``kind`` names the file type in the message ("MIDI", "ABC", "lyrics"). Missing files are left
     for the reader to report, so callers keep their own "not found" wording.
@@ -41,7 +43,7 @@ def check_input_file(path: str | os.PathLike[str], kind: str, limit: int,
         raise error(f"{path}: is a folder, not a {kind} file")
     if not stat.S_ISREG(info.st_mode):
         raise error(f"{path}: is a device, pipe or socket, not a {kind} file")
-    if info.st_size > limit:
+    if limit is not None and info.st_size > limit:
         raise error(f"{path}: {kind} file too large ({info.st_size / MB:.1f} MB; "
                     f"the limit is {limit // MB} MB)")
     return path

@@ -39,7 +39,7 @@ def project_name(path: str | Path | None) -> str:
 def read_data(path: str | Path) -> dict[str, Any]:
     """Read a project file's JSON object (not yet checked field by field)."""
     path = Path(path)
-    safe_io.check_input_file(path, "project", MAX_BYTES, ProjectFormatError)  # /dev/zero, FIFOs
+    safe_io.check_input_file(path, "project", None, ProjectFormatError)  # /dev/zero, FIFOs
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
