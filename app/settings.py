@@ -62,11 +62,42 @@ class Settings:
         self._upgrade()
 
     def _upgrade(self) -> None:
-        version = self._raw_int("meta/version", 0)
+        """Bring the file to :data:`SETTINGS_VERSION`; an unknown version means defaults.
+
+        A version that is not a whole number, negative, or newer than this Segue knows (999, -5,
+        garbage) is logged; the old file is copied aside and the settings start from defaults.
+        """
+        raw = self.store.value("meta/version", 0)
+        try:
+            version = int(str(raw).strip())
+        except (TypeError, ValueError):
+            version = -1
+        if version != SETTINGS_VERSION and version not in UPGRADES:
+            backup = self._set_aside(raw)
+            log.warning("settings file %s has an unknown version %r; using defaults%s",
+                        self.store.fileName(), raw, f" (old file kept as {backup})" if backup else "")
+            self.store.clear()
+            version = SETTINGS_VERSION
         while version < SETTINGS_VERSION:
             UPGRADES[version](self.store)
             version += 1
         self.store.setValue("meta/version", SETTINGS_VERSION)
+
+    def _set_aside(self, raw: object) -> str:
+        """Copy the settings file beside itself before it is reset; return the copy's path or ""."""
+        import shutil
+        from pathlib import Path
+
+        source = Path(self.store.fileName())
+        if not source.is_file():
+            return ""
+        target = source.with_name(f"{source.name}.unknown-version")
+        try:
+            shutil.copyfile(source, target)
+        except OSError as exc:
+            log.warning("could not keep a copy of %s: %s", source, exc)
+            return ""
+        return str(target)
 
     def _raw_int(self, key: str, default: int) -> int:
         try:

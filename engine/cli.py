@@ -8,13 +8,20 @@ Each room (``engine/<room>/commands.py``) exposes ``register(subparsers, eval_su
 its own subcommands (e.g. ``compose``, ``lyrics``, ``library``) and ``eval <room>`` entries. Handlers
 take the parsed ``argparse.Namespace`` and return an exit code; they import heavy modules lazily so
 ``segue --version`` stays instant.
+
+Bad input never ends in a traceback: a bad option, a user-facing error, an ``OSError``, a database
+error or a parse error (JSON, zip, MIDI, text decoding) becomes ONE line on stderr,
+``segue: error: <file>: <problem>``, and exit code 2; the traceback goes to the log file.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 import engine
@@ -31,9 +38,19 @@ ROOM_COMMAND_MODULES = (
 )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``segue: error: …``), exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print the problem and where to find help on one line, then exit 2."""
+        hint = f" (see '{self.prog} --help')"
+        print(f"segue: error: {one_line(message)}{hint}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the full argument parser, asking every room to register its subcommands."""
-    parser = argparse.ArgumentParser(prog="segue", description="Segue: a desktop studio for musicians.")
+    parser = OneLineParser(prog="segue", description="Segue: a desktop studio for musicians.")
     parser.add_argument("--version", action="version", version=f"segue {engine.__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -61,6 +78,8 @@ def main(argv: Sequence[str] | None = None,
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(verbose=args.verbose)
+    if not args.verbose:  # library warnings (torch, librosa) go to the log, not between our lines
+        warnings.showwarning = _log_warning
     func = getattr(args, "func", None)
     try:
         if func is None:  # `segue` or `segue gui`
@@ -72,9 +91,74 @@ def main(argv: Sequence[str] | None = None,
     except KeyboardInterrupt:
         print("segue: interrupted", file=sys.stderr)
         return 130
-    except UserFacingError as exc:
-        print(f"segue: error: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into one line
+        return _report(exc, verbose=args.verbose)
+
+
+def _log_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Send a Python warning to the log file instead of stderr."""
+    from engine.logsetup import get_logger
+
+    get_logger("warnings").info("%s:%s: %s: %s", filename, lineno, category.__name__, message)
+
+
+def one_line(text: str) -> str:
+    """Make ``text`` printable on one line: escape newlines and undecodable file-name bytes."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    try:  # a file name's undecodable bytes come back as \xff, as the shell shows them
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def describe(exc: BaseException) -> str | None:
+    """The one-line message for a failure caused by bad input, or None for a bug."""
+    import zipfile
+
+    from engine.checkpoint import CheckpointError
+    from engine.music.tune import ImportProblem
+
+    if isinstance(exc, (UserFacingError, CheckpointError, ImportProblem)):
+        return str(exc) or type(exc).__name__
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        if exc.errno in (errno.EACCES, errno.EROFS):
+            reason += " (read-only?)"
+        name = exc.filename if exc.filename is not None else exc.filename2
+        return f"{os.fsdecode(name)}: {reason}" if name is not None else reason
+    if _is_database_error(exc):
+        from engine.paths import db_path
+
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        return f"{db_path()}: database error: {first}"
+    if isinstance(exc, SyntaxError) and type(exc).__module__.startswith("xml."):
+        return f"not valid XML ({exc})"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not valid {exc.encoding} text (bad byte at position {exc.start})"
+    if isinstance(exc, (ValueError, EOFError, zipfile.BadZipFile)):
+        return f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
+    return None
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """Tell sqlite3/SQLAlchemy errors apart without importing SQLAlchemy."""
+    return any(cls.__module__ in ("sqlite3", "sqlalchemy.exc") and cls.__name__ == "DatabaseError"
+               for cls in type(exc).__mro__)
+
+
+def _report(exc: Exception, verbose: bool = False) -> int:
+    """Print one line for ``exc`` on stderr and log its traceback; return the exit code."""
+    from engine.logsetup import get_logger
+
+    get_logger("cli").info("command failed", exc_info=exc)  # to the log file (and -v stderr)
+    message = describe(exc)
+    if message is None:
+        print(f"segue: error: internal error ({one_line(f'{type(exc).__name__}: {exc}')}); "
+              "details in the log file", file=sys.stderr)
+        return 1
+    print(f"segue: error: {one_line(message)}", file=sys.stderr)
+    return 2
 
 
 def _run_doctor(args: argparse.Namespace) -> int:

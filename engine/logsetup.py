@@ -11,6 +11,13 @@ from engine import paths
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file handler; a full disk or a vanished folder never spills onto stderr."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        """Drop the record: the one error line the user sees must stay one line."""
+
+
 def configure_logging(verbose: bool = False, to_file: bool = True) -> logging.Logger:
     """Configure the ``segue`` logger once; file logging is skipped when the folder is unwritable."""
     root = logging.getLogger("segue")
@@ -24,11 +31,12 @@ def configure_logging(verbose: bool = False, to_file: bool = True) -> logging.Lo
     if to_file:
         try:
             paths.logs_dir().mkdir(parents=True, exist_ok=True)
-            handler = logging.handlers.RotatingFileHandler(
-                paths.logs_dir() / "segue.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+            handler = _QuietFileHandler(
+                paths.logs_dir() / "segue.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8",
+                errors="backslashreplace",  # file names that are not UTF-8 must not break logging
             )
         except OSError as exc:
-            root.warning("no log file (%s)", exc)
+            root.info("no log file (%s)", exc)  # not a warning: one error line must stay one line
         else:
             handler.setLevel(logging.INFO)
             handler.setFormatter(logging.Formatter(LOG_FORMAT))

@@ -169,12 +169,12 @@ class LyricsPanel(SingMixin, Panel):
     # ----------------------------------------------------------------- artists
     def refresh_artists(self) -> Job:
         """List installed artists on the engine thread and fill the A/B choosers."""
-        job = self.runner.submit(service.installed_artists, title="Listing lyric artists")
-        job.result.connect(self._on_artists)
+        job = self.runner.submit(service.artist_listing, title="Listing lyric artists")
+        job.result.connect(lambda listing: self._on_artists(*listing))
         job.error.connect(lambda message, _details: self._say(f"Could not list artists: {message}"))
         return job
 
-    def _on_artists(self, found: list) -> None:
+    def _on_artists(self, found: list, broken: list | tuple = ()) -> None:
         if self._closed:
             return
         self.artists = list(found)
@@ -188,8 +188,9 @@ class LyricsPanel(SingMixin, Panel):
             combo.setCurrentIndex(index if index >= 0 else min(default, combo.count() - 1))
         ready = len(self.artists) > 0
         self.write_button.setEnabled(ready)
-        self._say(f"{len(self.artists)} artists installed." if ready else
-                  "No artists installed: add one with 'Add artist…'.")
+        self._say((f"{len(self.artists)} artists installed." if ready else
+                   "No artists installed: add one with 'Add artist…'.")
+                  + "".join(f" Unreadable artist model {b}" for b in broken))
 
     def add_artist(self) -> TrainArtistDialog:
         """Open the train-artist dialog (training runs in the background)."""

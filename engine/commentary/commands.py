@@ -13,6 +13,8 @@ import json
 import sys
 from pathlib import Path
 
+from engine.argtypes import integer, number
+
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
     """Add this room's subcommands to `segue` and its entries to `segue eval`."""
@@ -21,20 +23,21 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
                                          "`segue comment train` rebuilds the models.")
     comment.add_argument("action", nargs="?", choices=["train"], help="train: rebuild the models")
     comment.add_argument("--tags", default="", help='comma-separated tags, e.g. "rock, energetic"')
-    comment.add_argument("--n", type=int, default=5, help="how many samples (default 5)")
+    comment.add_argument("--n", type=integer(1, 1000), default=5, help="how many samples (default 5)")
     comment.add_argument("--track", default=None, help="a library track (path or id) to describe")
     comment.add_argument("--gan", dest="gan", action="store_true", default=True,
                          help="print the GAN-refined samples (the default)")
     comment.add_argument("--no-gan", dest="gan", action="store_false", help="print the plain VAE's")
-    comment.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
-    comment.add_argument("--seed", type=int, default=1)
+    comment.add_argument("--temperature", type=number(0, 10), default=0.0, help="0 = greedy (default)")
+    comment.add_argument("--seed", type=integer(0, 2**32 - 1), default=1)
     comment.add_argument("--json", action="store_true", help="print one JSON object")
-    comment.add_argument("--minutes", type=float, default=20.0, help="train: time budget")
-    comment.add_argument("--epochs", type=int, default=12, help="train: most CVAE epochs")
+    comment.add_argument("--minutes", type=number(0, 10080, low_open=True), default=20.0,
+                         help="train: time budget")
+    comment.add_argument("--epochs", type=integer(1, 10_000), default=12, help="train: most CVAE epochs")
     comment.add_argument("--out", type=Path, default=None, help="train: output folder")
-    comment.add_argument("--hidden", type=int, default=128, help="train: LSTM size")
-    comment.add_argument("--embed", type=int, default=64, help="train: word embedding size")
-    comment.add_argument("--threads", type=int, default=1, help="train: torch threads")
+    comment.add_argument("--hidden", type=integer(1, 4096), default=128, help="train: LSTM size")
+    comment.add_argument("--embed", type=integer(1, 4096), default=64, help="train: word embedding size")
+    comment.add_argument("--threads", type=integer(1, 256), default=1, help="train: torch threads")
     comment.add_argument("--only", choices=["gan"], default=None,
                          help="train: retrain only the LC-GAN on the existing CVAE and topics")
     comment.add_argument("--models", type=Path, default=None,

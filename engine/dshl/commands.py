@@ -9,6 +9,10 @@ import argparse
 import json
 import sys
 
+from engine.argtypes import integer, number
+
+MAX_SEGMENTS = 1000  # a 4000-beat tune; longer chains are refused before composing
+
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
     """Add this room's subcommands to `segue` and its entries to `segue eval`."""
@@ -17,18 +21,18 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
     train = dshl_sub.add_parser("train", help="train the model on the bundled Nottingham tunes")
     train.add_argument("--out", help="output folder (default: SEGUE_HOME/models/dshl)")
-    train.add_argument("--L", type=int, default=8, help="number of code groups (default 8)")
-    train.add_argument("--K", type=int, default=4, help="symbols per group (default 4)")
-    train.add_argument("--alpha", type=float, default=0.5, help="bit-balance weight")
-    train.add_argument("--hidden", type=int, default=64, help="LSTM hidden size (default 64)")
+    train.add_argument("--L", type=integer(1, 64), default=8, help="number of code groups (default 8)")
+    train.add_argument("--K", type=integer(2, 256), default=4, help="symbols per group (default 4)")
+    train.add_argument("--alpha", type=number(0), default=0.5, help="bit-balance weight")
+    train.add_argument("--hidden", type=integer(1, 4096), default=64, help="LSTM hidden size (default 64)")
     train.add_argument("--seed", type=int, default=0, help="split and training seed")
     train.add_argument("--positive-hops", type=int, choices=(1, 2), default=2,
                        help="2: successor starts where the segment ends (default); 1: the paper's "
                             "2-beat overlap")
-    train.add_argument("--pre-epochs", type=int, help="stage 1 epochs")
-    train.add_argument("--hash-epochs", type=int, help="stage 2 epochs")
-    train.add_argument("--rerank-epochs", type=int, help="stage 3 epochs")
-    train.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    train.add_argument("--pre-epochs", type=integer(0, 10_000), help="stage 1 epochs")
+    train.add_argument("--hash-epochs", type=integer(0, 10_000), help="stage 2 epochs")
+    train.add_argument("--rerank-epochs", type=integer(0, 10_000), help="stage 3 epochs")
+    train.add_argument("--threads", type=integer(1, 256), default=1, help="torch threads (default 1)")
     train.add_argument("--family", choices=("duple", "triple"), default="duple",
                        help="meter family: duple (2/4, 4/4, 2/2) or triple (3/4, 6/8)")
     train.add_argument("--no-eval", action="store_true",
@@ -43,34 +47,35 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     imp.set_defaults(func=_run_import)
 
     compose = sub.add_parser("compose", help="compose a tune from hashed segments (DSHL)")
-    compose.add_argument("--segments", type=int, default=8, help="chain length (4 beats each)")
-    compose.add_argument("--seed", type=int, help="random seed (same seed, same chain)")
+    compose.add_argument("--segments", type=integer(1, MAX_SEGMENTS), default=8,
+                         help="chain length (4 beats each)")
+    compose.add_argument("--seed", type=integer(0), help="random seed (same seed, same chain)")
     compose.add_argument("--out", help="MIDI file to write (default tune.mid, or none with --project)")
     compose.add_argument("--project", help="also (or, without --out, only) write a .segue project")
     compose.add_argument("--key", default="C", help="output key, e.g. D, Bb, F#m")
-    compose.add_argument("--tempo", type=float, default=120.0, help="beats per minute")
+    compose.add_argument("--tempo", type=number(20, 400), default=120.0, help="beats per minute")
     compose.add_argument("--meter", default="4/4",
                          help="2/4, 4/4, 2/2, 3/4 or 6/8 (a minor --key draws minor tunes)")
     compose.add_argument("--collection", default="nottingham",
                          help="bundled 'nottingham' or a name given to `segue dshl import`")
     compose.add_argument("--mode", choices=("min", "max"), default="min",
                          help="min: nearest codes + re-ranker; max: farthest codes (paper Task 2)")
-    compose.add_argument("--reuse-limit", type=int, default=2,
+    compose.add_argument("--reuse-limit", type=integer(0, MAX_SEGMENTS), default=2,
                          help="max segments from one tune (0 = no limit)")
-    compose.add_argument("--start", type=int, help="segment id to start from")
+    compose.add_argument("--start", type=integer(0), help="segment id to start from")
     compose.add_argument("--start-midi", help="start from the segment closest to this MIDI phrase")
     compose.add_argument("--continue", dest="continue_midi", metavar="PHRASE.mid",
                          help="continue your phrase: its nearest segments start the chain, "
                               "then --segments more follow")
     compose.add_argument("--no-ending", action="store_true", help="do not prefer a tune ending")
-    compose.add_argument("--melody-program", type=int, default=73, help="General MIDI program")
-    compose.add_argument("--chord-program", type=int, default=0, help="General MIDI program")
+    compose.add_argument("--melody-program", type=integer(0, 127), default=73, help="General MIDI program")
+    compose.add_argument("--chord-program", type=integer(0, 127), default=0, help="General MIDI program")
     compose.add_argument("--json", action="store_true", help="print the chain as JSON")
     compose.set_defaults(func=_run_compose)
 
     ev = eval_sub.add_parser("dshl", help="Hamming gap, MRR/recall of four rankers, junctions")
     ev.add_argument("--json", action="store_true")
-    ev.add_argument("--chains", type=int, default=100, help="composed chains per mode")
+    ev.add_argument("--chains", type=integer(1, 100_000), default=100, help="composed chains per mode")
     ev.add_argument("--family", choices=("all", "duple", "triple"), default="all",
                     help="meter families to evaluate (default all; top-level keys: duple)")
     ev.set_defaults(func=_run_eval)
@@ -115,10 +120,13 @@ def _log(message: str) -> None:
 
 
 def _run_import(args: argparse.Namespace) -> int:
+    from engine.atomic import ensure_writable_dir
     from engine.checkpoint import CheckpointError
+    from engine.dshl import store
     from engine.dshl.api import import_collection
 
     try:
+        ensure_writable_dir(store.user_dir() / "collections")  # read-only: say so first
         report = import_collection(args.folder, args.name)
     except (ValueError, CheckpointError) as exc:
         raise _user_error(exc) from exc
@@ -161,8 +169,11 @@ def _run_compose(args: argparse.Namespace) -> int:
             from engine.project.chain import save_chain_project
 
             save_chain_project(chain, args.project)
-    except (ValueError, CheckpointError, OSError) as exc:
+    except (ValueError, CheckpointError) as exc:  # OSError: one line from engine.cli
         raise _user_error(exc) from exc
+    if not args.continue_midi and len(chain.items) < args.segments:
+        print(f"segue: warning: collection {args.collection!r} ran out of segments: the chain has "
+              f"{len(chain.items)} of the {args.segments} asked for", file=sys.stderr)
     if args.json:
         print(json.dumps({
             "segments": [{"id": it.id, "tune": it.tune, "position": it.position,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,12 +152,30 @@ def list_collections() -> list[str]:
 
 
 def read_corpus(path: Path) -> Corpus:
-    """Load a corpus file, naming the file when it cannot be read."""
+    """Load a corpus file, naming the file when it cannot be read (truncated, tampered, foreign)."""
     try:
         with np.load(path, allow_pickle=False) as arrays:
-            return Corpus.from_arrays(arrays)
-    except (OSError, ValueError, KeyError, EOFError) as exc:
-        raise CheckpointError(f"{path}: not a readable DSHL collection: {exc}") from exc
+            corpus = Corpus.from_arrays(arrays)
+        _check_corpus(corpus)
+    except (OSError, ValueError, KeyError, EOFError, IndexError, zipfile.BadZipFile) as exc:
+        raise CheckpointError(f"{path}: not a readable collection: {exc or type(exc).__name__}"
+                              ) from exc
+    return corpus
+
+
+def _check_corpus(corpus: Corpus) -> None:
+    """Raise ValueError if the arrays disagree (lengths, or indices pointing outside them)."""
+    n = len(corpus)
+    if n == 0 or not corpus.tunes:
+        raise ValueError("no segments")
+    if any(len(a) != n for a in (corpus.tune, corpus.position, corpus.ends, corpus.phase)):
+        raise ValueError("arrays of different lengths")
+    if corpus.tune.min() < 0 or corpus.tune.max() >= len(corpus.tunes):
+        raise ValueError("tune index out of range")
+    for pairs in (corpus.junctions, corpus.overlaps):
+        if pairs.size and (pairs.ndim != 2 or pairs.shape[1] != 2 or pairs.min() < 0
+                           or pairs.max() >= n):
+            raise ValueError("segment index out of range")
 
 
 def load_collection(name: str = BUNDLED, family: str = "duple") -> Collection:

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from engine.argtypes import integer, number
 from engine.library.errors import user_errors
 from engine.library.fspath import display
 
@@ -42,14 +43,16 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     playlist.add_argument("--seed", action="append", required=True, metavar="TRACK",
                           help="seed track: an id, a path, a title or \"artist - title\" "
                           "(repeat for several)")
-    playlist.add_argument("--length", type=int, default=10, help="number of tracks (default 10)")
-    playlist.add_argument("--duration", type=float, default=None, metavar="MINUTES",
+    playlist.add_argument("--length", type=integer(1, 100_000), default=10,
+                          help="number of tracks (default 10)")
+    playlist.add_argument("--duration", type=number(0, 100_000, low_open=True), default=None,
+                          metavar="MINUTES",
                           help="stop at this total duration instead of a count")
-    playlist.add_argument("--no-repeat-artist", type=int, default=0, metavar="N",
+    playlist.add_argument("--no-repeat-artist", type=integer(0, 100_000), default=0, metavar="N",
                           help="no track by the same artist within N tracks")
-    playlist.add_argument("--no-repeat-album", type=int, default=0, metavar="N",
+    playlist.add_argument("--no-repeat-album", type=integer(0, 100_000), default=0, metavar="N",
                           help="no track from the same album within N tracks")
-    playlist.add_argument("--max-tempo-jump", type=float, default=None, metavar="BPM")
+    playlist.add_argument("--max-tempo-jump", type=number(0, 1000), default=None, metavar="BPM")
     playlist.add_argument("--include-seeds", action="store_true", help="start with the seeds")
     playlist.add_argument("--allow-duplicates", action="store_true",
                           help="keep the same song from several albums (or the same audio)")

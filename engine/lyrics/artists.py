@@ -8,8 +8,10 @@ the text's alphabet is far from the base model's).
 
 from __future__ import annotations
 
-import re
+import hashlib
+import math
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ BUNDLED = {
     "william_shakespeare_sonnets": "William Shakespeare",
 }
 BASE_FILE = "base.pt"
+MAX_NAME_CHARS = 100
+MAX_SLUG_BYTES = 80  # file names stay far below the 255-byte limit of common file systems
 MIN_BASE_COVERAGE = 0.97
 
 _cache: dict[tuple[str, float], Any] = {}
@@ -64,27 +68,76 @@ def user_models_dir() -> Path:
 
 
 def slugify(name: str) -> str:
-    """Turn a display name into a file-safe identifier."""
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-    return slug or "artist"
+    """Turn a display name into a file-safe identifier that keeps its letters in any script.
+
+    Letters, marks and digits stay (``Земфира`` → ``земфира``); every other run becomes ``_``.
+    A name with no letters, or one longer than :data:`MAX_SLUG_BYTES` in UTF-8, gets a stable
+    hash suffix so that distinct names keep distinct files.
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
+    kept = "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text)
+    slug = "_".join(kept.split())
+    digest = hashlib.sha256(name.strip().encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    if not slug:
+        return f"artist_{digest}"
+    if len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+        short = slug.encode("utf-8")[:MAX_SLUG_BYTES - 11].decode("utf-8", "ignore").rstrip("_")
+        return f"{short}_{digest}"
+    return slug
 
 
-def _info(path: Path, bundled: bool) -> ArtistInfo | None:
-    """Read an artist file's header (name, metrics); None if the file is unusable."""
+def check_name(name: str) -> str:
+    """Return the stripped display name, or raise ValueError if it is empty or too long."""
+    clean = name.strip()
+    if not clean:
+        raise ValueError("the artist needs a name")
+    if len(clean) > MAX_NAME_CHARS:
+        raise ValueError(f"the artist name is too long ({len(clean)} characters; "
+                         f"at most {MAX_NAME_CHARS})")
+    if any(unicodedata.category(ch) == "Cc" for ch in clean):
+        raise ValueError("the artist name holds control characters (e.g. a line break)")
+    return clean
+
+
+def _check_free(path: Path, name: str) -> None:
+    """Refuse to overwrite another artist's model whose name slugs to the same file."""
+    if not path.exists():
+        return
+    info = _info(path, False)
+    if info is not None and info.name.strip().casefold() != name.casefold():
+        raise ValueError(f"{path}: already holds the artist '{info.name}', whose name gives the "
+                         f"same file name as '{name}'; choose another name")
+
+
+def _info(path: Path, bundled: bool, problems: list[tuple[Path, str]] | None = None
+          ) -> ArtistInfo | None:
+    """Read an artist file's header (name, metrics); None if unusable (reason added to ``problems``)."""
     from engine.checkpoint import CheckpointError, load_checkpoint
     from engine.lyrics.model import FORMAT_VERSION, KIND
 
     try:
         ck = load_checkpoint(path, KIND, FORMAT_VERSION)
-    except CheckpointError:
+    except (CheckpointError, OSError) as exc:
+        if problems is not None:
+            problems.append((path, str(exc)))
         return None
     name = str(ck.extra.get("name") or BUNDLED.get(path.stem, path.stem))
     metrics = {**ck.metrics, "origin": ck.extra.get("origin", "")}
     return ArtistInfo(slug=path.stem, name=name, path=path, bundled=bundled, metrics=metrics)
 
 
-def list_artists() -> list[ArtistInfo]:
-    """Installed artists: bundled first (in catalogue order), then the user's (by name)."""
+def broken_artists() -> list[tuple[Path, str]]:
+    """The user's artist files that cannot be loaded, with the reason (corrupt, foreign, old)."""
+    problems: list[tuple[Path, str]] = []
+    list_artists(problems)
+    return problems
+
+
+def list_artists(problems: list[tuple[Path, str]] | None = None) -> list[ArtistInfo]:
+    """Installed artists: bundled first (in catalogue order), then the user's (by name).
+
+    Unloadable files are left out; pass ``problems`` to collect them as (path, reason).
+    """
     found: dict[str, ArtistInfo] = {}
     bundled = bundled_models_dir()
     for slug in BUNDLED:
@@ -94,7 +147,7 @@ def list_artists() -> list[ArtistInfo]:
     user = user_models_dir()
     if user.is_dir():
         for path in sorted(user.glob("*.pt")):
-            info = _info(path, False)
+            info = _info(path, False, problems)
             if info:
                 found[path.stem] = info
     return list(found.values())
@@ -160,8 +213,11 @@ def train_artist(
     from engine.lyrics.train import TrainConfig, train_model
     from engine.lyrics.vocab import Vocabulary
 
-    if not name.strip():
-        raise ValueError("the artist needs a name")
+    name = check_name(name)
+    if not (isinstance(minutes, (int, float)) and math.isfinite(minutes) and minutes > 0):
+        raise ValueError(f"the time budget must be a positive number of minutes, not {minutes!r}")
+    out = (out_dir or user_models_dir()) / f"{slugify(name)}.pt"
+    _check_free(out, name)
     corpus = load_corpus(files)
     train_songs, val_songs = split_songs(corpus.songs)
     train_text, val_text = songs_to_text(train_songs), songs_to_text(val_songs)
@@ -179,7 +235,6 @@ def train_artist(
         config = config or TrainConfig(max_minutes=minutes)
     if config.max_minutes is None:
         config.max_minutes = minutes
-    out = (out_dir or user_models_dir()) / f"{slugify(name)}.pt"
     from engine.lyrics.prosody import training_words
 
     words = training_words(train_text) | (set(base.words) if base is not None else set())

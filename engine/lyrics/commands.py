@@ -16,6 +16,12 @@ import json
 import sys
 from pathlib import Path
 
+from engine.argtypes import integer, number
+
+MAX_MINUTES = 7 * 24 * 60.0  # a week: longer budgets are typos
+MINUTES = number(0, MAX_MINUTES, low_open=True)  # 0 is an error, never "no limit"
+TEMPERATURE = number(0, 10, low_open=True)
+
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
     """Add this room's subcommands to `segue` and its entries to `segue eval`."""
@@ -25,16 +31,17 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train = lsub.add_parser("train", help="train a new artist from lyric files or folders")
     train.add_argument("name", help="the artist's display name")
     train.add_argument("files", nargs="+", help="UTF-8 text files or folders (blank line between songs)")
-    train.add_argument("--minutes", type=float, default=15.0, help="time budget (default 15)")
+    train.add_argument("--minutes", type=MINUTES, default=15.0, help="time budget (default 15)")
     train.set_defaults(func=_run_train)
 
     bundled = lsub.add_parser("train-bundled", help="rebuild the base model and the bundled artists")
     bundled.add_argument("--out", type=Path, default=None, help="output folder (default assets)")
-    bundled.add_argument("--base-minutes", type=float, default=24.0)
-    bundled.add_argument("--artist-minutes", type=float, default=5.0)
+    bundled.add_argument("--base-minutes", type=MINUTES, default=24.0)
+    bundled.add_argument("--artist-minutes", type=MINUTES, default=5.0)
     bundled.add_argument("--only", nargs="*", default=None, help="artist slugs to fine-tune")
     bundled.add_argument("--force", action="store_true", help="retrain models that exist")
-    bundled.add_argument("--artist-lr", type=float, default=1e-3, help="fine-tuning learning rate")
+    bundled.add_argument("--artist-lr", type=number(0, 10, low_open=True), default=1e-3,
+                         help="fine-tuning learning rate")
     bundled.add_argument("--from-existing", action="store_true",
                          help="keep fine-tuning existing writer models instead of skipping them")
     bundled.set_defaults(func=_run_train_bundled)
@@ -49,11 +56,11 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     duet = lsub.add_parser("duet", help="write a song with two artists taking turns")
     duet.add_argument("a", help="artist A (slug, name or unique part of it)")
     duet.add_argument("b", help="artist B")
-    duet.add_argument("--lines", type=int, default=8)
-    duet.add_argument("--seed", type=int, default=1)
+    duet.add_argument("--lines", type=integer(1, 1000), default=8)
+    duet.add_argument("--seed", type=integer(0, 2**32 - 1), default=1)
     duet.add_argument("--pattern", default="ABAB", help="ABAB, AABB or stanza")
-    duet.add_argument("--temperature", type=float, default=0.8, help="both artists' temperature")
-    duet.add_argument("--temperature-b", type=float, default=None, help="artist B's temperature")
+    duet.add_argument("--temperature", type=TEMPERATURE, default=0.8, help="both artists' temperature")
+    duet.add_argument("--temperature-b", type=TEMPERATURE, default=None, help="artist B's temperature")
     duet.add_argument("--start", default="", help="a first line you wrote; the duet continues it")
     duet.add_argument("--melody", type=Path, default=None, help="a MIDI file whose melody to sing")
     duet.add_argument("--midi", type=Path, default=None, help="with --melody: where to save the MIDI")
@@ -86,9 +93,11 @@ def _stderr_progress(fraction: float, message: str = "") -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from engine.lyrics.artists import train_artist
+    from engine.atomic import ensure_writable_dir
+    from engine.lyrics.artists import train_artist, user_models_dir
     from engine.lyrics.corpus import CorpusError
 
+    ensure_writable_dir(user_models_dir())  # say "read-only" now, not after the training budget
     try:
         info = train_artist(args.name, args.files, minutes=args.minutes, progress=_stderr_progress)
     except (CorpusError, ValueError) as exc:
@@ -168,12 +177,17 @@ def _sing(lines: list, melody: Path, out: Path):
 def _run_artists(args: argparse.Namespace) -> int:
     from engine.lyrics.artists import list_artists
 
-    found = list_artists()
+    broken: list[tuple[Path, str]] = []
+    found = list_artists(broken)
     if args.json:
-        print(json.dumps([a.as_dict() for a in found], indent=2))
+        print(json.dumps([a.as_dict() for a in found]
+                         + [{"slug": p.stem, "path": str(p), "problem": why} for p, why in broken],
+                         indent=2, ensure_ascii=False))
         return 0
     if not found:
         print("no artists installed")
+    for path, why in broken:
+        print(f"{path.stem:<24} unreadable: {why}")
     for a in found:
         nats = a.metrics.get("val_nats_per_char")
         where = "bundled" if a.bundled else "yours"

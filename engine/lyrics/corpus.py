@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine import safe_io
+
 TEXT_SUFFIXES = (".txt", ".lyrics", ".lrc", ".text")
 
 _TRANSLATE = str.maketrans(
@@ -103,6 +105,7 @@ def _looks_binary(text: str) -> bool:
 def load_songs(path: str | Path) -> list[str]:
     """Load one text file and return its normalised songs; raise CorpusError naming the file."""
     path = Path(path)
+    safe_io.check_input_file(path, "lyrics", safe_io.MAX_LYRICS_BYTES, CorpusError)
     try:
         data = path.read_bytes()
     except OSError as exc:

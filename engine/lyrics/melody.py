@@ -69,6 +69,7 @@ def set_to_melody(lines: list[str], midi_in: str | Path, midi_out: str | Path) -
     """Lay ``lines`` on the melody of ``midi_in`` and write a karaoke-style MIDI to ``midi_out``."""
     import mido
 
+    from engine.music.midi_export import midi_text
     from engine.music.midi_import import read_midi
 
     tune = read_midi(midi_in)
@@ -92,7 +93,7 @@ def set_to_melody(lines: list[str], midi_in: str | Path, midi_out: str | Path) -
         note = melody[i % len(melody)]
         offset = period * (i // len(melody))
         on, off = round((note.start + offset) * tpb), round((note.end + offset) * tpb)
-        events.append((on, 0, mido.MetaMessage("lyrics", text=text)))
+        events.append((on, 0, mido.MetaMessage("lyrics", text=midi_text(text))))
         events.append((on, 1, mido.Message("note_on", note=note.pitch, velocity=80)))
         events.append((max(off, on + 1), -1, mido.Message("note_off", note=note.pitch, velocity=0)))
     events.sort(key=lambda e: (e[0], e[1]))

@@ -51,6 +51,15 @@ def installed_artists(
     return artists.list_artists()
 
 
+def artist_listing(
+    progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled,
+) -> tuple[list[artists.ArtistInfo], list[str]]:
+    """The installed artists and, for each unreadable user model, "file: reason" (for the panel)."""
+    problems: list = []
+    found = artists.list_artists(problems)
+    return found, [f"{path.name}: {why}" for path, why in problems]
+
+
 def train(
     name: str, files: Sequence[str], minutes: float = 15.0,
     progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled,

@@ -12,6 +12,7 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
+from engine import safe_io
 from engine.music.chords import NOTE_NAMES, QUALITIES
 from engine.music.midi_import import SUPPORTED_METERS
 from engine.music.segments import METER_NAMES
@@ -40,6 +41,7 @@ def read_abc_report(path: str | Path) -> tuple[list[Tune], list[tuple[str, str]]
 
     Raises ImportProblem when the file holds no usable tune at all.
     """
+    safe_io.check_input_file(path, "ABC", safe_io.MAX_ABC_BYTES, ImportProblem)
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:

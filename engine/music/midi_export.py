@@ -96,8 +96,17 @@ def to_pretty_midi(notes: list[RenderedNote], key: str = "C", tempo: float = 120
     midi.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0.0))
     midi.time_signature_changes.append(pretty_midi.TimeSignature(int(meter[0]), int(meter[1]), 0.0))
     if text:
-        midi.text_events.append(pretty_midi.Text(text, 0.0))
+        midi.text_events.append(pretty_midi.Text(midi_text(text), 0.0))
     return midi
+
+
+def midi_text(text: str) -> str:
+    """Text for a MIDI meta event, stored as UTF-8 bytes (``Café — 東京`` survives).
+
+    mido writes meta text as Latin-1, which cannot hold most names; passing the UTF-8 bytes as
+    Latin-1 characters writes exactly those bytes. Readers decode them with ``.decode("utf-8")``.
+    """
+    return text.encode("utf-8", "backslashreplace").decode("latin-1")
 
 
 def write_pretty_midi(midi, path: str | Path) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from engine import safe_io
 from engine.music.segments import METER_NAMES, METERS
 from engine.music.tune import ImportProblem, Note, Tune
 
@@ -23,6 +24,7 @@ def read_midi(path: str | Path) -> Tune:
     import mido
 
     path = Path(path)
+    safe_io.check_input_file(path, "MIDI", safe_io.MAX_MIDI_BYTES, ImportProblem)
     try:
         midi = mido.MidiFile(str(path), clip=True)
     except Exception as exc:  # mido raises many types (OSError, EOFError, ValueError, KeyError)

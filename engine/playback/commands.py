@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from engine.argtypes import integer, number
+
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
     """Add this room's subcommands to `segue` and its entries to `segue eval`."""
@@ -20,10 +22,10 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     where.add_argument("--synth", action="store_true",
                        help="play through the internal SoundFont synth (the default)")
     play.add_argument("--soundfont", metavar="SF2", help="SoundFont for --synth")
-    play.add_argument("--delay", type=float, default=0.05, metavar="SECONDS",
+    play.add_argument("--delay", type=number(0, 3600), default=0.05, metavar="SECONDS",
                       help="wait before playing (e.g. to connect a DAW to --virtual)")
     play.add_argument("--list", action="store_true", help="list MIDI and audio outputs and exit")
-    play.add_argument("--count-in", type=int, default=0, metavar="BARS",
+    play.add_argument("--count-in", type=integer(0, 64), default=0, metavar="BARS",
                       help="click this many bars before the music starts")
     play.add_argument("--click", action="store_true", help="a metronome click on every beat")
     play.set_defaults(func=_run_play)

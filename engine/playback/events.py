@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine import safe_io
+
 if TYPE_CHECKING:  # pragma: no cover
     from engine.music.midi_export import RenderedNote
+
 NOTE_OFF = 0x80
 NOTE_ON = 0x90
 CONTROL_CHANGE = 0xB0
@@ -87,6 +90,7 @@ def events_from_midi(midi: str | Path | Any) -> list[Event]:
 
     if isinstance(midi, (str, Path)):
         path = Path(midi)
+        safe_io.check_input_file(path, "MIDI", safe_io.MAX_MIDI_BYTES, MidiLoadError)
         try:
             midi = pretty_midi.PrettyMIDI(str(path))
         except FileNotFoundError as exc:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import engine
+from engine import safe_io
 from engine.atomic import atomic_write_text
 from engine.errors import UserFacingError
 from engine.project.model import (
@@ -38,6 +39,7 @@ def project_name(path: str | Path | None) -> str:
 def read_data(path: str | Path) -> dict[str, Any]:
     """Read a project file's JSON object (not yet checked field by field)."""
     path = Path(path)
+    safe_io.check_input_file(path, "project", None, ProjectFormatError)  # /dev/zero, FIFOs
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
