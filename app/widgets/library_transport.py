@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app import icons
 from engine.library import player
@@ -70,11 +71,14 @@ class Transport(QWidget):
     def toggle(self) -> None:
         """Space: play, pause, or resume where it paused."""
         if self.state == player.PLAYING:
-            self._run(player.pause, title="Pause", then=self._paused)
+            self._run(player.pause, title="Pause")
             self.state = player.PAUSED
+        elif self.state == player.PAUSED:  # the lane runs jobs in order: after the pause
+            self.state = player.PLAYING
+            self._run(player.resume, title="Play", then=self.message.emit, failed=self._failed)
+            self.poll.start()
         elif self.current() is not None:
-            start = self._paused_at if self.state == player.PAUSED else 0.0
-            self._start(start)
+            self._start(0.0)
         else:
             self.message.emit("Build a playlist first: the transport plays it.")
         self._refresh()
@@ -101,11 +105,6 @@ class Transport(QWidget):
         else:
             self.state = player.STOPPED
         self._refresh()
-
-    _paused_at = 0.0
-
-    def _paused(self, status: player.Status) -> None:
-        self._paused_at = status.position
 
     def _start(self, start: float) -> None:
         item = self.current()
@@ -142,3 +141,29 @@ class Transport(QWidget):
         label = " – ".join(x for x in (item.artist, item.title) if x)
         verb = {player.PLAYING: "Playing", player.PAUSED: "Paused"}.get(self.state, "Next up")
         self.now.setText(f"{verb} {self.index + 1}/{len(self.queue)}: {label}")
+
+
+class SpaceToPlay(QObject):
+    """Space anywhere in ``panel`` calls ``toggle`` (as in the Composer), and never presses a
+    focused button, check box or combo box: they accept Space before any shortcut sees it, so
+    this filter takes it from them first."""
+
+    def __init__(self, panel: QWidget, toggle: Callable[[], None]) -> None:
+        super().__init__(panel)
+        self.toggle = toggle
+        shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), panel)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(toggle)
+        for widget in panel.findChildren(QAbstractButton) + panel.findChildren(QComboBox):
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """Turn Space on a filtered widget into one ``toggle``."""
+        kinds = (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride)
+        if event.type() in kinds and event.key() == Qt.Key.Key_Space and not event.modifiers():
+            if event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()  # the key press comes here (once), not to the shortcut
+            elif event.type() == QEvent.Type.KeyPress and not event.isAutoRepeat():
+                self.toggle()
+            return True
+        return super().eventFilter(watched, event)

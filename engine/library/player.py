@@ -120,6 +120,14 @@ def pause(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_can
     return _paused or Status()
 
 
+def resume(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> str:
+    """Play the paused track from where it paused (after a :func:`pause` on the same lane)."""
+    paused = _paused
+    if paused is None:
+        raise PreviewError("Nothing is paused.")
+    return play(paused.path, paused.position)
+
+
 def stop(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> None:
     """Stop and forget the position."""
     global _track, _paused
