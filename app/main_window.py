@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
 
@@ -15,6 +16,7 @@ from app.panels.commentary import CommentaryPanel
 from app.panels.composer import ComposerPanel
 from app.panels.library import LibraryPanel
 from app.panels.lyrics import LyricsPanel
+from app.project_controller import ProjectController
 from app.widgets.job_indicator import JobIndicator
 from engine.paths import HomeStatus
 
@@ -54,7 +56,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.job_indicator = JobIndicator(self.runner)
         self.statusBar().addPermanentWidget(self.job_indicator)
+        self.project = ProjectController(self)
         self._build_menus()
+        self.project.watch_panels()
+        QTimer.singleShot(0, self.project.autosaver.offer_restore)
         self._restore_state()
         self._on_tab_changed(self.tabs.currentIndex())
         if not home.writable:
@@ -73,7 +78,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addAction(self._action("&Open…", QKeySequence.StandardKey.Open,
+        self.project.add_to_menu(file_menu)
+        file_menu.addAction(self._action("&Import into this tab…", "Ctrl+I",
                                          lambda: self.current_panel().open_file(), "open"))
         file_menu.addAction(self._action("&Export…", "Ctrl+E",
                                          lambda: self.current_panel().export(), "export"))
@@ -157,11 +163,14 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentIndex(index)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Remember geometry and the last panel, stop panels and the engine thread."""
+        """Ask about unsaved work; then remember geometry and the last panel, stop everything."""
+        if not self.project.confirm_close(event):
+            return
         self.prefs.set(settings.WINDOW_GEOMETRY, self.saveGeometry())
         self.prefs.set(settings.LAST_PANEL, self.current_panel().objectName())
         self.prefs.sync()
         for panel in self.panels:
             panel.shutdown()
         self.runner.shutdown()
+        self.project.shutdown()
         super().closeEvent(event)

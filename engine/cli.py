@@ -27,6 +27,7 @@ ROOM_COMMAND_MODULES = (
     "engine.lyrics.commands",
     "engine.library.commands",
     "engine.commentary.commands",
+    "engine.project.commands",
 )
 
 

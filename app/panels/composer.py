@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.jobs import Job, JobRunner
 from app.panels.base import Panel
+from app.project_sections import apply_controls, controls_settings
 from app.widgets.composer_candidates import CandidateList
 from app.widgets.composer_commands import SetStateCommand, call
 from app.widgets.composer_controls import ComposerControls
@@ -35,6 +36,7 @@ from app.widgets.composer_transport import ComposerTransport
 from app.widgets.piano_roll import Block, ChainView, Ghost
 from engine.dshl import api, chain
 from engine.dshl.chain import ChainState
+from engine.project import chain as project_chain
 
 MIDI_SUFFIXES = (".mid", ".midi")
 
@@ -399,6 +401,19 @@ class ComposerPanel(Panel):
         job.result.connect(self.controls.set_collections)
         job.error.connect(lambda text, _details: self.status_message.emit(
             f"Composer: cannot list collections: {text}"))
+
+    # -- project ---------------------------------------------------------------------------
+    def project_state(self) -> dict:
+        """The Composer's part of a project: the controls and the chain (plain data)."""
+        return project_chain.composer_section(controls_settings(self.controls), self.state)
+
+    def apply_project_state(self, state: dict) -> list[str]:
+        """Show a project's Composer part (undo history starts afresh); return warnings."""
+        settings, shown, warnings = project_chain.read_composer_section(state)
+        warnings += apply_controls(self.controls, settings)
+        self.undo_stack.clear()
+        self.set_state(shown)
+        return warnings
 
     def shutdown(self) -> None:
         """Stop playback, close outputs and remove drag exports before the window closes."""

@@ -39,6 +39,7 @@ from app.panels.base import Panel
 from engine.atomic import atomic_write_text
 from engine.lyrics import service
 from engine.lyrics.duet import DuetLine, DuetSpec, duet_text
+from engine.project.lyrics import lyrics_section, read_lyrics_section
 
 VOICE_COLOURS = (QColor("#1f5fa8"), QColor("#b2431c"), QColor("#3d7a3d"))
 PATTERNS = (("ABAB", "ABAB"), ("AABB", "AABB"), ("By stanza", "stanza"))
@@ -77,6 +78,7 @@ class LyricsPanel(Panel):
         self._filling = False
         self._closed = False
         self._listed = False
+        self._wanted: tuple[str, str] = ("", "")  # artists a project chose before they were listed
         self._build()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -167,8 +169,9 @@ class LyricsPanel(Panel):
         if self._closed:
             return
         self.artists = list(found)
-        for combo, default in ((self.artist_a, 0), (self.artist_b, 1)):
-            current = combo.currentData()
+        for combo, default, wanted in ((self.artist_a, 0, self._wanted[0]),
+                                       (self.artist_b, 1, self._wanted[1])):
+            current = wanted or combo.currentData()
             combo.clear()
             for info in self.artists:
                 combo.addItem(info.name, info.slug)
@@ -371,6 +374,34 @@ class LyricsPanel(Panel):
         path, _ = QFileDialog.getSaveFileName(self, "Export duet", str(Path.home() / "duet.txt"),
                                               "Text (*.txt)")
         return path
+
+    # ----------------------------------------------------------------- project
+    def project_state(self) -> dict:
+        """The Lyrics part of a project: artists, duet settings and lines (plain data)."""
+        return lyrics_section(
+            [self.artist_a.currentData() or self._wanted[0],
+             self.artist_b.currentData() or self._wanted[1]],
+            [self.temp_a.value(), self.temp_b.value()], self.pattern.currentData(),
+            self.line_count.value(), self.seed.value(), self.continue_count.value(),
+            self.with_names.isChecked(), self.lines)
+
+    def apply_project_state(self, state: dict) -> list[str]:
+        """Show a project's Lyrics part (undo history starts afresh); return warnings."""
+        section, lines = read_lyrics_section(state)
+        self._wanted = (section.artist_a, section.artist_b)
+        for combo, slug in ((self.artist_a, section.artist_a), (self.artist_b, section.artist_b)):
+            if combo.findData(slug) >= 0:
+                combo.setCurrentIndex(combo.findData(slug))
+        self.temp_a.setValue(section.temperatures[0])
+        self.temp_b.setValue(section.temperatures[1])
+        self.pattern.setCurrentIndex(max(0, self.pattern.findData(section.pattern)))
+        self.line_count.setValue(section.lines_count)
+        self.seed.setValue(section.seed)
+        self.continue_count.setValue(section.continue_count)
+        self.with_names.setChecked(section.with_names)
+        self.undo_stack.clear()
+        self.set_lines(lines)
+        return []
 
     def _say(self, message: str) -> None:
         if self._closed:

@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     compose = sub.add_parser("compose", help="compose a tune from hashed segments (DSHL)")
     compose.add_argument("--segments", type=int, default=8, help="chain length (4 beats each)")
     compose.add_argument("--seed", type=int, help="random seed (same seed, same chain)")
-    compose.add_argument("--out", default="tune.mid", help="MIDI file to write")
+    compose.add_argument("--out", help="MIDI file to write (default tune.mid, or none with --project)")
+    compose.add_argument("--project", help="also (or, without --out, only) write a .segue project")
     compose.add_argument("--key", default="C", help="output key, e.g. D, Bb, F#m")
     compose.add_argument("--tempo", type=float, default=120.0, help="beats per minute")
     compose.add_argument("--collection", default="nottingham",
@@ -150,7 +151,11 @@ def _run_compose(args: argparse.Namespace) -> int:
             chain = continue_phrase(args.continue_midi, request).chain
         else:
             chain = compose(request)
-        out = write_midi(chain, args.out)
+        out = write_midi(chain, args.out or "tune.mid") if args.out or not args.project else None
+        if args.project:
+            from engine.project.chain import save_chain_project
+
+            save_chain_project(chain, args.project)
     except (ValueError, CheckpointError, OSError) as exc:
         raise _user_error(exc) from exc
     if args.json:
@@ -158,11 +163,13 @@ def _run_compose(args: argparse.Namespace) -> int:
             "segments": [{"id": it.id, "tune": it.tune, "position": it.position,
                           "distance": it.distance, "score": round(it.score, 4),
                           "ends_tune": it.ends_tune} for it in chain.items],
-            "out": str(out), "key": request.key, "tempo": request.tempo, "mode": request.mode,
+            "out": str(out) if out else None, "project": args.project,
+            "key": request.key, "tempo": request.tempo, "mode": request.mode,
             "collection": request.collection, "seed": request.seed,
             "provenance": provenance(chain)}))
     else:
-        print(f"wrote {out}: " + " ".join(f"{it.tune}#{it.position}" for it in chain.items))
+        written = " and ".join(str(p) for p in (out, args.project) if p)
+        print(f"wrote {written}: " + " ".join(f"{it.tune}#{it.position}" for it in chain.items))
     return 0
 
 

@@ -247,4 +247,4 @@ def test_minimum_window_size_shows_every_composer_control(qtbot, tiny_model: Pat
     for row in range(table.rowCount()):  # nothing elided: a too-narrow list scrolls instead
         assert table.columnWidth(2) >= table.fontMetrics().horizontalAdvance(
             table.item(row, 2).text())
-    window.close()
+    window.project.discard_and_close()  # the chain is unsaved: close without asking

@@ -1,0 +1,76 @@
+"""`segue project` subcommands: ``project show p.segue [--json]`` and ``project export p.segue --midi``.
+
+``segue compose … --project p.segue`` (in the dshl room) writes projects; these read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
+    """Add ``segue project`` and its actions."""
+    project = sub.add_parser("project", help="show or render a .segue project")
+    actions = project.add_subparsers(dest="project_command", metavar="ACTION", required=True)
+
+    show = actions.add_parser("show", help="what a project holds (chain, lyrics, commentary)")
+    show.add_argument("path", help="a .segue file")
+    show.add_argument("--json", action="store_true", help="print the whole project as JSON")
+    show.set_defaults(func=_run_show)
+
+    export = actions.add_parser("export", help="render a project's chain as a MIDI file")
+    export.add_argument("path", help="a .segue file")
+    export.add_argument("--midi", required=True, help="MIDI file to write")
+    export.set_defaults(func=_run_export)
+
+
+def _run_show(args: argparse.Namespace) -> int:
+    from engine.project.files import load_project, project_name
+    from engine.project.model import project_to_dict
+
+    project = load_project(args.path)
+    if args.json:
+        print(json.dumps(project_to_dict(project), ensure_ascii=False))
+        return 0
+    print(f"{project_name(args.path)} (project format {project.format_version}, "
+          f"saved by Segue {project.segue_version or 'unknown'})")
+    chain = project.composer.chain
+    if chain is None:
+        print("Composer: no chain yet")
+    else:
+        locked = sum(s.locked for s in chain.segments)
+        print(f"Composer: {len(chain.segments)} segments from '{chain.collection}', key "
+              f"{chain.key}, {chain.meter}, {chain.tempo:g} BPM, {locked} locked, "
+              f"{len(chain.notes)} notes")
+        print("  " + " ".join(f"{s.tune}#{s.position}{'*' if s.locked else ''}"
+                              for s in chain.segments))
+    lyrics = project.lyrics
+    print(f"Lyrics: {len(lyrics.lines)} lines, {lyrics.artist_a or '?'} & "
+          f"{lyrics.artist_b or '?'}, pattern {lyrics.pattern}")
+    for line in lyrics.lines:
+        print(f"  {line.artist}{' (locked)' if line.locked else ''}: {line.text}")
+    print(f"Commentary: {len(project.commentary.tags)} tags, "
+          f"{len(project.commentary.samples)} kept samples")
+    return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from engine.checkpoint import CheckpointError
+    from engine.errors import UserFacingError
+    from engine.project.chain import write_midi
+    from engine.project.files import load_project
+
+    project = load_project(args.path)
+    chain = project.composer.chain
+    if chain is None:
+        raise UserFacingError(f"{args.path}: the project has no chain to export yet")
+    try:
+        out, changes = write_midi(chain, args.midi)
+    except (CheckpointError, ValueError, OSError) as exc:
+        raise UserFacingError(f"{args.path}: cannot render: {exc}") from exc
+    for change in changes:
+        print(f"note: {change}", file=sys.stderr)
+    print(f"wrote {out}: {len(chain.segments)} segments, key {chain.key}, {chain.tempo:g} BPM")
+    return 0
