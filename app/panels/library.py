@@ -133,6 +133,8 @@ class LibraryPanel(Panel):
         self.builder.export_requested.connect(self.export)
         self.builder.save_requested.connect(self.ask_save)
         self.saved.opened.connect(self._show_saved)
+        self.side.currentChanged.connect(
+            lambda _i: self.side.currentWidget() is self.saved and self.saved.refresh())
         self.saved.message.connect(self._say)
         self.transport.message.connect(self._say)
         self.space = SpaceToPlay(self, self.transport.toggle)  # never presses a focused button
@@ -258,7 +260,8 @@ class LibraryPanel(Panel):
         """Reload the table and the map from the library."""
         self._submit(service.list_tracks, title="Loading the library", on_result=self._show_rows)
         self.refresh_map()
-        self.saved.refresh()
+        if self.side.currentWidget() is self.saved:  # else when the Saved tab is opened
+            self.saved.refresh()
 
     def _show_rows(self, rows) -> None:  # noqa: ANN001
         self.model.set_rows(rows)
@@ -366,8 +369,9 @@ class LibraryPanel(Panel):
     def _imported(self, result) -> None:  # noqa: ANN001
         self._say(f"Imported {len(result.track_ids)} tracks ({len(result.missing)} not in the "
                   "library).")
-        self.saved.refresh()
-        self.side.setCurrentWidget(self.saved)
+        if self.side.currentWidget() is self.saved:
+            self.saved.refresh()
+        self.side.setCurrentWidget(self.saved)  # (re)loads the list
 
     def enrich_from_spotify(self) -> Job:
         """Fill missing genres from Spotify; offline or unconfigured, the status bar says so."""
