@@ -391,7 +391,7 @@ class ComposerPanel(Panel):
         def done(written: Path) -> None:
             self.last_export = Path(written)
             self.status_message.emit(f"Composer: exported {written}.")
-        return self._run(call, api.write_midi, self.state.chain, path, title="Export MIDI",
+        return self._run(call, chain.write_midi, self.state, path, title="Export MIDI",
                          on_result=done)
 
     def refresh_collections(self) -> None:

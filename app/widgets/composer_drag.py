@@ -17,7 +17,7 @@ from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
 from PySide6.QtGui import QDrag, QMouseEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
-from engine.dshl import api
+from engine.dshl import chain
 
 
 class DragHandle(QLabel):
@@ -25,9 +25,9 @@ class DragHandle(QLabel):
 
     failed = Signal(str)
 
-    def __init__(self, current_chain: Callable[[], api.Chain | None]) -> None:
+    def __init__(self, current_state: Callable[[], chain.ChainState | None]) -> None:
         super().__init__("⇲ Drag MIDI")
-        self.current_chain = current_chain
+        self.current_state = current_state
         self.setToolTip("Drag the chain onto a DAW or a file manager as a .mid file")
         self.setFrameShape(QLabel.Shape.StyledPanel)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
@@ -36,12 +36,12 @@ class DragHandle(QLabel):
 
     def make_drag(self) -> QDrag | None:
         """A QDrag carrying a temporary export of the chain as a file URL (None: no chain)."""
-        chain = self.current_chain()
-        if chain is None:
+        state = self.current_state()
+        if state is None:
             return None
         path = self._dir / "segue-chain.mid"
         try:
-            api.write_midi(chain, path)
+            chain.write_midi(state, path)
         except Exception as exc:  # noqa: BLE001 - report, never crash the drag
             self.failed.emit(f"cannot export for dragging: {exc}")
             return None

@@ -54,7 +54,7 @@ class ComposerTransport(QWidget):
         self.refresh_button = QPushButton("↻")
         self.refresh_button.setFixedWidth(32)
         self.refresh_button.setToolTip("Look for audio devices, MIDI ports and collections again")
-        self.drag_handle = DragHandle(lambda: panel.state.chain if panel.state else None)
+        self.drag_handle = DragHandle(lambda: panel.state)
         rows = QVBoxLayout(self)
         rows.setContentsMargins(0, 0, 0, 0)
         for widgets in ((self.play_button, self.play_block_button, self.stop_button,

@@ -73,12 +73,8 @@ class Transport(QWidget):
         if self.state == player.PLAYING:
             self._run(player.pause, title="Pause")
             self.state = player.PAUSED
-        elif self.state == player.PAUSED:  # the lane runs jobs in order: after the pause
-            self.state = player.PLAYING
-            self._run(player.resume, title="Play", then=self.message.emit, failed=self._failed)
-            self.poll.start()
         elif self.current() is not None:
-            self._start(0.0)
+            self._start(resume=self.state == player.PAUSED)
         else:
             self.message.emit("Build a playlist first: the transport plays it.")
         self._refresh()
@@ -101,18 +97,23 @@ class Transport(QWidget):
             return
         self.index += 1
         if self.state == player.PLAYING:
-            self._start(0.0)
+            self._start()
         else:
             self.state = player.STOPPED
         self._refresh()
 
-    def _start(self, start: float) -> None:
+    def _start(self, resume: bool = False) -> None:
+        """Play the current track from the top, or (``resume``) from where the engine paused it."""
         item = self.current()
         if item is None:
             return
         self.state = player.PLAYING
-        self._run(player.play, item.path, start, title="Play", then=self.message.emit,
-                  failed=self._failed)
+        if resume:
+            self._run(player.resume, item.path, title="Play", then=self.message.emit,
+                      failed=self._failed)
+        else:
+            self._run(player.play, item.path, 0.0, title="Play", then=self.message.emit,
+                      failed=self._failed)
         self.poll.start()
 
     def _failed(self) -> None:

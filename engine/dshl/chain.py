@@ -253,6 +253,22 @@ def continue_phrase(path: str | Path, request: api.ComposeRequest,
     return compose_state(request, progress, cancelled)
 
 
+def to_midi(state: ChainState):
+    """The state as a Type-1 PrettyMIDI, from exactly the notes it shows, with its provenance."""
+    from engine.music.midi_export import to_pretty_midi
+
+    req = state.chain.request
+    return to_pretty_midi(list(state.notes), req.key, req.tempo, req.melody_program,
+                          req.chord_program, state.provenance(), state.meter)
+
+
+def write_midi(state: ChainState, path: str | Path) -> Path:
+    """Write the state's MIDI to ``path`` atomically and return the path."""
+    from engine.music.midi_export import write_pretty_midi
+
+    return write_pretty_midi(to_midi(state), path)
+
+
 def _check(state: ChainState, position: int) -> None:
     """Reject a position outside the chain with a readable reason."""
     if not 0 <= position < len(state.chain.items):

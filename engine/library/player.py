@@ -120,12 +120,17 @@ def pause(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_can
     return _paused or Status()
 
 
-def resume(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> str:
-    """Play the paused track from where it paused (after a :func:`pause` on the same lane)."""
-    paused = _paused
-    if paused is None:
-        raise PreviewError("Nothing is paused.")
-    return play(paused.path, paused.position)
+def resume(path: str | Path, progress: ProgressFn = no_progress,
+           cancelled: CancelledFn = never_cancelled) -> str:
+    """Play ``path`` from where :func:`pause` left it (from the top if another track was paused).
+
+    The engine, not the caller, remembers the position: a resume queued right behind a pause on
+    the same lane starts where that pause stopped, however late the pause's result reaches the GUI.
+    """
+    with _lock:
+        paused = _paused
+    start = paused.position if paused is not None and paused.path == str(path) else 0.0
+    return play(path, start, progress, cancelled)
 
 
 def stop(progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> None:

@@ -7,6 +7,11 @@ Playback and the window's minimum size are in test_composer_playback.py.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +27,7 @@ from app.widgets.composer_candidates import FIT_TIP
 from engine.dshl import api
 
 WAIT = 60_000
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -227,6 +233,18 @@ def test_drag_out_onto_a_real_drop_target(qtbot, panel: ComposerPanel) -> None:
     assert midi.type == 1 and len(midi.tracks) >= 3
     pitches = sorted(m.note for t in midi.tracks for m in t if m.type == "note_on" and m.velocity)
     assert pitches == sorted(n.pitch for n in panel.state.notes)
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="no xvfb-run (scripts/system-deps.sh)")
+def test_drag_out_with_the_mouse_under_a_real_x_server(tmp_path: Path) -> None:
+    """The offscreen platform cannot drag: tests/app/xvfb_drag.py drags under Xvfb."""
+    env = {**os.environ, "SEGUE_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
+    env.pop("QT_QPA_PLATFORM", None)
+    out = subprocess.run(["xvfb-run", "-a", sys.executable, "-m", "tests.app.xvfb_drag"],
+                         capture_output=True, text=True, timeout=600, env=env, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["received"] == [result["expected"]] and len(result["expected"]) == 11
 
 
 def test_dropping_a_phrase_on_the_composer_continues_it(qtbot, panel: ComposerPanel,
