@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 RCC_OUT := app/resources_rc.py
 ICONS  := $(wildcard assets/icons/*.svg)
 
-.PHONY: run test install sysdeps resources lint bench clean
+.PHONY: run test install sysdeps resources lint bench clean package package-check install-desktop uninstall-desktop
 
 ## make run: create .venv, install, open Segue on the bundled defaults.
 run: sysdeps install resources
@@ -42,5 +42,24 @@ lint: install
 bench: sysdeps install resources
 	bash scripts/with-jack.sh bash -c 'for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done'
 
+## make package: the one-folder bundle dist/segue (PyInstaller, slow; see packaging/README.md).
+package: install resources
+	$(PY) -c 'import PyInstaller' 2>/dev/null || $(PY) -m pip install -q -e '.[package]'
+	PY=$(PY) bash packaging/build-bundle.sh
+
+## make package-check: run the bundle with a clean SEGUE_HOME and no .venv on PATH.
+package-check:
+	bash packaging/check-bundle.sh dist/segue
+
+## make install-desktop / uninstall-desktop: the bundle, entry, icons, MIME for this user (XDG).
+install-desktop: dist/segue/segue
+	bash packaging/install-desktop.sh dist/segue
+
+dist/segue/segue:
+	$(MAKE) package
+
+uninstall-desktop:
+	bash packaging/uninstall-desktop.sh
+
 clean:
-	rm -rf $(VENV) $(RCC_OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(RCC_OUT) .pytest_cache .ruff_cache build dist

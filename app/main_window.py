@@ -5,10 +5,10 @@ from __future__ import annotations
 import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
-import engine
 from app import icons, settings
+from app.dialogs.about import AboutDialog
 from app.dialogs.errors import show_error, show_warning
 from app.dialogs.licences import LicencesDialog
 from app.jobs import Job, JobRunner
@@ -140,15 +140,11 @@ class MainWindow(QMainWindow):
         self.last_error_box = show_error(self, f"{job.title} failed", message, details)
 
     # --- help ----------------------------------------------------------------------------------
-    def show_about(self) -> None:
-        """Show the About box (non-modal)."""
-        box = QMessageBox(QMessageBox.Icon.Information, "About Segue",
-                          f"<b>Segue {engine.__version__}</b><br>A desktop studio for musicians: "
-                          "compose segment chains, write duet lyrics, build playlists — offline."
-                          "<br><br>GPL-3.0-or-later. See Help &gt; Licences for bundled data.",
-                          QMessageBox.StandardButton.Close, self)
-        box.setModal(False)
-        box.show()
+    def show_about(self) -> AboutDialog:
+        """Show the About box (non-modal): version, licence, credits; return it."""
+        dialog = AboutDialog(self)
+        dialog.show()
+        return dialog
 
     def show_licences(self) -> LicencesDialog:
         """Open the Licences dialog (non-modal) and return it."""

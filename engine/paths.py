@@ -7,6 +7,7 @@ SQLite library, trained models and logs. Bundled, read-only data lives in ``asse
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +26,13 @@ def segue_home() -> Path:
 
 
 def assets_dir() -> Path:
-    """Return the bundled assets folder (``$SEGUE_ASSETS`` overrides, for packagers)."""
+    """Return the bundled assets folder (``$SEGUE_ASSETS`` overrides; a PyInstaller bundle's own)."""
     env = os.environ.get("SEGUE_ASSETS")
     if env:
         return Path(env)
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "assets"
     return Path(__file__).resolve().parent.parent / "assets"
 
 

@@ -1,0 +1,260 @@
+"""What goes into Segue's PyInstaller bundle, computed without PyInstaller (so tests can check it).
+
+``segue.spec`` passes :func:`analysis_options` to ``Analysis`` and filters the collected files with
+:func:`is_pruned`. Assets are collected generically: every entry of ``assets/`` becomes one data
+tree, so a folder added later is bundled without touching the spec. Engine files that are loaded
+from disk rather than imported (Alembic's migrations, templates) are copied as data too.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+import re
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_ID = "org.segue.Segue"
+
+#: Names never copied from assets/ or engine/ (caches and editor litter).
+SKIP_NAMES = frozenset({"__pycache__", ".DS_Store"})
+
+#: Engine folders read from disk at run time (Alembic runs env.py and versions/*.py as files).
+ENGINE_FILE_TREES = ("engine/library/migrations",)
+
+#: Distributions whose metadata the code or a library asks for at run time, beyond segue's own
+#: requirements (which are all copied, licence files included).
+EXTRA_METADATA = ("PySide6-Essentials", "shiboken6")
+
+#: Modules Segue never loads: test runners, build tools, notebooks, plotting, tensorboard.
+EXCLUDES = [
+    "tkinter", "_tkinter", "matplotlib", "IPython", "jupyter_client", "notebook",
+    "pytest", "_pytest", "pytestqt", "PyInstaller", "pip", "setuptools", "distutils",
+    "tests", "bench", "torch.utils.tensorboard", "tensorboard", "caffe2", "pandas",
+    "PySide6.QtNetwork",
+    # requirements Segue never imports (torch.testing._internal would pull numba + llvmlite in)
+    "numba", "llvmlite", "librosa",
+]
+
+#: Files kept even though a pattern below matches them.
+KEEP = frozenset({"torch/bin/torch_shm_manager"})
+
+#: Distributions whose metadata is not copied (their modules are excluded above).
+EXCLUDED_DISTRIBUTIONS = frozenset({"setuptools", "pip", "pyinstaller"})
+
+#: Files dropped from the collected binaries/data (destination paths, fnmatch patterns).
+PRUNE_PATTERNS = [
+    # torch: test and sample libraries, headers, CMake files, C++ sources (torch imports
+    # torch.testing._internal.logging_tensor at start-up, so that package stays)
+    "torch/lib/libjitbackend_test.so", "torch/lib/libtorchbind_test.so",
+    "torch/lib/libbackend_with_compiler.so", "torch/lib/libaoti_custom_ops.so",
+    "torch/include/*", "torch/share/cmake/*", "torch/test/*", "torch/_inductor/codegen/*.cpp",
+    "torch/bin/*",  # C++ test programs and protoc; torch_shm_manager is kept (KEEP)
+    # Qt: translations, QML, Quick and the other modules Segue never imports
+    "PySide6/Qt/translations/*", "PySide6/Qt/qml/*",
+    "PySide6/Qt/lib/libQt6Qml*", "PySide6/Qt/lib/libQt6Quick*", "PySide6/Qt/lib/libQt6Pdf*",
+    "PySide6/Qt/lib/libQt6Designer*", "PySide6/Qt/lib/libQt6Lottie*", "PySide6/Qt/lib/libQt6Labs*",
+    "PySide6/Qt/lib/libQt6VirtualKeyboard*", "PySide6/Qt/lib/libQt6Test*",
+    "PySide6/Qt/lib/libQt6Help*", "PySide6/Qt/lib/libQt6Sql*", "PySide6/Qt/lib/libQt6UiTools*",
+    "PySide6/Qt/plugins/qmltooling/*", "PySide6/Qt/plugins/sqldrivers/*",
+    "PySide6/Qt/plugins/designer/*", "PySide6/Qt/plugins/virtualkeyboard/*",
+    "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so",
+    # Qt platforms for embedded/remote displays, network plugins, the GTK theme (GTK not bundled)
+    "PySide6/Qt/plugins/egldeviceintegrations/*", "PySide6/Qt/plugins/generic/*",
+    "PySide6/Qt/plugins/networkinformation/*", "PySide6/Qt/plugins/tls/*",
+    "PySide6/Qt/plugins/platforms/libqeglfs.so", "PySide6/Qt/plugins/platforms/libqvnc.so",
+    "PySide6/Qt/plugins/platforms/libqlinuxfb.so", "PySide6/Qt/plugins/platforms/libqminimalegl.so",
+    "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so", "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+    "PySide6/Qt/lib/libQt6EglFS*", "PySide6/Qt/lib/libQt6EglFs*", "PySide6/Qt/lib/libQt6Network*",
+    # any bundled package's own tests
+    "*/tests/*", "*/testing/tests/*",
+]
+
+
+def asset_datas(root: Path = ROOT) -> list[tuple[str, str]]:
+    """Return one ``(source, destination)`` pair per entry of ``assets/`` (folders as whole trees)."""
+    assets = root / "assets"
+    pairs = []
+    for entry in sorted(assets.iterdir()):
+        if entry.name in SKIP_NAMES:
+            continue
+        pairs.append((str(entry), f"assets/{entry.name}" if entry.is_dir() else "assets"))
+    return pairs
+
+
+def engine_file_datas(root: Path = ROOT) -> list[tuple[str, str]]:
+    """Return the engine folders that must exist as files in the bundle."""
+    return [(str(root / tree), tree) for tree in ENGINE_FILE_TREES]
+
+
+def own_modules(root: Path = ROOT) -> list[str]:
+    """Every module of ``engine`` and ``app`` (rooms register their commands through importlib)."""
+    names = []
+    for package in ("engine", "app"):
+        for path in sorted((root / package).rglob("*.py")):
+            rel = path.relative_to(root).with_suffix("")
+            if SKIP_NAMES.intersection(rel.parts) or any(p in ENGINE_FILE_TREES for p in _prefixes(rel)):
+                continue
+            parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+            names.append(".".join(parts))
+    return names
+
+
+def _prefixes(rel: Path) -> list[str]:
+    return ["/".join(rel.parts[:i]) for i in range(1, len(rel.parts))]
+
+
+def _requirement_names(dist: metadata.Distribution) -> list[str]:
+    """Names of ``dist``'s unconditional requirements (extras skipped, other markers kept)."""
+    names = []
+    for requirement in dist.requires or []:
+        if re.search(r"\bextra\s*==", requirement):
+            continue
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+        if match:
+            names.append(match.group(1))
+    return names
+
+
+def bundled_distributions(root: Path = ROOT) -> list[metadata.Distribution]:
+    """Segue's runtime requirements, recursively, plus :data:`EXTRA_METADATA` (installed ones only)."""
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M)
+    wanted = re.findall(r'^\s*"([A-Za-z0-9][A-Za-z0-9._-]*)', block.group(1) if block else "", re.M)
+    wanted += list(EXTRA_METADATA)
+    seen: dict[str, metadata.Distribution] = {}
+    while wanted:
+        name = wanted.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        if key in EXCLUDED_DISTRIBUTIONS:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        seen[key] = dist
+        wanted.extend(_requirement_names(dist))
+    return [seen[k] for k in sorted(seen)]
+
+
+def metadata_datas(root: Path = ROOT) -> list[tuple[str, str]]:
+    """Copy each bundled distribution's ``.dist-info`` (versions for ``doctor``, licence files)."""
+    pairs = []
+    for dist in bundled_distributions(root):
+        path = getattr(dist, "_path", None)
+        if path is not None and Path(path).is_dir():
+            pairs.append((str(path), Path(path).name))
+    return pairs
+
+
+def package_file_datas() -> list[tuple[str, str]]:
+    """Data files that third-party packages need next to their code (the GM SoundFont)."""
+    pairs = []
+    spec = importlib.util.find_spec("pretty_midi")
+    if spec and spec.origin:
+        sf2 = Path(spec.origin).parent / "TimGM6mb.sf2"
+        if sf2.is_file():
+            pairs.append((str(sf2), "pretty_midi"))
+    return pairs
+
+
+def package_binaries() -> list[tuple[str, str]]:
+    """Executables that packages run or look for at import (torch checks for torch_shm_manager)."""
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.origin:
+        return []
+    manager = Path(spec.origin).parent / "bin" / "torch_shm_manager"
+    return [(str(manager), "torch/bin")] if manager.is_file() else []
+
+
+def unused_metadata(datas: list[tuple], pure: list[tuple], binaries: list[tuple]) -> set[str]:
+    """``*.dist-info`` folders (of collected data) whose distribution has no module in the bundle.
+
+    Segue's requirements are copied before PyInstaller knows what is imported; a requirement that
+    Segue never imports (librosa, for instance) is not bundled, so its metadata goes too.
+    """
+    present = {entry[0].split(".")[0] for entry in pure}
+    present |= {entry[0].replace("\\", "/").split("/")[0] for entry in binaries}
+    present |= {entry[0].replace("\\", "/").split("/")[0] for entry in datas
+                if ".dist-info" not in entry[0].split("/")[0]}
+    tops: dict[str, set[str]] = {}
+    for module, dists in metadata.packages_distributions().items():
+        for dist in dists:
+            tops.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), set()).add(module)
+    unused = set()
+    for entry in datas:
+        folder = entry[0].replace("\\", "/").split("/")[0]
+        if not folder.endswith(".dist-info"):
+            continue
+        name = re.sub(r"[-_.]+", "-", folder[: -len(".dist-info")].rsplit("-", 1)[0]).lower()
+        modules = tops.get(name, set())
+        if modules and not modules & present:
+            unused.add(folder)
+    return unused
+
+
+def third_party_notice(root: Path = ROOT, bundled: set[str] | None = None) -> str:
+    """A Markdown page naming every bundled Python distribution, its version and licence.
+
+    ``bundled`` limits it to the ``*.dist-info`` folder names that the bundle really holds.
+    """
+    lines = ["# Third-party software in this bundle", "",
+             "Each package's licence files are in its `<name>.dist-info/` folder inside `_internal/`.",
+             "", "| Package | Version | Licence |", "| --- | --- | --- |"]
+    for dist in bundled_distributions(root):
+        if bundled is not None and Path(getattr(dist, "_path", "")).name not in bundled:
+            continue
+        meta = dist.metadata
+        licence = meta.get("License-Expression") or ", ".join(
+            c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::"))
+        if not licence:
+            raw = (meta.get("License") or "").strip().splitlines()
+            licence = raw[0][:60] if raw else "see its dist-info"
+        lines.append(f"| {meta['Name']} | {dist.version} | {licence or 'see its dist-info'} |")
+    lines += ["", "Qt and PySide6 are used under the LGPL-3.0 (`LICENSE.LGPL-3.0.txt` next to this file).",
+              ""]
+    return "\n".join(lines)
+
+
+def analysis_options(root: Path = ROOT) -> dict[str, object]:
+    """Keyword arguments for PyInstaller's ``Analysis``: data, hidden imports and excludes."""
+    datas = asset_datas(root) + engine_file_datas(root) + metadata_datas(root) + package_file_datas()
+    datas.append((str(root / "LICENSE"), "."))
+    return {
+        "datas": datas,
+        "binaries": package_binaries(),
+        "hiddenimports": own_modules(root),
+        "excludes": list(EXCLUDES),
+    }
+
+
+def is_pruned(dest: str) -> bool:
+    """Tell whether a collected file (by its destination path in the bundle) is left out."""
+    dest = dest.replace("\\", "/")
+    if dest in KEEP:
+        return False
+    return any(fnmatch.fnmatch(dest, pattern) for pattern in PRUNE_PATTERNS)
+
+
+def pruning_report(dropped: list[tuple], unused_metadata_folders: set[str]) -> str:
+    """One line per group of files left out of the bundle, with their size on disk."""
+    groups: dict[str, list[int]] = {}
+    for entry in dropped:
+        dest = entry[0].replace("\\", "/")
+        parts = dest.split("/")
+        key = "/".join(parts[:3]) if dest.startswith("PySide6/Qt/") else "/".join(parts[:2])
+        if "/tests/" in f"/{dest}":
+            key = "packages' tests/ folders"
+        size = Path(entry[1]).stat().st_size if entry[1] and Path(entry[1]).is_file() else 0
+        groups.setdefault(key, []).append(size)
+    total = sum(sum(sizes) for sizes in groups.values())
+    lines = [f"bundle_layout: left out {len(dropped)} files, {total / 2**20:.1f} MiB"]
+    lines += [f"  {sum(sizes) / 2**20:7.1f} MiB  {len(sizes):5d} files  {key}"
+              for key, sizes in sorted(groups.items(), key=lambda kv: -sum(kv[1]))]
+    if unused_metadata_folders:
+        names = ", ".join(sorted(unused_metadata_folders))
+        lines.append(f"  metadata of requirements Segue never imports: {names}")
+    return "\n".join(lines)
