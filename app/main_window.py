@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
         self.project = ProjectController(self)
         self._build_menus()
         self.project.watch_panels()
-        QTimer.singleShot(0, self.project.autosaver.offer_restore)
+        QTimer.singleShot(0, self.project.start)  # restore after a crash, or reopen the last project
         self._restore_state()
         self._on_tab_changed(self.tabs.currentIndex())
         if not home.writable:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QLineEdit,
     QMenu,
     QMessageBox,
 )
@@ -101,11 +102,22 @@ class ProjectController(QObject):
                 combo.activated.connect(self.setting_changed)
             for box in panel.findChildren(QCheckBox):
                 box.clicked.connect(self.setting_changed)
+            for edit in panel.findChildren(QLineEdit):
+                edit.textEdited.connect(self.setting_changed)
             for spin in panel.findChildren(QAbstractSpinBox):
                 if hasattr(spin, "valueChanged"):
                     spin.valueChanged.connect(
                         lambda _v, s=spin: s.hasFocus() and self.setting_changed())
         self.mark_saved()
+
+    def start(self) -> None:
+        """Once the window is up: offer a crashed session's autosave, else reopen the project
+        that was open when Segue last closed (if it is still there)."""
+        if self.autosaver.offer_restore() is not None:
+            return
+        last = self.window.prefs.get(settings.LAST_PROJECT)
+        if last and Path(last).is_file() and self.path is None and not self.is_modified():
+            self.open_path(Path(last))
 
     def project_panels(self) -> list:
         """The panels that hold part of a project."""
@@ -316,6 +328,8 @@ class ProjectController(QObject):
         if self._shut:
             return
         self._shut = True
+        self.window.prefs.set(settings.LAST_PROJECT, str(self.path.resolve()) if self.path else "")
+        self.window.prefs.sync()
         for panel in self.project_panels():
             panel.undo_stack.indexChanged.disconnect(self.undoable_change)
         self.autosaver.shutdown()

@@ -36,6 +36,7 @@ WINDOW_STATE: Option[QByteArray] = Option("window/state", QByteArray, QByteArray
 LAST_PANEL: Option[str] = Option("window/last_panel", str, "composer_panel")
 MIDI_OUTPUT: Option[str] = Option("playback/midi_output", str, "")
 RECENT_PROJECTS: Option[str] = Option("projects/recent", str, "[]")  # JSON list, newest first
+LAST_PROJECT: Option[str] = Option("projects/last", str, "")  # open when Segue last closed
 SPOTIFY_CLIENT_ID: Option[str] = Option("spotify/client_id", str, "")
 LIBRARY_LAST_FOLDER: Option[str] = Option("library/last_folder", str, "")
 

@@ -96,6 +96,8 @@ def test_save_close_open_restores_both_panels(qtbot, windows, tiny_model, assets
     lyrics.set_locked(1, True)
     lyrics.edit_line(0, "A line I wrote myself")
     lyrics.temp_b.setValue(1.25)
+    commentary = {"tags": ["folk", "reel"], "samples": [{"text": "a kept sample", "kept": True}]}
+    assert window.panel("commentary_panel").apply_project_state(commentary) == []
     assert window.isWindowModified()
     before = window.project.sections()
     path = tmp_path / "my song.segue"
@@ -105,9 +107,15 @@ def test_save_close_open_restores_both_panels(qtbot, windows, tiny_model, assets
     assert window.close()  # nothing unsaved: no question
     assert list((segue_home / "autosave").iterdir()) == []  # a clean exit leaves no autosave
 
-    again = windows()
-    assert again.panel("composer_panel").state is None
-    wait_job(qtbot, again.project.open_path(path))
+    again = windows()  # the project open at closing time reopens by itself
+    qtbot.waitUntil(lambda: again.project.path == path, timeout=WAIT)
+    assert again.project.sections() == before
+    assert again.panel("commentary_panel").project_state() == commentary
+    again.project.new()  # and File > Open… brings it back too
+    assert again.panel("composer_panel").state is None and again.project.path is None
+    again.project.ask_open_path = lambda: str(path)
+    again.project.open()
+    qtbot.waitUntil(lambda: again.project.path == path, timeout=WAIT)
     assert again.project.sections() == before
     restored, state = again.panel("composer_panel"), composer.state
     assert [it.id for it in restored.state.chain.items] == [it.id for it in state.chain.items]
@@ -298,3 +306,42 @@ def test_file_menu_has_the_project_actions_with_standard_shortcuts(windows) -> N
     keys = {name: a.shortcut().toString() for name, a in window.project.actions.items()}
     assert keys["new"] == "Ctrl+N" and keys["open"] == "Ctrl+O" and keys["save"] == "Ctrl+S"
     assert keys["save_as"] == "Ctrl+Shift+S"
+
+
+@pytest.mark.parametrize("answer", ["Discard", "Later"])
+def test_declining_the_restore_deletes_or_keeps_the_autosave(qtbot, windows, segue_home,
+                                                              answer) -> None:
+    from engine.project.model import Project, project_to_dict
+
+    crashed = autosave.Session(segue_home)
+    project = Project()
+    project.lyrics.seed = 99
+    crashed.write(project_to_dict(project), None)
+    crashed.abandon()  # the lock goes as in a crash; the files stay
+    window = windows()
+    qtbot.waitUntil(lambda: window.project.autosaver.question is not None, timeout=WAIT)
+    saver = window.project.autosaver
+    (saver.discard_button if answer == "Discard" else saver.later_button).click()
+    assert window.panel("lyrics_panel").seed.value() == 1  # nothing restored
+    assert crashed.path.exists() == (answer == "Later")
+    left = autosave.claim_orphans(segue_home)
+    assert len(left) == (answer == "Later")  # "Later" offers it again at the next launch
+    for orphan in left:
+        orphan.release()
+
+
+def test_file_open_takes_a_midi_phrase_to_the_composer(qtbot, windows, tiny_model,
+                                                      tmp_path) -> None:
+    from engine.dshl import api, chain
+
+    phrase = api.write_midi(chain.compose_state(api.ComposeRequest(segments=2, seed=8)).chain,
+                            tmp_path / "riff.mid")
+    window = windows()
+    window.tabs.setCurrentIndex(1)
+    window.project.ask_open_path = lambda: str(phrase)
+    window.project.open()
+    composer = window.panel("composer_panel")
+    assert window.current_panel() is composer and window.project.question is None
+    qtbot.waitUntil(lambda: composer.state is not None and composer.busy is None, timeout=WAIT)
+    assert composer.undo_stack.undoText() == "continued riff.mid"
+    assert window.isWindowModified() and window.project.path is None
