@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.logsetup import configure_logging
 from engine.paths import prepare_home
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
 
 NO_DISPLAY_MESSAGE = (
     "Segue needs a display, and none was found (DISPLAY and WAYLAND_DISPLAY are unset).\n"
@@ -22,11 +27,18 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def open_files(window: MainWindow, files: Sequence[str]) -> None:
+    """Open the first file named on the command line: a ``.segue`` project or a MIDI phrase."""
+    if files:
+        window.project.open(Path(files[0]))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Open Segue's main window and run the event loop; exit 2 with a message if no display."""
+    """Open Segue's main window (with a project or MIDI file, if named); exit 2 if no display."""
     if not display_available():
         print(f"segue: {NO_DISPLAY_MESSAGE}", file=sys.stderr)
         return 2
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from app import icons
@@ -42,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(icons.get("segue"))
     window = MainWindow(home)
     window.show()
+    files = [arg for arg in argv or [] if not arg.startswith("-")]  # the rest are Qt's options
+    if files:
+        QTimer.singleShot(0, lambda: open_files(window, files))
     code = app.exec()
     if not wait_for_lingering():
         # A job ignored cancellation: exit without destroying its running thread (Qt would abort).

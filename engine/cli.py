@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = sub.add_parser("gui", help="open the Segue window (the default)")
+    gui.add_argument("files", nargs="*", metavar="FILE",
+                     help="a .segue project or a MIDI phrase to open (the desktop entry passes it)")
     gui.set_defaults(func=None)
 
     doctor = sub.add_parser("doctor", help="report versions, devices, SEGUE_HOME and bundled assets")
@@ -65,7 +67,7 @@ def main(argv: Sequence[str] | None = None,
             if gui is None:
                 raise UserFacingError("the window is started by the `segue` command or "
                                       "`python -m app`; `python -m engine.cli` runs the others")
-            return int(gui([]) or 0)
+            return int(gui(list(getattr(args, "files", None) or [])) or 0)
         return int(func(args) or 0)
     except KeyboardInterrupt:
         print("segue: interrupted", file=sys.stderr)

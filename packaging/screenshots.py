@@ -53,9 +53,15 @@ def main(out_dir: Path = ROOT / "docs" / "images") -> int:
         print("screenshots: no lyric artists to write a duet with", file=sys.stderr)
         os._exit(1)
     composer.compose()
+    commentary = window.panel("commentary_panel")
+    window.tabs.setCurrentIndex(2)  # the Commentary panel loads its models when first shown
+    wait(app, 600, until=lambda: commentary.generate_button.isEnabled())
+    commentary.tags.setText("folk, acoustic guitar, mellow")
+    commentary.generate()
     library = window.panel("library_panel")
     wait(app, 600, until=lambda: getattr(library, "table", None) is not None
-         and library.table.model().rowCount() >= 10 and bool(lyrics.lines) and composer.state is not None)
+         and library.table.model().rowCount() >= 5 and bool(lyrics.lines) and composer.state is not None
+         and commentary.table.rowCount() > 0)
     wait(app, 2)
     out_dir.mkdir(parents=True, exist_ok=True)
     for index, name in enumerate(PANELS):

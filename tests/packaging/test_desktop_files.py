@@ -52,7 +52,8 @@ def test_desktop_entry_declares_music_categories_and_mime_types():
     assert {"Audio", "Music", "AudioVideo", "Midi"} <= categories
     mime_types = entry["MimeType"].strip(";").split(";")
     assert "audio/midi" in mime_types and "application/x-segue-project" in mime_types
-    assert entry["Icon"] == "org.segue.Segue" and entry["Exec"].split()[0] == "segue"
+    assert entry["Icon"] == "org.segue.Segue"
+    assert entry["Exec"].split() == ["segue", "gui", "%F"]  # `segue gui FILE` opens a project or MIDI
 
 
 def test_mime_package_defines_the_segue_project_type():
