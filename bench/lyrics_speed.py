@@ -1,15 +1,19 @@
-"""Lyrics benchmark: generation speed (chars/s) of the bundled artists and training throughput.
+"""Lyrics benchmark: constrained-duet time, generation speed (chars/s) and training throughput.
 
-Run: ``python bench/lyrics_speed.py [--threads 1] [--json]``. Generation writes whole duets with
-the bundled models (priming included) and counts the characters written; training times
-truncated-BPTT steps of the default model size on the bundled texts. Targets: generation at least
-1,000 chars/s on CPU.
+Run: ``python bench/lyrics_speed.py [--threads 1] [--json]``. The constrained duet is an 8-line
+duet of the first two bundled artists with a rhyme scheme (AABB, ABAB, ABCB in turn), common metre
+and real words only, timed warm (the pronouncing dictionary and models already loaded), median of
+several seeds, next to the same run's plain (unconstrained) 8-line duet as the baseline ratio.
+Generation writes whole plain duets and counts the characters written; training times
+truncated-BPTT steps of the default model size on the bundled texts. Targets: an 8-line constrained
+duet in under 2 s on one thread; generation at least 1,000 chars/s.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,14 +28,41 @@ from engine.lyrics.model import CharLSTM, CharLSTMConfig  # noqa: E402
 from engine.lyrics.vocab import shared_vocabulary  # noqa: E402
 
 GENERATION_TARGET = 1000.0
+DUET_TARGET_S = 2.0
+
+
+def _pair() -> tuple:
+    installed = [a for a in artists.list_artists() if a.bundled]
+    if len(installed) < 2:
+        raise SystemExit("need two bundled artists: run 'segue lyrics train-bundled'")
+    return artists.load(installed[0]), artists.load(installed[1])
+
+
+def constrained_duet_time(rounds: int = 9) -> dict:
+    """Median seconds of a warm 8-line constrained duet, and of a plain one in the same run."""
+    import statistics
+
+    pair = _pair()
+    write_duet(pair, DuetSpec(lines=8, seed=0, rhyme="AABB", metre="common", real_words=True))  # warm
+    constrained, plain = [], []
+    schemes = ("AABB", "ABAB", "ABCB")
+    for seed in range(1, rounds + 1):
+        spec = DuetSpec(lines=8, seed=seed, rhyme=schemes[seed % 3], metre="common", real_words=True)
+        start = time.perf_counter()
+        write_duet(pair, spec)
+        constrained.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        write_duet(pair, DuetSpec(lines=8, seed=seed))
+        plain.append(time.perf_counter() - start)
+    median, base = statistics.median(constrained), statistics.median(plain)
+    return {"artists": [a.name for a in pair], "rounds": rounds, "median_s": round(median, 3),
+            "max_s": round(max(constrained), 3), "plain_median_s": round(base, 3),
+            "ratio_to_plain": round(median / base, 1), "candidates_per_line": 12}
 
 
 def generation_speed(seconds: float = 10.0) -> dict:
     """Write duets with the first two bundled artists for about ``seconds``; return chars/s."""
-    installed = [a for a in artists.list_artists() if a.bundled]
-    if len(installed) < 2:
-        raise SystemExit("need two bundled artists: run 'segue lyrics train-bundled'")
-    pair = (artists.load(installed[0]), artists.load(installed[1]))
+    pair = _pair()
     chars = lines = 0
     seed = 0
     start = time.perf_counter()
@@ -80,14 +111,23 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    duet = constrained_duet_time()
     gen = generation_speed(args.seconds)
     train = training_speed()
-    result = {"threads": args.threads, "generation": gen, "training": train,
+    load = round(os.getloadavg()[0], 1)
+    result = {"threads": args.threads, "load_average": load, "constrained_duet": duet,
+              "generation": gen, "training": train,
+              "duet_meets_target": duet["median_s"] < DUET_TARGET_S,
               "generation_meets_target": gen["chars_per_s"] >= GENERATION_TARGET}
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"threads: {args.threads}")
+    print(f"threads: {args.threads}, load average {load}")
+    print(f"constrained 8-line duet (rhyme AABB/ABAB/ABCB, common metre, real words, "
+          f"{duet['candidates_per_line']} candidates/line): median {duet['median_s']:.2f} s, max "
+          f"{duet['max_s']:.2f} s over {duet['rounds']} seeds; plain duet same run "
+          f"{duet['plain_median_s']:.2f} s (x{duet['ratio_to_plain']}); target < {DUET_TARGET_S:.0f} s: "
+          f"{'met' if result['duet_meets_target'] else 'MISSED'}")
     print(f"generation: {gen['chars_per_s']:.0f} chars/s, {gen['lines_per_s']:.1f} lines/s "
           f"({gen['chars']} chars in {gen['seconds']} s, {' + '.join(gen['artists'])}; "
           f"target >= {GENERATION_TARGET:.0f}: {'met' if result['generation_meets_target'] else 'MISSED'})")

@@ -162,6 +162,10 @@ class ComposerPanel(Panel):
                 self.controls.seed.setValue(state.seed)  # the seed the export will name
         self._update_actions()
 
+    def current_chain(self) -> api.Chain | None:
+        """The chain shown now (None before the first compose): the Lyrics panel sings to it."""
+        return self.state.chain if self.state is not None else None
+
     def _show_provenance(self, state: ChainState) -> None:
         full = state.provenance()
         head = full.split("; segments:")[0]

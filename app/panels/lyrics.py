@@ -1,10 +1,14 @@
 """The Lyrics panel: two artists' models write a song together, line by line.
 
-Choose artists A and B, their temperatures, the pattern (ABAB, AABB, by stanza), the number of
-lines and a seed, then "Write duet". Lines appear coloured by artist; each has a lock and a
-regenerate button, and can be edited in place. Type a line and "Continue" to let the artists carry
-on from it. Copy and File > Export… give the duet as text. Every change to the lines goes through
-the undo stack. Model work runs on the engine lane; training runs in the "Add artist…" dialog.
+Choose artists A and B, their temperatures, whose turn it is (ABAB, AABB, by stanza), the rhyme
+scheme (AABB, ABAB, ABCB or none), the metre (common 8-6-8-6, long, short or free), the number of
+lines and a seed, then "Write duet". Lines appear coloured by artist, with their end word coloured
+by the rhyme it shares with other lines of its stanza and their syllable count (against the metre's
+target); each has a lock and a regenerate button, and can be edited in place. "Set to melody" sings
+the duet to a MIDI file or to the Composer's current chain. Type a line and "Continue" to let the
+artists carry on from it. Copy and File > Export… give the duet as text. Every change to the lines
+goes through the undo stack. Model work runs on the engine lane; training runs in the "Add artist…"
+dialog. Row cells, the undo command and small job functions live in :mod:`app.widgets.lyrics_rows`.
 """
 
 from __future__ import annotations
@@ -13,19 +17,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QUndoCommand
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -36,33 +39,28 @@ from PySide6.QtWidgets import (
 from app.dialogs.train_artist import TrainArtistDialog
 from app.jobs import Job, JobRunner
 from app.panels.base import Panel
+from app.widgets.lyrics_rows import (
+    LinesCommand,
+    annotation_items,
+    int_spin,
+    temperature_spin,
+)
+from app.widgets.lyrics_sing import SingMixin
 from engine.atomic import atomic_write_text
 from engine.lyrics import service
 from engine.lyrics.duet import DuetLine, DuetSpec, duet_text
+from engine.lyrics.metrics import annotate
 from engine.project.lyrics import lyrics_section, read_lyrics_section
 
 VOICE_COLOURS = (QColor("#1f5fa8"), QColor("#b2431c"), QColor("#3d7a3d"))
 PATTERNS = (("ABAB", "ABAB"), ("AABB", "AABB"), ("By stanza", "stanza"))
-COL_ARTIST, COL_TEXT, COL_LOCK, COL_REGEN = range(4)
+RHYMES = (("ABAB", "ABAB"), ("AABB", "AABB"), ("ABCB (ballad)", "ABCB"), ("None", "none"))
+METRES = (("Common 8-6-8-6", "common"), ("Long 8-8-8-8", "long"), ("Short 6-6-8-6", "short"),
+          ("Free", "free"))
+COL_ARTIST, COL_TEXT, COL_RHYME, COL_SYLLABLES, COL_LOCK, COL_REGEN = range(6)
 
 
-class LinesCommand(QUndoCommand):
-    """Replace the panel's lines (and back on undo)."""
-
-    def __init__(self, panel: LyricsPanel, before: list[DuetLine], after: list[DuetLine], text: str):
-        super().__init__(text)
-        self.panel, self.before, self.after = panel, list(before), list(after)
-
-    def redo(self) -> None:
-        """Show the new lines."""
-        self.panel.set_lines(self.after)
-
-    def undo(self) -> None:
-        """Show the old lines."""
-        self.panel.set_lines(self.before)
-
-
-class LyricsPanel(Panel):
+class LyricsPanel(SingMixin, Panel):
     """Write duet lyrics with two artists' models."""
 
     title = "Lyrics"
@@ -91,12 +89,16 @@ class LyricsPanel(Panel):
     # ----------------------------------------------------------------- widgets
     def _build(self) -> None:
         self.artist_a, self.artist_b = QComboBox(), QComboBox()
-        self.temp_a, self.temp_b = _temperature(), _temperature()
-        self.pattern = QComboBox()
-        for label, value in PATTERNS:
-            self.pattern.addItem(label, value)
-        self.line_count = _spin(1, 200, 8)
-        self.seed = _spin(0, 2**31 - 1, 1)
+        self.temp_a, self.temp_b = temperature_spin(), temperature_spin()
+        self.pattern, self.rhyme, self.metre = QComboBox(), QComboBox(), QComboBox()
+        for combo, choices in ((self.pattern, PATTERNS), (self.rhyme, RHYMES), (self.metre, METRES)):
+            for label, value in choices:
+                combo.addItem(label, value)
+        self.real_words = QCheckBox("Real words only")
+        self.real_words.setChecked(True)
+        self.real_words.setToolTip("Every word from the artist's training text or the pronouncing dictionary")
+        self.line_count = int_spin(1, 200, 8)
+        self.seed = int_spin(0, 2**31 - 1, 1)
         self.write_button = QPushButton("Write duet")
         self.write_button.clicked.connect(self.write)
         self.add_button = QPushButton("Add artist…")
@@ -108,24 +110,26 @@ class LyricsPanel(Panel):
             grid.addWidget(QLabel(label), 0, col)
             grid.addWidget(widget, 1, col)
         for col, (label, widget) in enumerate(
-            (("Pattern", self.pattern), ("Lines", self.line_count), ("Seed", self.seed))):
+            (("Turns", self.pattern), ("Rhyme", self.rhyme), ("Metre", self.metre),
+             ("Lines", self.line_count), ("Seed", self.seed))):
             grid.addWidget(QLabel(label), 2, col)
             grid.addWidget(widget, 3, col)
-        grid.addWidget(self.write_button, 3, 3)
+        grid.addWidget(self.real_words, 1, 5)
+        grid.addWidget(self.write_button, 3, 5)
         grid.addWidget(self.add_button, 1, 4)
 
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Artist", "Line", "Lock", ""])
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels(["Artist", "Line", "Rhyme", "Syllables", "Lock", ""])
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
-        for col in (COL_ARTIST, COL_LOCK, COL_REGEN):
+        for col in (COL_ARTIST, COL_RHYME, COL_SYLLABLES, COL_LOCK, COL_REGEN):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemChanged.connect(self._on_item_changed)
 
         self.user_line = QLineEdit()
         self.user_line.setPlaceholderText("Type a line and press Continue; the artists carry on from it")
         self.user_line.returnPressed.connect(self.continue_from_user)
-        self.continue_count = _spin(1, 32, 4)
+        self.continue_count = int_spin(1, 32, 4)
         self.continue_button = QPushButton("Continue")
         self.continue_button.clicked.connect(self.continue_from_user)
         self.with_names = QCheckBox("Names in copy/export")
@@ -134,9 +138,14 @@ class LyricsPanel(Panel):
         copy_button.clicked.connect(self.copy)
         export_button = QPushButton("Export…")
         export_button.clicked.connect(self.export)
-        melody_button = QPushButton("Set to melody…")
-        melody_button.setToolTip("Sing the duet to a MIDI melody: saves a MIDI with lyric events")
-        melody_button.clicked.connect(self.set_to_melody)
+        melody_button = QToolButton()
+        melody_button.setText("Set to melody")
+        melody_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        melody_button.setToolTip("Sing the duet to a melody: saves a MIDI with lyric events")
+        menu = QMenu(melody_button)
+        menu.addAction("From a MIDI file…", self.set_to_melody)
+        menu.addAction("From the Composer's chain…", self.set_to_chain)
+        melody_button.setMenu(menu)
         bottom = QHBoxLayout()
         bottom.addWidget(self.user_line, 1)
         bottom.addWidget(QLabel("then"))
@@ -198,7 +207,9 @@ class LyricsPanel(Panel):
     def spec(self) -> DuetSpec:
         """The duet settings chosen in the panel."""
         return DuetSpec(lines=self.line_count.value(), pattern=self.pattern.currentData(),
-                        seed=self.seed.value(), temperatures=(self.temp_a.value(), self.temp_b.value()))
+                        seed=self.seed.value(), temperatures=(self.temp_a.value(), self.temp_b.value()),
+                        rhyme=self.rhyme.currentData(), metre=self.metre.currentData(),
+                        real_words=self.real_words.isChecked())
 
     def _pair(self) -> tuple[str, str] | None:
         a, b = self.artist_a.currentData(), self.artist_b.currentData()
@@ -269,6 +280,7 @@ class LyricsPanel(Panel):
         job.error.connect(lambda message, _details: self._say(f"{title} failed: {message}"))
         job.finished.connect(lambda: self._set_busy(False))
         job.progress.connect(lambda _f, message: self._say(f"{title}: {message}"))
+        job.cancelled.connect(lambda: self._say(f"{title}: cancelled."))
         self._job = job
         return job
 
@@ -289,6 +301,7 @@ class LyricsPanel(Panel):
     def set_lines(self, lines: list[DuetLine]) -> None:
         """Show ``lines`` in the table (called by undo commands)."""
         self.lines = list(lines)
+        notes = annotate([line.text for line in self.lines], self.metre.currentData())
         self._filling = True
         self.table.setRowCount(len(self.lines))
         for row, line in enumerate(self.lines):
@@ -298,10 +311,12 @@ class LyricsPanel(Panel):
             who.setForeground(brush)
             text = QTableWidgetItem(line.text)
             text.setForeground(brush)
+            rhyme, syllables = annotation_items(notes[row])
             lock = QTableWidgetItem()
             lock.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
             lock.setCheckState(Qt.CheckState.Checked if line.locked else Qt.CheckState.Unchecked)
-            for col, item in ((COL_ARTIST, who), (COL_TEXT, text), (COL_LOCK, lock)):
+            for col, item in ((COL_ARTIST, who), (COL_TEXT, text), (COL_RHYME, rhyme),
+                              (COL_SYLLABLES, syllables), (COL_LOCK, lock)):
                 self.table.setItem(row, col, item)
             button = QToolButton()
             button.setText("↻")
@@ -341,33 +356,6 @@ class LyricsPanel(Panel):
         if path:
             atomic_write_text(path, self.text())
             self._say(f"Duet exported to {path}.")
-
-    def set_to_melody(self) -> Job | None:
-        """Fit the duet's syllables to a MIDI melody and save a karaoke-style MIDI (background job)."""
-        if not self.lines:
-            self._say("Nothing to sing yet: write a duet first.")
-            return None
-        paths = self.ask_melody_paths()
-        if paths is None:
-            return None
-        job = self.runner.submit(service.melody, [ln.text for ln in self.lines], *paths,
-                                 title="Setting duet to melody")
-        job.result.connect(lambda fit: self._say(
-            f"Sung {fit.syllables} syllables on {fit.notes} melody notes"
-            f"{f' (melody repeated {fit.repeats}×)' if fit.repeats > 1 else ''}: {fit.path}"))
-        job.error.connect(lambda message, _details: self._say(f"Set to melody failed: {message}"))
-        return job
-
-    def ask_melody_paths(self) -> tuple[str, str] | None:
-        """Ask for the melody MIDI and where to save the sung MIDI (tests replace this)."""
-        midi_in, _ = QFileDialog.getOpenFileName(self, "Melody (MIDI)", str(Path.home()),
-                                                 "MIDI (*.mid *.midi)")
-        if not midi_in:
-            return None
-        midi_out, _ = QFileDialog.getSaveFileName(self, "Save sung MIDI",
-                                                  str(Path(midi_in).with_suffix(".lyrics.mid")),
-                                                  "MIDI (*.mid)")
-        return (midi_in, midi_out) if midi_out else None
 
     def ask_export_path(self) -> str:
         """Ask where to export (tests replace this)."""
@@ -416,18 +404,3 @@ class LyricsPanel(Panel):
         if self.dialog is not None:
             self.dialog.reject()
         self._closed = True
-
-
-def _temperature() -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setRange(0.1, 2.0)
-    spin.setSingleStep(0.05)
-    spin.setValue(0.8)
-    return spin
-
-
-def _spin(low: int, high: int, value: int) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(low, high)
-    spin.setValue(value)
-    return spin

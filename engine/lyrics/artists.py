@@ -180,8 +180,12 @@ def train_artist(
     if config.max_minutes is None:
         config.max_minutes = minutes
     out = (out_dir or user_models_dir()) / f"{slugify(name)}.pt"
+    from engine.lyrics.prosody import training_words
+
+    words = training_words(train_text) | (set(base.words) if base is not None else set())
     artist = train_model(model, vocab, train_text, val_text, out, name, config,
-                         extra={"origin": origin, "songs": corpus.song_count},
+                         extra={"origin": origin, "songs": corpus.song_count,
+                                "words": " ".join(sorted(words))},
                          progress=progress, cancelled=cancelled)
     artist.metrics["origin"] = origin
     return ArtistInfo(slug=out.stem, name=name, path=out, bundled=False, metrics=artist.metrics)

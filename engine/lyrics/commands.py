@@ -2,10 +2,11 @@
 
 - ``segue lyrics train NAME FILE... [--minutes N]``: train a new artist from lyric files.
 - ``segue lyrics train-bundled``: rebuild the base model and the five bundled artists.
+- ``segue lyrics train-new-artist-check``: a base without Shakespeare, then Shakespeare as a new artist.
 - ``segue lyrics duet A B --lines 8 --seed 1 [--pattern ABAB] [--json] [--melody IN.mid --midi OUT.mid]``:
   write a duet (optionally sung to a MIDI melody, saved with lyric events).
 - ``segue lyrics artists [--json]``: list installed artists with their metrics.
-- ``segue eval lyrics [--json]``: LSTM vs character 5-gram, validation nats/char per bundled artist.
+- ``segue eval lyrics [--json] [--lines N]``: LSTM vs n-gram baselines on test songs, generated-text metrics.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
                          help="keep fine-tuning existing writer models instead of skipping them")
     bundled.set_defaults(func=_run_train_bundled)
 
+    check = lsub.add_parser("train-new-artist-check",
+                            help="train a base without Shakespeare, then Shakespeare as a new artist")
+    check.add_argument("--out", type=Path, default=None, help="output folder (default assets)")
+    check.add_argument("--base-minutes", type=float, default=60.0)
+    check.add_argument("--minutes", type=float, default=15.0, help="the new artist's budget")
+    check.set_defaults(func=_run_new_artist_check)
+
     duet = lsub.add_parser("duet", help="write a song with two artists taking turns")
     duet.add_argument("a", help="artist A (slug, name or unique part of it)")
     duet.add_argument("b", help="artist B")
@@ -50,14 +58,20 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     duet.add_argument("--melody", type=Path, default=None, help="a MIDI file whose melody to sing")
     duet.add_argument("--midi", type=Path, default=None, help="with --melody: where to save the MIDI")
     duet.add_argument("--json", action="store_true", help="print one JSON object")
+    duet.add_argument("--rhyme", default="ABAB", help="rhyme scheme: none, AABB, ABAB or ABCB")
+    duet.add_argument("--metre", default="free", help="syllables per line: free, common (8-6-8-6), "
+                      "long (8-8-8-8) or short (6-6-8-6)")
+    duet.add_argument("--any-words", action="store_true", help="allow invented words (no constraint)")
+    duet.add_argument("--candidates", type=int, default=12, help="candidates sampled per line")
     duet.set_defaults(func=_run_duet)
 
     artists = lsub.add_parser("artists", help="list installed artists and their metrics")
     artists.add_argument("--json", action="store_true", help="print a JSON list")
     artists.set_defaults(func=_run_artists)
 
-    ev = eval_sub.add_parser("lyrics", help="validation nats/char: LSTM vs character 5-gram")
+    ev = eval_sub.add_parser("lyrics", help="test nats/char: LSTM vs equal-data n-gram; generated lines")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument("--lines", type=int, default=200, help="generated lines per writer (0: skip)")
     ev.set_defaults(func=_run_eval)
 
 
@@ -97,6 +111,15 @@ def _run_train_bundled(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_new_artist_check(args: argparse.Namespace) -> int:
+    from engine.lyrics.newartist import train_new_artist_check
+
+    results = train_new_artist_check(args.out, args.base_minutes, args.minutes, progress=_stderr_progress)
+    print(file=sys.stderr)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
 def _run_duet(args: argparse.Namespace) -> int:
     from engine.lyrics import artists
     from engine.lyrics.duet import DuetSpec, continue_duet, duet_text, write_duet
@@ -104,7 +127,9 @@ def _run_duet(args: argparse.Namespace) -> int:
     try:
         a, b = artists.load(args.a), artists.load(args.b)
         spec = DuetSpec(lines=args.lines, pattern=args.pattern, seed=args.seed,
-                        temperatures=(args.temperature, args.temperature_b or args.temperature))
+                        temperatures=(args.temperature, args.temperature_b or args.temperature),
+                        rhyme=args.rhyme, metre=args.metre, real_words=not args.any_words,
+                        candidates=args.candidates)
     except (LookupError, ValueError) as exc:
         raise _user_error(exc) from exc
     if args.start:
@@ -116,6 +141,7 @@ def _run_duet(args: argparse.Namespace) -> int:
         sung = _sing(lines, args.melody, args.midi or args.melody.with_suffix(".lyrics.mid"))
     if args.json:
         out = {"a": a.name, "b": b.name, "pattern": spec.pattern, "seed": spec.seed,
+               "rhyme": spec.rhyme, "metre": spec.metre,
                "lines": [{"artist": ln.artist, "text": ln.text} for ln in lines]}
         if sung is not None:
             out["midi"] = {"path": str(sung.path), "syllables": sung.syllables, "notes": sung.notes}
@@ -156,15 +182,28 @@ def _run_artists(args: argparse.Namespace) -> int:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    from engine.lyrics.evaluate import evaluate_bundled
+    from engine.lyrics.evaluate import TrainingTextMismatch, evaluate_bundled
 
     try:
-        results = evaluate_bundled()
-    except LookupError as exc:
+        results = evaluate_bundled(lines=max(0, args.lines))
+    except (LookupError, TrainingTextMismatch) as exc:
         raise _user_error(exc) from exc
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
     for slug, r in results.items():
-        print(f"{slug:<28} lstm {r['lstm']:.3f}  ngram5 {r['ngram5']:.3f}  gain {r['gain'] * 100:.1f}%")
+        if slug in BUNDLED_KEYS or not isinstance(r, dict) or "ngram5" not in r:
+            continue
+        lo, hi = r["ci95"]
+        print(f"{slug:<28} lstm {r['lstm']:.3f}  ngram5 {r['ngram5']:.3f}  ngram_equal "
+              f"{r['ngram_equal']:.3f}  gain {r['gain'] * 100:.1f}% [{lo * 100:.1f}, {hi * 100:.1f}]"
+              + (f"  words {r['word_validity']:.3f} rhyme {r['rhyme_rate']:.3f} "
+                 f"syll {r['syllable_error']:.2f}" if "word_validity" in r else ""))
+    if "new_artist" in results:
+        n = results["new_artist"]
+        print(f"new artist {n['writer']}: {n['minutes']} min, lstm {n['lstm']:.3f} vs ngram_equal "
+              f"{n['ngram_equal']:.3f} ({n['gain'] * 100:.1f}%)")
     return 0
+
+
+BUNDLED_KEYS = ("new_artist", "split_seed")

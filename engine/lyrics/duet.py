@@ -43,13 +43,29 @@ class DuetSpec:
     temperatures: tuple[float, float] = (0.8, 0.8)
     top_k: int | None = None
     stanza_lines: int = 4
+    rhyme: str = "none"
+    metre: str = "free"
+    real_words: bool = False
+    candidates: int = 12
 
     def __post_init__(self) -> None:
+        from engine.lyrics.schemes import normalise_metre, normalise_rhyme
+
         self.pattern = normalise_pattern(self.pattern)
+        self.rhyme = normalise_rhyme(self.rhyme)
+        self.metre = normalise_metre(self.metre)
+        if not 1 <= self.candidates <= 64:
+            raise ValueError("candidates per line must be between 1 and 64")
         if not 1 <= self.lines <= 500:
             raise ValueError("a duet has between 1 and 500 lines")
         if any(t <= 0 for t in self.temperatures):
             raise ValueError("temperatures must be positive")
+
+
+    @property
+    def constrained(self) -> bool:
+        """Whether lines are chosen among candidates under rhyme, metre or real-word constraints."""
+        return self.rhyme != "none" or self.metre != "free" or self.real_words
 
 
 def normalise_pattern(pattern: str) -> str:
@@ -82,10 +98,35 @@ def song_so_far(lines: Sequence[DuetLine]) -> str:
     return "\n\n" + "".join(line.text + "\n" for line in lines)
 
 
-def _draw(context: Any, spec: DuetSpec, voice: int, index: int, attempt: int) -> tuple[str, Any]:
+def line_goal(spec: DuetSpec, index: int, before: Sequence[DuetLine]) -> Any:
+    """What line ``index`` must do under the spec's rhyme scheme and metre, given the lines before it."""
+    from engine.lyrics import schemes as constrained
+    from engine.lyrics.prosody import end_word
+
+    partner = constrained.rhyme_partner(index, spec.rhyme)
+    rhyme_with = end_word(before[partner].text) if partner is not None and partner < len(before) else None
+    stanza = before[index - index % 4 : index]
+    return constrained.LineGoal(
+        rhyme_with=rhyme_with or None,
+        syllables=constrained.syllable_target(index, spec.metre),
+        opens_rhyme=constrained.opens_rhyme(index, spec.rhyme),
+        real_words=True,
+        avoid={end_word(line.text) for line in stanza},
+    )
+
+
+def _draw(context: Any, spec: DuetSpec, voice: int, index: int, attempt: int,
+          before: Sequence[DuetLine] = ()) -> tuple[str, Any]:
     """Sample line ``index`` from ``context``; return its text and the state to accept it (or None)."""
     import torch
 
+    if spec.constrained:
+        from engine.lyrics.constrained import choose_line
+
+        gen = torch.Generator().manual_seed(line_seed(spec.seed, index, attempt))
+        goal = line_goal(spec, index, before)
+        text = choose_line(context, goal, spec.temperatures[voice], gen, spec.candidates)
+        return (text or "..."), None
     for extra in range(_MAX_ATTEMPTS):
         gen = torch.Generator().manual_seed(line_seed(spec.seed, index, attempt + extra * 7919))
         raw, after = context.sample(spec.temperatures[voice], spec.top_k, gen)
@@ -120,7 +161,7 @@ def generate_line(
     """Sample line ``index`` for ``voice`` after the lines ``before`` it."""
     from engine.lyrics.model import Context
 
-    text, _ = _draw(Context(models[voice], song_so_far(before)), spec, voice, index, attempt)
+    text, _ = _draw(Context(models[voice], song_so_far(before)), spec, voice, index, attempt, before)
     return DuetLine(artist=models[voice].name, text=text, voice=voice)
 
 
@@ -129,7 +170,7 @@ def _extend(
 ) -> None:
     """Write line ``index`` by whoever's turn it is, append it to ``out`` and let both read it."""
     voice = voice_for(index, spec.pattern, spec.stanza_lines)
-    text, after = _draw(contexts[voice], spec, voice, index, 0)
+    text, after = _draw(contexts[voice], spec, voice, index, 0, out)
     line = DuetLine(artist=models[voice].name, text=text, voice=voice)
     out.append(line)
     _read(contexts, line, after)

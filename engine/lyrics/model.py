@@ -84,6 +84,7 @@ class ArtistModel:
     vocab: Vocabulary
     metrics: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    words: frozenset[str] = frozenset()
 
 
 def save_artist(
@@ -98,6 +99,8 @@ def save_artist(
         for k, v in artist.model.state_dict().items()
     }
     payload_extra = {"name": artist.name, "vocab": artist.vocab.to_string(), **(extra or {})}
+    if artist.words and "words" not in payload_extra:
+        payload_extra["words"] = " ".join(sorted(artist.words))
     save_checkpoint(
         path,
         Checkpoint(
@@ -121,7 +124,9 @@ def load_artist(path: str | Path) -> ArtistModel:
     model.eval()
     vocab = Vocabulary.from_string(str(ckpt.extra.get("vocab", "")))
     name = str(ckpt.extra.get("name") or Path(path).stem)
-    return ArtistModel(name=name, model=model, vocab=vocab, metrics=ckpt.metrics, path=Path(path))
+    words = frozenset(str(ckpt.extra.get("words", "")).split())
+    return ArtistModel(name=name, model=model, vocab=vocab, metrics=ckpt.metrics, path=Path(path),
+                       words=words)
 
 
 class _Stepper:

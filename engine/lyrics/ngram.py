@@ -55,16 +55,23 @@ class WittenBellNgram:
             self._tables.append((joint, joint_counts, contexts, totals, types))
         return self
 
-    def probabilities(self, ids: Sequence[int], context: Sequence[int] = ()) -> np.ndarray:
-        """Probability of each id given the ids before it (and an optional context before them)."""
+    def probabilities(
+        self, ids: Sequence[int], context: Sequence[int] = (), order: int | None = None,
+    ) -> np.ndarray:
+        """Probability of each id given the ids before it (and an optional context before them).
+
+        ``order`` (at most the fitted order) uses only the lower-order tables, so one fit serves
+        every order when the order is tuned.
+        """
         if not self._tables:
             raise RuntimeError("fit the model first")
+        use = self.order if order is None else max(1, min(order, self.order))
         ctx_ids = list(context)[-(self.order - 1) :] if self.order > 1 else []
         pad = [self.pad_id] * (self.order - 1 - len(ctx_ids))
         padded = np.asarray(pad + ctx_ids + list(ids), dtype=np.int64)
         nxt = padded[self.order - 1 :]
         prob = np.full(len(nxt), 1.0 / self.vocab_size)
-        for k in range(self.order):
+        for k in range(use):
             joint, joint_counts, contexts, totals, types = self._tables[k]
             ctx = self._codes(padded, k)
             c_hw = _lookup(joint, joint_counts, ctx * self.vocab_size + nxt)

@@ -62,23 +62,27 @@ def eval_stream(vocab: Vocabulary, val_text: str) -> EvalStream:
 
 
 @torch.no_grad()
-def evaluate_nats(model: CharLSTM, stream: EvalStream, chunk: int = 2048) -> float:
-    """Mean negative log-likelihood (nats/char) of the stream, read as one continuous sequence."""
+def char_nlls(model: CharLSTM, stream: EvalStream, chunk: int = 2048) -> torch.Tensor:
+    """Negative log-likelihood (nats) of every scored character, read as one continuous sequence."""
     was_training = model.training
     model.eval()
     ids = stream.ids
-    total, count, state = 0.0, 0, None
+    parts, state = [], None
     for pos in range(0, len(ids) - 1, chunk):
         x = ids[pos : pos + chunk].unsqueeze(0)
         y = ids[pos + 1 : pos + chunk + 1].unsqueeze(0)
         x = x[:, : y.size(1)]
         logits, _, state = model(x, state=state)
         nll = torch.nn.functional.cross_entropy(logits[0], y[0], reduction="none")
-        first = max(0, stream.start - 1 - pos)
-        total += float(nll[first:].sum())
-        count += max(0, y.size(1) - first)
+        parts.append(nll[max(0, stream.start - 1 - pos):])
     model.train(was_training)
-    return total / max(count, 1)
+    return torch.cat(parts) if parts else torch.zeros(0)
+
+
+def evaluate_nats(model: CharLSTM, stream: EvalStream, chunk: int = 2048) -> float:
+    """Mean negative log-likelihood (nats/char) of the stream, read as one continuous sequence."""
+    nll = char_nlls(model, stream, chunk)
+    return float(nll.sum()) / max(len(nll), 1)
 
 
 def _batches(data: torch.Tensor, batch: int, seq_len: int, offset: int) -> tuple[torch.Tensor, int]:
@@ -211,7 +215,8 @@ def train_model(
         "history": state["history"],
         "parameters": model.num_parameters(),
     }
-    artist = ArtistModel(name=name, model=model, vocab=vocab, metrics=metrics, path=path)
+    words = frozenset(str((extra or {}).get("words", "")).split())
+    artist = ArtistModel(name=name, model=model, vocab=vocab, metrics=metrics, path=path, words=words)
     save_artist(path, artist, extra=extra)
     rpath.unlink(missing_ok=True)
     progress(1.0, f"{name}: done, {best_val:.3f} nats/char ({stop_reason})")

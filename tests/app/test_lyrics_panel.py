@@ -11,7 +11,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from app.jobs import JobRunner
-from app.panels.lyrics import COL_LOCK, COL_TEXT, VOICE_COLOURS, LyricsPanel
+from app.panels.lyrics import (
+    COL_LOCK,
+    COL_REGEN,
+    COL_RHYME,
+    COL_SYLLABLES,
+    COL_TEXT,
+    VOICE_COLOURS,
+    LyricsPanel,
+)
 from engine.jobs import check_cancelled
 from engine.lyrics import artists, service
 from engine.lyrics.artists import ArtistInfo
@@ -30,6 +38,10 @@ def panel(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ly
     assert widget.artist_a.count() == 0  # nothing loads before the panel is shown
     with qtbot.waitSignal(runner.job_done, timeout=WAIT):
         widget.show()
+    # Tiny untrained models: the plain sampler keeps these tests fast (constraints tested below).
+    widget.rhyme.setCurrentIndex(widget.rhyme.findData("none"))
+    widget.metre.setCurrentIndex(widget.metre.findData("free"))
+    widget.real_words.setChecked(False)
     yield widget
     widget.shutdown()
     runner.shutdown()
@@ -83,7 +95,7 @@ def test_lock_by_checkbox_is_undoable_and_survives_rewrite(panel: LyricsPanel, q
     kept = panel.lines[1].text
     panel.table.item(1, COL_LOCK).setCheckState(Qt.CheckState.Checked)
     qtbot.waitUntil(lambda: panel.lines[1].locked, timeout=WAIT)
-    assert not panel.table.cellWidget(1, 3).isEnabled()
+    assert not panel.table.cellWidget(1, COL_REGEN).isEnabled()
     panel.seed.setValue(77)
     _wait(qtbot, panel.write())
     assert panel.lines[1].text == kept and panel.lines[1].locked
@@ -188,3 +200,50 @@ def test_set_to_melody_saves_a_midi_with_lyrics(panel: LyricsPanel, qtbot, tmp_p
     lyrics = [m.text for t in mido.MidiFile(str(out)).tracks for m in t if m.type == "lyrics"]
     assert lyrics and lyrics[-1].endswith("\r")
     assert "Sung" in panel.status.text()
+
+
+def test_constrained_duet_shows_rhyme_words_and_syllables(panel: LyricsPanel, qtbot) -> None:
+    from engine.lyrics.metrics import annotate
+
+    panel.rhyme.setCurrentIndex(panel.rhyme.findData("AABB"))
+    panel.metre.setCurrentIndex(panel.metre.findData("common"))
+    panel.real_words.setChecked(True)
+    panel.line_count.setValue(4)
+    assert panel.spec().rhyme == "AABB" and panel.spec().metre == "common" and panel.spec().real_words
+    job = panel.write()
+    qtbot.waitSignal(job.finished, timeout=6 * WAIT).wait()
+    notes = annotate(_texts(panel), "common")
+    for row, note in enumerate(notes):
+        assert panel.table.item(row, COL_SYLLABLES).text() == f"{note.syllables}/{(8, 6)[row % 2]}"
+        assert panel.table.item(row, COL_RHYME).text() == f"{note.end_word} ({note.letter})"
+        assert panel.table.item(row, COL_RHYME).font().bold() == note.rhymed
+
+
+def test_cancelled_duet_clears_its_progress_label(panel: LyricsPanel, qtbot) -> None:
+    panel.line_count.setValue(200)
+    job = panel.write()
+    qtbot.waitSignal(job.progress, timeout=WAIT).wait()
+    job.cancel()
+    if not job.done:
+        qtbot.waitSignal(job.finished, timeout=WAIT).wait()
+    assert panel.status.text() == "Writing duet: cancelled."
+    assert panel.write_button.isEnabled()
+
+
+def test_set_to_the_composers_chain(panel: LyricsPanel, qtbot, tmp_path: Path, tiny_model: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import mido
+
+    from engine.dshl import api
+
+    panel.line_count.setValue(2)
+    assert panel.set_to_chain() is None and "Nothing to sing" in panel.status.text()
+    _wait(qtbot, panel.write())
+    assert panel.set_to_chain() is None and "no chain yet" in panel.status.text()
+    chain = api.compose(api.ComposeRequest(segments=4, seed=1))
+    out = tmp_path / "sung.mid"
+    monkeypatch.setattr(panel, "ask_sung_path", lambda _suggestion: str(out))
+    _wait(qtbot, panel.set_to_chain(chain))
+    assert "Composer's chain" in panel.status.text(), panel.status.text()
+    lyrics = [m.text for t in mido.MidiFile(str(out)).tracks for m in t if m.type == "lyrics"]
+    assert lyrics and "Composer's chain" in panel.status.text()

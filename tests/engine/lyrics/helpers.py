@@ -39,3 +39,18 @@ def make_assets(root: Path, slugs: tuple[str, ...] = ("robert_burns", "emily_dic
     for i, slug in enumerate(slugs):
         save_artist(assets / "models" / "lyrics" / f"{slug}.pt", tiny_artist(BUNDLED[slug], seed=i))
     return assets
+
+
+def trained_tiny_artist(path: Path, epochs: int = 15) -> ArtistModel:
+    """A one-layer 64-unit model trained for a few seconds on the sample text: it spells words."""
+    from engine.lyrics.corpus import load_corpus, songs_to_text
+    from engine.lyrics.train import TrainConfig, train_model
+
+    songs = load_corpus(SAMPLE).songs
+    vocab = shared_vocabulary()
+    torch.manual_seed(0)
+    model = CharLSTM(CharLSTMConfig(vocab_size=len(vocab), embed_dim=16, hidden_size=64,
+                                    num_layers=1, dropout=0.0))
+    config = TrainConfig(seq_len=32, batch_size=16, lr=1e-2, max_epochs=epochs, patience=100, threads=1)
+    return train_model(model, vocab, songs_to_text(songs), songs_to_text(songs[-2:]), path, "Tiny",
+                       config, resume=False)

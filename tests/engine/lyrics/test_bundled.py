@@ -23,8 +23,10 @@ def test_splits_hold_out_songs_from_every_writer(assets: Path) -> None:
     splits = bundled_splits()
     assert [s.slug for s in splits] == list(artists.BUNDLED)
     for split in splits:
-        assert split.val and split.train
-        assert all(song not in split.train for song in split.val.split("\n\n") if song)
+        assert split.selection and split.train and split.test
+        train = set(split.train.split("\n\n"))
+        for held in (split.selection, split.test):
+            assert not {song for song in held.split("\n\n") if song} & train
 
 
 def test_base_then_fine_tunes_then_skip_and_continue(assets: Path) -> None:

@@ -1,0 +1,72 @@
+"""Constrained decoding on a tiny trained model: rhyme schemes, metre, real words, turn-taking."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+
+from engine.lyrics import prosody
+from engine.lyrics.constrained import (
+    LineGoal,
+    choose_line,
+    normalise_metre,
+    normalise_rhyme,
+    rhyme_partner,
+    syllable_target,
+)
+from engine.lyrics.duet import DuetLine, DuetSpec, write_duet
+from engine.lyrics.metrics import rhyme_rate
+from engine.lyrics.model import Context
+from tests.engine.lyrics.helpers import trained_tiny_artist
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    artist = trained_tiny_artist(Path(tmp_path_factory.mktemp("tiny")) / "tiny.pt")
+    return replace(artist, name="Ann"), replace(artist, name="Bob")
+
+
+def test_schemes_and_metres() -> None:
+    assert [rhyme_partner(i, "AABB") for i in range(4)] == [None, 0, None, 2]
+    assert [rhyme_partner(i, "ABAB") for i in range(8)] == [None, None, 0, 1, None, None, 4, 5]
+    assert [rhyme_partner(i, "ABCB") for i in range(4)] == [None, None, None, 1]
+    assert [syllable_target(i, "common") for i in range(4)] == [8, 6, 8, 6]
+    assert syllable_target(3, "free") is None
+    assert normalise_rhyme("abcb") == "ABCB" and normalise_metre("Common 8-6-8-6") == "common"
+    with pytest.raises(ValueError, match="rhyme scheme"):
+        DuetSpec(rhyme="ABBA")
+
+
+def test_a_line_rhymes_with_its_partner_and_uses_real_words(pair: tuple) -> None:
+    gen = torch.Generator().manual_seed(4)
+    line = choose_line(Context(pair[0], "\n\nThe night is still\n"), LineGoal(rhyme_with="still"), 0.8, gen)
+    end = prosody.end_word(line)
+    assert end != "still" and prosody.rhymes(end, "still"), line
+    assert all(prosody.is_real(w, pair[0].words) for w in prosody.words_of(line)), line
+
+
+def test_a_line_keeps_its_syllable_count(pair: tuple) -> None:
+    for seed in range(3):
+        gen = torch.Generator().manual_seed(seed)
+        line = choose_line(Context(pair[0]), LineGoal(syllables=6, real_words=False), 0.8, gen,
+                           candidates=24)
+        assert abs(prosody.line_syllables(line) - 6) <= 1, line
+
+
+@pytest.mark.parametrize("scheme", ["AABB", "ABAB", "ABCB"])
+def test_duet_honours_the_rhyme_scheme_and_still_alternates(pair: tuple, scheme: str) -> None:
+    spec = DuetSpec(lines=8, seed=3, rhyme=scheme, real_words=True, candidates=16)
+    lines = write_duet(pair, spec)
+    assert [line.artist for line in lines] == ["Ann", "Bob"] * 4
+    assert rhyme_rate([[line.text for line in lines]], scheme) >= 0.75
+
+
+def test_each_artist_continues_from_the_others_last_line(pair: tuple) -> None:
+    spec = DuetSpec(lines=2, seed=9, rhyme="AABB", real_words=True)
+    one = write_duet(pair, spec, existing=[DuetLine("Ann", "The bee is in the clover", 0, locked=True)])
+    two = write_duet(pair, spec, existing=[DuetLine("Ann", "I hear the mill", 0, locked=True)])
+    assert prosody.rhymes(prosody.end_word(one[1].text), "clover"), one[1].text
+    assert prosody.rhymes(prosody.end_word(two[1].text), "mill"), two[1].text

@@ -1,0 +1,42 @@
+"""Rhymes, syllables and real words: the pronouncing dictionary and the spelling fallback."""
+
+from __future__ import annotations
+
+from engine.lyrics import prosody
+from engine.lyrics.metrics import rhyme_rate, syllable_error, word_validity
+
+
+def test_dictionary_rhymes_on_known_words() -> None:
+    assert prosody.rhymes("love", "above")
+    assert prosody.rhymes("day", "away")
+    assert prosody.rhymes("night", "delight")
+    assert not prosody.rhymes("night", "day")
+    assert not prosody.rhymes("love", "")
+    assert "above" in prosody.rhyming_words("love")
+
+
+def test_spelling_fallback_for_words_the_dictionary_lacks() -> None:
+    assert not prosody.in_dictionary("bonie") and not prosody.in_dictionary("stonie")
+    assert prosody.rhymes("bonie", "stonie")  # both unknown: spelling keys "onie"
+    assert not prosody.rhymes("bonie", "brae")
+    assert prosody.spelling_key("stone") == "one"
+    assert prosody.lookup("lov'd") == prosody.lookup("loved")  # elision restored
+
+
+def test_syllables_from_dictionary_and_fallback() -> None:
+    assert prosody.word_syllables("beautiful") == 3
+    assert prosody.word_syllables("fire") in (1, 2)
+    assert prosody.word_syllables("bonie") == 2  # fallback: vowel groups o, ie
+    assert prosody.word_syllables("glaikit") == 2
+    assert prosody.line_syllables("Once I lov'd a bonie lass,") == 7
+    assert prosody.words_of("O'er the e'e, a' lassie's") == ["o'er", "the", "e'e", "a", "lassie's"]
+
+
+def test_generated_text_metrics() -> None:
+    song = ["The sun is in the sky", "I wander on the hill", "And all my hopes must die", "Be still"]
+    assert rhyme_rate([song], "ABAB") == 1.0
+    assert rhyme_rate([song], "AABB") == 0.0
+    assert rhyme_rate([["the day", "the day"]], "AABB") == 0.0  # a word does not rhyme with itself
+    assert syllable_error([song], "common") == (2 + 0 + 2 + 4) / 4  # 6, 6, 6, 2 syllables
+    assert word_validity(["the sun is glorb"], frozenset()) == 0.75
+    assert word_validity(["the sun is glorb"], frozenset({"glorb"})) == 1.0
