@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
@@ -123,8 +124,9 @@ class MainWindow(QMainWindow):
             self.undo_group.setActiveStack(self.panels[index].undo_stack)
 
     def show_status(self, message: str, timeout_ms: int = 8000) -> None:
-        """Show a message in the status bar."""
-        self.statusBar().showMessage(message, timeout_ms)
+        """Show a message in the status bar (a job that outlives the window is ignored)."""
+        if shiboken6.isValid(self):
+            self.statusBar().showMessage(message, timeout_ms)
 
     # --- jobs ----------------------------------------------------------------------------------
     def _watch_job(self, job: Job) -> None:
@@ -132,6 +134,8 @@ class MainWindow(QMainWindow):
         job.cancelled.connect(lambda j=job: self.show_status(f"{j.title}: cancelled"))
 
     def _on_job_error(self, job: Job, message: str, details: str) -> None:
+        if not shiboken6.isValid(self):
+            return
         self.show_status(f"{job.title} failed: {message}")
         self.last_error_box = show_error(self, f"{job.title} failed", message, details)
 

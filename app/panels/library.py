@@ -1,21 +1,20 @@
 """The Library & Playlists panel: your audio library, its map, and playlists built from it.
 
-Left: the library table (sortable, filterable; double-click plays a preview). Right: the 2-D map
-of the embeddings (coloured by genre or cluster; click to play) and the playlist builder. "Add
-folder…" scans with a progress bar and Cancel; "Import playlist…" reads M3U/M3U8/XSPF; File >
-Export… writes the built playlist. All engine work runs through the job runner; on first launch
-the bundled demo library is scanned in the background so the panel has content.
+Left: the library table (sortable, filterable; a Kind column flags non-music; double-click plays
+a preview). Right: the 2-D map of the embeddings (coloured by genre or cluster; hover for
+"artist – title", click to play), the playlist builder (Save…, Export…) and the saved/imported
+playlists. Above: Add folder… (a scan with progress bar and Cancel), Import playlist…, and the
+transport that plays the built playlist as a queue (Space = play/pause). All engine work runs
+through the job runner, every job wired before it starts; on first launch the bundled demo
+library is scanned in the background. A corrupt library can be moved aside from its error.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -39,8 +37,8 @@ from app.widgets import library_dialogs as dialogs
 from app.widgets.library_map import LibraryMap
 from app.widgets.library_playlist import PlaylistBuilder
 from app.widgets.library_saved import SavedPlaylists
-from app.widgets.library_table import TrackTableModel
-from app.widgets.library_transport import Transport
+from app.widgets.library_table import TrackTableModel, track_view
+from app.widgets.library_transport import SpaceToPlay, Transport
 from engine.library import saved, service
 from engine.library.errors import CORRUPT_MARK
 from engine.library.playlists import PlaylistRules
@@ -79,21 +77,13 @@ class LibraryPanel(Panel):
         self.summary = QLabel("")
 
         self.model = TrackTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setWordWrap(False)
+        self.table = track_view(self.model)
 
         self.map = LibraryMap()
         self.colour_by = QComboBox()
         self.colour_by.addItems(["genre", "cluster"])
         self.builder = PlaylistBuilder()
-        self.saved = SavedPlaylists(self._submit, self.last_folder, self.remember_folder)
+        self.saved = SavedPlaylists(self._submit, dialogs.last_folder, dialogs.remember_folder)
         self.transport = Transport(self._submit)
 
         map_page = QWidget()
@@ -143,13 +133,11 @@ class LibraryPanel(Panel):
         self.builder.export_requested.connect(self.export)
         self.builder.save_requested.connect(self.ask_save)
         self.saved.opened.connect(self._show_saved)
+        self.side.currentChanged.connect(
+            lambda _i: self.side.currentWidget() is self.saved and self.saved.refresh())
         self.saved.message.connect(self._say)
         self.transport.message.connect(self._say)
-        space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)  # as in the Composer
-        space.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        space.activated.connect(self.transport.toggle)
-        for widget in self.findChildren(QAbstractButton) + self.findChildren(QComboBox):
-            widget.installEventFilter(self)  # buttons take Space before shortcuts: see below
+        self.space = SpaceToPlay(self, self.transport.toggle)  # never presses a focused button
 
         self.first_load = QTimer(self)  # after the window is up: opening it stays instant
         self.first_load.setSingleShot(True)
@@ -159,18 +147,6 @@ class LibraryPanel(Panel):
         self.demo_timer.setSingleShot(True)
         self.demo_timer.timeout.connect(self.start_demo_scan)
         self.demo_timer.start(DEMO_DELAY_MS)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        """Space on a focused button, check box or combo box plays/pauses instead of pressing it
-        (they accept Space before any shortcut sees it)."""
-        kinds = (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride)
-        if event.type() in kinds and event.key() == Qt.Key.Key_Space and not event.modifiers():
-            if event.type() == QEvent.Type.ShortcutOverride:
-                event.accept()  # the key press comes here (once), not to the shortcut
-            elif event.type() == QEvent.Type.KeyPress and not event.isAutoRepeat():
-                self.transport.toggle()
-            return True
-        return super().eventFilter(watched, event)
 
     # -- jobs --------------------------------------------------------------------------------
     def _submit(self, func, *args, title: str, on_result=None,  # noqa: ANN001
@@ -223,18 +199,10 @@ class LibraryPanel(Panel):
 
     def open_file(self) -> None:
         """File > Open… / Add folder…: choose a folder and scan it."""
-        folder = QFileDialog.getExistingDirectory(self, "Add a music folder", self.last_folder())
+        folder = QFileDialog.getExistingDirectory(self, "Add a music folder", dialogs.last_folder())
         if folder:
-            self.remember_folder(folder)
+            dialogs.remember_folder(folder)
             self.add_folder(folder)
-
-    def last_folder(self) -> str:
-        """Where the next file dialog opens: where the last one ended."""
-        return dialogs.last_folder()
-
-    def remember_folder(self, chosen: str | Path) -> None:
-        """Remember where a file dialog ended."""
-        dialogs.remember_folder(chosen)
 
     def add_folder(self, folder: str | Path) -> Job | None:
         """Scan ``folder`` into the library with progress and Cancel."""
@@ -292,7 +260,8 @@ class LibraryPanel(Panel):
         """Reload the table and the map from the library."""
         self._submit(service.list_tracks, title="Loading the library", on_result=self._show_rows)
         self.refresh_map()
-        self.saved.refresh()
+        if self.side.currentWidget() is self.saved:  # else when the Saved tab is opened
+            self.saved.refresh()
 
     def _show_rows(self, rows) -> None:  # noqa: ANN001
         self.model.set_rows(rows)
@@ -371,10 +340,10 @@ class LibraryPanel(Panel):
             self._say("Build a playlist first.")
             return
         target, _ = QFileDialog.getSaveFileName(
-            self, "Export playlist", str(Path(self.last_folder()) / "playlist.m3u8"),
+            self, "Export playlist", str(Path(dialogs.last_folder()) / "playlist.m3u8"),
             "M3U8 playlist (*.m3u8);;XSPF playlist (*.xspf)")
         if target:
-            self.remember_folder(target)
+            dialogs.remember_folder(target)
             self.export_playlist_to(target)
 
     def export_playlist_to(self, target: str | Path) -> Job:
@@ -385,10 +354,10 @@ class LibraryPanel(Panel):
 
     def choose_playlist_to_import(self) -> None:
         """Import an M3U/M3U8/XSPF playlist chosen in a dialog."""
-        source, _ = QFileDialog.getOpenFileName(self, "Import playlist", self.last_folder(),
+        source, _ = QFileDialog.getOpenFileName(self, "Import playlist", dialogs.last_folder(),
                                                 "Playlists (*.m3u *.m3u8 *.xspf)")
         if source:
-            self.remember_folder(source)
+            dialogs.remember_folder(source)
             self.import_playlist_file(source)
 
     def import_playlist_file(self, source: str | Path) -> Job:
@@ -400,8 +369,9 @@ class LibraryPanel(Panel):
     def _imported(self, result) -> None:  # noqa: ANN001
         self._say(f"Imported {len(result.track_ids)} tracks ({len(result.missing)} not in the "
                   "library).")
-        self.saved.refresh()
-        self.side.setCurrentWidget(self.saved)
+        if self.side.currentWidget() is self.saved:
+            self.saved.refresh()
+        self.side.setCurrentWidget(self.saved)  # (re)loads the list
 
     def enrich_from_spotify(self) -> Job:
         """Fill missing genres from Spotify; offline or unconfigured, the status bar says so."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app import icons
 from engine.library import player
@@ -141,3 +142,29 @@ class Transport(QWidget):
         label = " – ".join(x for x in (item.artist, item.title) if x)
         verb = {player.PLAYING: "Playing", player.PAUSED: "Paused"}.get(self.state, "Next up")
         self.now.setText(f"{verb} {self.index + 1}/{len(self.queue)}: {label}")
+
+
+class SpaceToPlay(QObject):
+    """Space anywhere in ``panel`` calls ``toggle`` (as in the Composer), and never presses a
+    focused button, check box or combo box: they accept Space before any shortcut sees it, so
+    this filter takes it from them first."""
+
+    def __init__(self, panel: QWidget, toggle: Callable[[], None]) -> None:
+        super().__init__(panel)
+        self.toggle = toggle
+        shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), panel)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(toggle)
+        for widget in panel.findChildren(QAbstractButton) + panel.findChildren(QComboBox):
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """Turn Space on a filtered widget into one ``toggle``."""
+        kinds = (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride)
+        if event.type() in kinds and event.key() == Qt.Key.Key_Space and not event.modifiers():
+            if event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()  # the key press comes here (once), not to the shortcut
+            elif event.type() == QEvent.Type.KeyPress and not event.isAutoRepeat():
+                self.toggle()
+            return True
+        return super().eventFilter(watched, event)

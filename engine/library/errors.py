@@ -44,7 +44,7 @@ def database_message(exc: BaseException, db: Path) -> UserFacingError:
         return CorruptLibrary(f"{name}: {CORRUPT_MARK} (corrupt or not an SQLite "
                               "file); move it aside to start a fresh one", db)
     if "readonly" in text or "read-only" in text or (
-            "unable to open" in text and db.exists() and not _writable(db)):
+            "unable to open" in text and not _writable(db)):
         return UserFacingError(f"{name}: the library is read-only (check the file's and "
                                "SEGUE_HOME's permissions)")
     if "full" in text:
@@ -57,7 +57,7 @@ def database_message(exc: BaseException, db: Path) -> UserFacingError:
 
 
 def _writable(db: Path) -> bool:
-    return os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)
+    return (not db.exists() or os.access(db, os.W_OK)) and os.access(db.parent, os.W_OK)
 
 
 def os_message(exc: OSError, fallback: Path | None = None) -> UserFacingError:

@@ -110,10 +110,9 @@ def _resolve(location: str, folder: Path) -> str:
 
 def _read_capped(source: Path) -> bytes:
     """The bytes of a playlist file; refuse folders, devices and files over the size cap."""
+    if not stat.S_ISREG(os.stat(source).st_mode):  # before open(): a FIFO would block it
+        raise UserFacingError(f"{display(source)}: not a regular file")
     with open(source, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise UserFacingError(f"{display(source)}: not a regular file")
         raw = handle.read(MAX_PLAYLIST_BYTES + 1)
     if len(raw) > MAX_PLAYLIST_BYTES:
         raise UserFacingError(f"{display(source)}: too big for a playlist "

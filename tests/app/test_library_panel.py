@@ -375,3 +375,33 @@ def test_saved_and_imported_playlists_open_rename_delete_export(
     idle(qtbot, panel)
     assert chosen not in [p.id for p in panel.saved.playlists]
     assert panel.saved.list.count() == 1
+
+
+def test_file_dialogs_open_in_the_last_folder_used(qtbot, panel: LibraryPanel, music: Path,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+
+    def choose(parent, caption, folder):  # noqa: ANN001, ANN202 - the modal dialog's stand-in
+        asked.append(folder)
+        return str(music)
+
+    monkeypatch.setattr("app.panels.library.QFileDialog.getExistingDirectory", choose)
+    panel.open_file()
+    idle(qtbot, panel)
+    assert asked == [str(Path.home())]  # first time: home
+    lists = tmp_path / "my lists"
+    lists.mkdir()
+    opened: list[str] = []
+    monkeypatch.setattr("app.panels.library.QFileDialog.getOpenFileName",
+                        lambda parent, caption, folder, kinds: (opened.append(folder) or "", ""))
+    panel.choose_playlist_to_import()
+    assert opened == [str(music)]  # where the folder dialog ended
+    runner = JobRunner()
+    again = LibraryPanel(runner)  # a relaunch remembers it too (settings.ini)
+    qtbot.addWidget(again)
+    again.shutdown()
+    runner.shutdown()
+    panel.open_file()
+    assert asked[-1] == str(music)
+    idle(qtbot, panel)
