@@ -13,14 +13,19 @@ from tests.engine.playback.conftest import Recorder
 
 @pytest.mark.jack
 def test_segue_play_sends_a_file_to_a_named_port(midi_file) -> None:
-    rec = Recorder()
-    listener = ports.open_virtual_input("play-in", rec, client_name="segue-play-test")
-    try:
-        assert main(["play", str(midi_file), "--port", "segue-play-test:play-in"]) == 0
-        rec.settle()
-    finally:
-        listener.close()
-    assert [p for kind, p in rec.notes() if kind == "on"] == list(range(60, 68))
+    heard: list[list[int]] = []
+    for _attempt in range(3):  # a JACK xrun can drop a cycle's MIDI: one complete run of three
+        rec = Recorder()
+        listener = ports.open_virtual_input("play-in", rec, client_name="segue-play-test")
+        try:
+            assert main(["play", str(midi_file), "--port", "segue-play-test:play-in"]) == 0
+            rec.settle()
+        finally:
+            listener.close()
+        heard.append([p for kind, p in rec.notes() if kind == "on"])
+        if heard[-1] == list(range(60, 68)):
+            break
+    assert heard[-1] == list(range(60, 68)), heard
 
 
 @pytest.mark.jack
