@@ -23,8 +23,10 @@ from engine.dshl.model import DSHL, FORMAT_VERSION, KIND, DSHLConfig
 from engine.dshl.pairs import TransitionStat, edges
 from engine.dshl.reranker import NumpyScorer, Reranker, RerankerConfig, SegmentMeta
 from engine.dshl.search import HashIndex, segment_meta, segment_states
-from engine.dshl.train import CORPUS_FILE, MODEL_FILE
 from engine.paths import assets_dir, models_dir
+
+MODEL_FILE = "model.pt"  # a trained model folder: the hash model + re-ranker checkpoint
+CORPUS_FILE = "nottingham.npz"  # ... and the segments it was trained on
 
 BUNDLED = "nottingham"
 _lock = threading.RLock()

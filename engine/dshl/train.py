@@ -27,11 +27,9 @@ from engine.dshl.model import DSHL, FORMAT_VERSION, KIND, DSHLConfig
 from engine.dshl.pairs import Edges, TransitionStat, edges, sample_negatives, transition_stat
 from engine.dshl.reranker import NumpyScorer, Reranker, RerankerConfig, SegmentMeta, n_pair_features
 from engine.dshl.splits import Split, split_tunes
+from engine.dshl.store import CORPUS_FILE, MODEL_FILE
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 from engine.music.segments import CHORD0, StepGrid, chord_vocabulary
-
-MODEL_FILE = "model.pt"
-CORPUS_FILE = "nottingham.npz"
 
 
 @dataclass

@@ -28,7 +28,7 @@ def model_stamp() -> ModelStamp:
     """Describe the composer model in use now (kind, format version, a fingerprint of its file)."""
     from engine.dshl import store
     from engine.dshl.model import FORMAT_VERSION, KIND
-    from engine.dshl.train import MODEL_FILE
+    from engine.dshl.store import MODEL_FILE
 
     path = store.model_dir() / MODEL_FILE
     try:

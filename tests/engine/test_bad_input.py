@@ -139,7 +139,7 @@ def test_describe_names_the_file_for_os_database_and_parse_errors(tmp_path: Path
 def test_truncated_and_tampered_collections_are_named(tiny_model: Path, tmp_path: Path) -> None:
     from engine.checkpoint import CheckpointError
     from engine.dshl import store
-    from engine.dshl.train import CORPUS_FILE
+    from engine.dshl.store import CORPUS_FILE
 
     for make in (corpus.truncated_npz, corpus.tampered_npz):
         bad = make(tmp_path / f"{make.__name__}.npz", tiny_model / CORPUS_FILE)

@@ -33,8 +33,8 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
     root = logging.getLogger("segue")
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         streams = [h for h in root.handlers if type(h) is logging.StreamHandler]
-        for handler in streams:
-            handler.setStream(err)
+        for handler in streams:  # not setStream: it flushes the old stream, which an earlier
+            handler.stream = err  # test's capture may have closed already
         try:
             code = main(argv)
         except SystemExit as exc:
@@ -42,7 +42,7 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
         finally:
             for handler in root.handlers:
                 if type(handler) is logging.StreamHandler:
-                    handler.setStream(sys.__stderr__)
+                    handler.stream = sys.__stderr__
     return int(code), out.getvalue(), err.getvalue()
 
 
@@ -104,7 +104,7 @@ def _install_tiny_dshl(home: Path, model_dir: Path) -> None:
 @contextlib.contextmanager
 def prepared(case: Case, w: World, request: pytest.FixtureRequest) -> Iterator[None]:
     """Set up what ``case`` needs (tiny model, corrupt files, read-only folders)."""
-    from engine.dshl.train import CORPUS_FILE
+    from engine.dshl.store import CORPUS_FILE
 
     needs = set(case.needs)
     if needs == {"dshl"}:  # share one home with the tiny model: the index is built once
