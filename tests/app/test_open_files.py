@@ -29,6 +29,7 @@ def test_a_project_named_on_the_command_line_opens(qtbot, tmp_path: Path):
     window.show()
     assert window.windowTitle() == "Untitled[*] — Segue"
     open_files(window, [str(path)])
-    qtbot.waitUntil(lambda: window.windowTitle() == "gig[*] — Segue", timeout=60_000)
+    # opening checks the project on the engine lane, queued behind the start-up jobs (model loads)
+    qtbot.waitUntil(lambda: window.windowTitle() == "gig[*] — Segue", timeout=180_000)
     assert window.project.path == path
     window.project.discard_and_close()
