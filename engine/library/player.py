@@ -19,7 +19,14 @@ import numpy as np
 
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress
 from engine.library.fspath import display, native
-from engine.library.preview import BLOCK, PreviewError, _resample, _sounddevice, stop_preview
+from engine.library.preview import (
+    BLOCK,
+    PreviewError,
+    _resample,
+    _sounddevice,
+    output_device,
+    stop_preview,
+)
 
 STOPPED, PLAYING, PAUSED, ENDED = "stopped", "playing", "paused", "ended"
 
@@ -86,12 +93,7 @@ def play(path: str | Path, start: float = 0.0, progress: ProgressFn = no_progres
     import soundfile as sf
 
     sd = _sounddevice()
-    try:
-        info = sd.query_devices(kind="output")
-    except Exception as exc:  # noqa: BLE001 - PortAudio errors have no common base
-        raise PreviewError(f"No audio output device ({exc})") from exc
-    if not info or int(info.get("max_output_channels", 0)) < 1:
-        raise PreviewError("No audio output device: cannot play.")
+    info = output_device(sd, "cannot play")
     stop()
     stop_preview()
     try:

@@ -101,16 +101,23 @@ def _resample(data: np.ndarray, rate: int, target: int) -> np.ndarray:
                     axis=1).astype(np.float32)
 
 
-def play_preview(path: str | Path, seconds: float = PREVIEW_SECONDS) -> str:
-    """Start playing ``seconds`` of ``path``; return a status line. Raises PreviewError."""
-    global _current
-    sd = _sounddevice()
+def output_device(sd: Any, what: str) -> dict:
+    """The default output device's info from the ``sounddevice`` module ``sd``; raise
+    :class:`PreviewError` ("No audio output device: ``what``.") when there is none."""
     try:
         info = sd.query_devices(kind="output")
     except Exception as exc:  # noqa: BLE001 - PortAudio errors have no common base
         raise PreviewError(f"No audio output device ({exc})") from exc
     if not info or int(info.get("max_output_channels", 0)) < 1:
-        raise PreviewError("No audio output device: cannot play the preview.")
+        raise PreviewError(f"No audio output device: {what}.")
+    return info
+
+
+def play_preview(path: str | Path, seconds: float = PREVIEW_SECONDS) -> str:
+    """Start playing ``seconds`` of ``path``; return a status line. Raises PreviewError."""
+    global _current
+    sd = _sounddevice()
+    info = output_device(sd, "cannot play the preview")
     data, rate = _read_excerpt(path, seconds)
     target = int(info.get("default_samplerate") or rate)
     data = _resample(data, rate, target)

@@ -14,6 +14,7 @@ from app.jobs import JobRunner
 from app.panels.library import LibraryPanel
 from app.widgets.library_table import TrackTableModel
 from engine.library.service import TrackRow
+from tests.engine.library.fake_audio import SlowStream
 
 CLIPS = Path(__file__).resolve().parents[1] / "data" / "library"
 WAIT = 60_000
@@ -263,26 +264,6 @@ def test_corrupt_library_is_offered_to_be_moved_aside(qtbot, monkeypatch: pytest
     assert len(widget.model.rows) == 4
     widget.shutdown()
     runner.shutdown()
-
-
-class SlowStream:
-    """A PortAudio stand-in that takes a little time per block, like a device."""
-
-    def __init__(self, samplerate: int, channels: int, dtype: str) -> None:
-        self.blocks = 0
-
-    def start(self) -> None:
-        pass
-
-    def write(self, block) -> None:  # noqa: ANN001
-        self.blocks += 1
-        time.sleep(0.02)  # about half real time: a 6 s clip plays in about 3 s
-
-    def stop(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 def test_transport_plays_the_built_playlist_and_space_never_presses_a_button(

@@ -11,26 +11,7 @@ import pytest
 import soundfile as sf
 
 from engine.library import player
-
-
-class SlowStream:
-    """A PortAudio stand-in that takes a little time per block, like a device."""
-
-    def __init__(self, samplerate: int, channels: int, dtype: str) -> None:
-        self.blocks = 0
-
-    def start(self) -> None:
-        pass
-
-    def write(self, block) -> None:  # noqa: ANN001
-        self.blocks += 1
-        time.sleep(0.01)
-
-    def stop(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+from tests.engine.library.fake_audio import SlowStream
 
 
 @pytest.fixture
