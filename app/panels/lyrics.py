@@ -372,7 +372,8 @@ class LyricsPanel(SingMixin, Panel):
              self.artist_b.currentData() or self._wanted[1]],
             [self.temp_a.value(), self.temp_b.value()], self.pattern.currentData(),
             self.line_count.value(), self.seed.value(), self.continue_count.value(),
-            self.with_names.isChecked(), self.lines)
+            self.with_names.isChecked(), self.lines, self.rhyme.currentData(),
+            self.metre.currentData())
 
     def apply_project_state(self, state: dict) -> list[str]:
         """Show a project's Lyrics part (undo history starts afresh); return warnings."""
@@ -388,6 +389,9 @@ class LyricsPanel(SingMixin, Panel):
         self.seed.setValue(section.seed)
         self.continue_count.setValue(section.continue_count)
         self.with_names.setChecked(section.with_names)
+        for combo, value in ((self.rhyme, section.rhyme), (self.metre, section.metre)):
+            if combo.findData(value) >= 0:  # an unknown value keeps the panel's choice
+                combo.setCurrentIndex(combo.findData(value))
         self.undo_stack.clear()
         self.set_lines(lines)
         return []

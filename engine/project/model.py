@@ -125,6 +125,8 @@ class LyricsSection:
     continue_count: int = 4
     with_names: bool = True
     lines: list[LyricLine] = field(default_factory=list)
+    rhyme: str = "ABAB"  # rhyme scheme of the constrained duet: ABAB, AABB, ABCB or none
+    metre: str = "common"  # syllables per line: common, long, short or free
 
 
 @dataclass

@@ -96,6 +96,8 @@ def test_save_close_open_restores_both_panels(qtbot, windows, tiny_model, assets
     lyrics.set_locked(1, True)
     lyrics.edit_line(0, "A line I wrote myself")
     lyrics.temp_b.setValue(1.25)
+    lyrics.rhyme.setCurrentIndex(lyrics.rhyme.findData("ABCB"))
+    lyrics.metre.setCurrentIndex(lyrics.metre.findData("short"))
     commentary = {"tags": ["folk", "reel"], "samples": [{"text": "a kept sample", "kept": True}]}
     assert window.panel("commentary_panel").apply_project_state(commentary) == []
     assert window.isWindowModified()
@@ -126,6 +128,7 @@ def test_save_close_open_restores_both_panels(qtbot, windows, tiny_model, assets
     assert restored_lyrics.lines == lyrics.lines and restored_lyrics.lines[1].locked
     assert restored_lyrics.table.item(0, 1).text() == "A line I wrote myself"
     assert restored_lyrics.temp_b.value() == 1.25
+    assert (restored_lyrics.rhyme.currentData(), restored_lyrics.metre.currentData()) == ("ABCB", "short")
     again.tabs.setCurrentWidget(restored_lyrics)  # artists listed after opening: choice kept
     qtbot.waitUntil(lambda: restored_lyrics.artist_a.count() > 0, timeout=WAIT)
     assert restored_lyrics.artist_b.currentData() == lyrics.artist_b.currentData()

@@ -34,7 +34,8 @@ def full_project() -> Project:
                   notes=[Note(0.0, 1.5, 62, 96, "melody"), Note(0.0, 4.0, 50, 64, "chords")])
     lyrics = LyricsSection("robert_burns", "emily_dickinson", [0.7, 1.1], "AABB", 6, 42, 3, False,
                            [LyricLine("Robert Burns", "My luve  is [like] \"a\" rose", 0, True),
-                            LyricLine("You", "ünïcode line\nwith a newline", 2, False)])
+                            LyricLine("You", "ünïcode line\nwith a newline", 2, False)],
+                           rhyme="ABCB", metre="short")
     commentary = CommentarySection(["folk", "a  b"], [{"text": "kept", "score": 0.5}])
     return Project(ComposerSection(chain=chain), lyrics, commentary)
 
@@ -54,6 +55,7 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
 def test_older_files_missing_optional_fields_take_defaults() -> None:
     project = project_from_dict({"format": "segue-project", "format_version": 1})
     assert project.composer.chain is None and project.lyrics.lines == []
+    assert (project.lyrics.rhyme, project.lyrics.metre) == ("ABAB", "common")
     assert project.commentary.tags == []
 
 
