@@ -23,7 +23,7 @@ from engine.project.files import load_project, project_name
 from engine.project.model import project_to_dict
 
 if TYPE_CHECKING:  # pragma: no cover
-    from app.project_controller import ProjectController
+    from app.window_roles import ProjectOwner
 
 log = get_logger(__name__)
 INTERVAL_MS = 30_000
@@ -33,8 +33,8 @@ DEBOUNCE_MS = 1_000
 class Autosaver(QObject):
     """Writes the controller's project to this window's autosave session."""
 
-    def __init__(self, controller: ProjectController) -> None:
-        super().__init__(controller)
+    def __init__(self, controller: ProjectOwner) -> None:
+        super().__init__(controller)  # type: ignore[arg-type] - a QObject
         self.controller = controller
         self.window = controller.window
         self.session: autosave.Session | None = None

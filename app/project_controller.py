@@ -39,7 +39,7 @@ from engine.project.model import FORMAT, FORMAT_VERSION, Project, project_to_dic
 from engine.project.resolve import Resolved, resolve_project
 
 if TYPE_CHECKING:  # pragma: no cover
-    from app.main_window import MainWindow
+    from app.window_roles import StudioWindow
 
 SECTIONS = {"composer_panel": "composer", "lyrics_panel": "lyrics",
             "commentary_panel": "commentary"}
@@ -52,8 +52,8 @@ OPEN_FILTER = f"{FILTER};;MIDI phrase for the Composer to continue (*.mid *.midi
 class ProjectController(QObject):
     """The window's project: its file, whether it changed, saving, opening and the recent list."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: StudioWindow) -> None:
+        super().__init__(window)  # type: ignore[arg-type] - a QMainWindow
         self.window = window
         self.path: Path | None = None
         self.saved: dict[str, Any] = {}

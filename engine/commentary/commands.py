@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     comment.add_argument("--json", action="store_true", help="print one JSON object")
     comment.add_argument("--minutes", type=number(0, 10080, low_open=True), default=20.0,
                          help="train: time budget")
-    comment.add_argument("--epochs", type=integer(1, 10_000), default=12, help="train: most CVAE epochs")
+    comment.add_argument("--epochs", type=integer(1, 10_000), default=30, help="train: most CVAE epochs")
     comment.add_argument("--out", type=Path, default=None, help="train: output folder")
     comment.add_argument("--hidden", type=integer(1, 4096), default=128, help="train: LSTM size")
     comment.add_argument("--embed", type=integer(1, 4096), default=64, help="train: word embedding size")

@@ -30,7 +30,7 @@ class TrainPlan:
     """What to train and how long."""
 
     minutes: float = 20.0
-    max_epochs: int = 12
+    max_epochs: int = 30
     seed: int = 1
     embed: int = 64
     hidden: int = 128
