@@ -85,7 +85,7 @@ def main() -> None:
         recall.append(len(truth & found) / 10)
     times_arr = np.asarray(times)
     print(f"library: {args.tracks} tracks, {catalogue.vectors.shape[1]}-d embeddings, "
-          f"index: {'IVF (ANN)' if catalogue.index.ann else 'exact'}")
+          f"index: {'faiss IVF-Flat (ANN)' if catalogue.index.ann else 'exact'}")
     print(f"write rows: {fill_s:.1f} s; load catalogue + build index: {load_s:.1f} s")
     print(f"playlist query (10 tracks, rules on): median {np.median(times_arr):.1f} ms, "
           f"p95 {np.percentile(times_arr, 95):.1f} ms, max {times_arr.max():.1f} ms "

@@ -33,8 +33,7 @@ EXCLUDES = [
     "pytest", "_pytest", "pytestqt", "PyInstaller", "pip", "setuptools", "distutils",
     "tests", "bench", "torch.utils.tensorboard", "tensorboard", "caffe2", "pandas",
     "PySide6.QtNetwork",
-    # requirements Segue never imports (torch.testing._internal would pull numba + llvmlite in)
-    "numba", "llvmlite", "librosa",
+    # librosa, numba and llvmlite are bundled: the library's features are built on librosa
 ]
 
 #: Files kept even though a pattern below matches them.
@@ -174,7 +173,7 @@ def unused_metadata(datas: list[tuple], pure: list[tuple], binaries: list[tuple]
     """``*.dist-info`` folders (of collected data) whose distribution has no module in the bundle.
 
     Segue's requirements are copied before PyInstaller knows what is imported; a requirement that
-    Segue never imports (librosa, for instance) is not bundled, so its metadata goes too.
+    Segue never imports is not bundled, so its metadata goes too.
     """
     present = {entry[0].split(".")[0] for entry in pure}
     present |= {entry[0].replace("\\", "/").split("/")[0] for entry in binaries}

@@ -8,6 +8,7 @@ PACKAGES=(
   jackd2 libjack-jackd2-0              # JACK server (dummy driver) for the MIDI/audio tests
   libasound2 libsndfile1               # ALSA client library, soundfile
   libchromaprint1 libchromaprint-tools # acoustic fingerprints (pyacoustid): duplicate audio
+  fluid-soundfont-gm                   # second GM SoundFont for `segue eval playlist`
   libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1   # Qt's xcb/offscreen platforms

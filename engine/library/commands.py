@@ -191,10 +191,19 @@ def _run_eval(args: argparse.Namespace) -> int:
         report = evaluate_playlist(rebuild=args.rebuild)
     except (FileNotFoundError, RuntimeError) as exc:
         raise _user_error(exc) from exc
+    for warning in report.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(report))
     else:
         p = report["precision_at_10"]
-        print(f"precision@10 (artist filter): segue {p['segue']:.3f}, random {p['random']:.3f} "
-              f"on {report['tracks']} tracks, {len(report['labels'])} labels")
+        print(f"precision@10 (test split, artist filter): segue {p['segue']:.3f}, random "
+              f"{p['random']:.3f} on {report['tracks']} tracks, {len(report['labels'])} labels")
+        for family, row in report["by_family"].items():
+            print(f"  {family}: segue {row['segue']:.3f} {row['segue_ci95']}, best control "
+                  f"{row['best_control_name']} {row['best_control']:.3f}, random "
+                  f"{row['random']:.3f}, one metre: {row['one_metre']}")
+        if "non_music" in report:
+            nm = report["non_music"]
+            print(f"non-music: precision {nm['precision']:.3f}, recall {nm['recall']:.3f}")
     return 0

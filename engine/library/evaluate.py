@@ -1,147 +1,38 @@
-"""`segue eval playlist`: precision@10 of playlist neighbours on a labelled, shippable set.
+"""`segue eval playlist`: does a playlist's neighbour share the seed's label — beyond metre?
 
-The set is rendered from bundled MIDI through the internal SoundFont synth: Nottingham tunes
-labelled by dance type (file names: jigs, reels, waltzes, hornpipes, slip jigs), each played by
-one of several General MIDI instruments (its "artist"), and Groove MIDI drum beats labelled by
-style (artist = drummer). Hornpipes are rendered but left out of the headline figure (reported
-apart): the database notates them exactly like reels (4/4, even quavers, no tempo), so their
-audio holds no cue that tells them apart; the hornpipe lilt is a performance practice.
-
-The renders are scanned into a throw-away library under ``SEGUE_HOME/cache/library-eval`` with the
-real scanner, features and autoencoder. For each track, its 10 nearest neighbours *by other
-artists* (the artist filter) are retrieved; precision counts those with the same label. ``random``
-is the exact expectation for 10 random tracks by other artists.
+The labelled set (``engine/library/eval_sets.py``) is rendered from bundled MIDI through two
+General MIDI SoundFonts, at least 75 s long so the scanner takes its 3 × 20 s excerpt path, and
+scanned into a throw-away library under ``SEGUE_HOME/cache/library-eval`` with the real scanner
+and features. Each embedding option (``engine/library/eval_options.py``) learns from the *fit*
+split only; the option Segue uses ("segue") is the setting value with the best precision@10 on
+the *selection* split; every figure reported is on the *test* split, retrieved within its family
+(artist filter on: a tune-, drummer- or instrument-disjoint retrieval), with a 95 % bootstrap
+interval over tunes and the controls of ``engine/library/eval_controls.py`` computed on the same
+tracks. ``non_music`` measures the speech/field-recording detector (``eval_nonmusic.py``).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from engine import paths
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress, scaled_progress
+from engine.library import eval_controls as ec
+from engine.library import eval_sets as es
+from engine.library.eval_controls import K, precision_at_k  # noqa: F401 - public re-export
+from engine.library.eval_sets import LabelledTune, labelled_set, render_tune  # noqa: F401
 
-NOTTINGHAM_LABELS: dict[str, tuple[str, ...]] = {
-    "jig": ("jigs",),
-    "reel": ("reelsa-c", "reelsd-g", "reelsh-l", "reelsm-q", "reelsr-t", "reelsu-z"),
-    "waltz": ("waltzes",),
-    "hornpipe": ("hpps",),
-    "slip jig": ("slip",),
-}
-INSTRUMENTS: dict[str, int] = {"piano": 0, "accordion": 21, "guitar": 24, "violin": 40,
-                               "flute": 73}
-GROOVE_MIN_PER_STYLE = 6
-PER_LABEL = 40
-CLIP_SECONDS = 60.0
-HEADLINE_EXCLUDES = ("hornpipe",)
-K = 10
-SET_VERSION = 1
-
-
-@dataclass(frozen=True)
-class LabelledTune:
-    """A MIDI file, how to render it, and its label and artist."""
-
-    midi: str
-    label: str
-    artist: str
-    program: int | None  # None: keep the file's programs (drums)
-    name: str
-
-
-def _nottingham_dir() -> Path:
-    return paths.assets_dir() / "nottingham" / "MIDI"
-
-
-def _groove_dir() -> Path:
-    return paths.assets_dir() / "eval" / "groove"
-
-
-def _file_number(path: Path) -> int:
-    digits = "".join(ch for ch in path.stem if ch.isdigit())
-    return int(digits) if digits else 0
-
-
-def labelled_set() -> list[LabelledTune]:
-    """The tunes of the labelled set, in a fixed order."""
-    tunes: list[LabelledTune] = []
-    folder = _nottingham_dir()
-    if not folder.is_dir():
-        raise FileNotFoundError(f"the Nottingham MIDI files are missing: {folder}")
-    artists = list(INSTRUMENTS)
-    for label, prefixes in NOTTINGHAM_LABELS.items():
-        files = sorted(
-            (p for p in folder.glob("*.mid")
-             if p.stem.rstrip("0123456789") in prefixes),
-            key=lambda p: (p.stem.rstrip("0123456789"), _file_number(p)),
-        )
-        step = max(1, len(files) // PER_LABEL)
-        for i, path in enumerate(files[::step][:PER_LABEL]):
-            artist = artists[i % len(artists)]
-            tunes.append(LabelledTune(str(path), label, artist, INSTRUMENTS[artist],
-                                      f"{label.replace(' ', '-')}_{artist}_{path.stem}"))
-    tunes.extend(_groove_tunes())
-    return tunes
-
-
-def _groove_tunes() -> list[LabelledTune]:
-    import csv
-
-    folder = _groove_dir()
-    info = folder / "info.csv"
-    if not info.is_file():
-        raise FileNotFoundError(f"the Groove MIDI files are missing: {folder}")
-    with open(info, encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if (folder / r["midi_filename"]).is_file()]
-    styles: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        styles.setdefault(row["style"].split("/")[0], []).append(row)
-    tunes = []
-    for style, members in sorted(styles.items()):
-        if len(members) < GROOVE_MIN_PER_STYLE:
-            continue
-        for row in sorted(members, key=lambda r: r["midi_filename"]):
-            path = folder / row["midi_filename"]
-            tunes.append(LabelledTune(str(path), f"drums: {style}", row["drummer"], None,
-                                      f"drums-{style}_{row['drummer']}_{path.stem}"))
-    return tunes
-
-
-def render_tune(tune: LabelledTune, target: str) -> str:
-    """Render the first :data:`CLIP_SECONDS` of ``tune`` to a FLAC file (worker-process entry)."""
-    import warnings
-
-    import pretty_midi
-    import soundfile as sf
-
-    from engine.playback.synth import render_midi
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        midi = pretty_midi.PrettyMIDI(tune.midi)
-    for instrument in midi.instruments:
-        instrument.notes = [n for n in instrument.notes if n.start < CLIP_SECONDS]
-        instrument.control_changes = [c for c in instrument.control_changes
-                                      if c.time < CLIP_SECONDS]
-        if tune.program is not None and not instrument.is_drum:
-            instrument.program = tune.program
-    audio = render_midi(midi, sample_rate=22050, tail_seconds=0.5)
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    if peak > 0:
-        audio = audio * (0.5 / peak)
-    Path(target).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(target).with_suffix(".tmp.flac")
-    sf.write(str(tmp), audio, 22050, subtype="PCM_16")
-    tmp.replace(target)
-    return target
+FAMILIES = ("dance", "timbre", "drums")
+TARGET_CONTROL_RATIO = 1.2
+TARGET_RANDOM_RATIO = 2.0
 
 
 def cache_dir() -> Path:
-    """Where the rendered set, its library and its model are kept."""
+    """Where the rendered set, its library and its models are kept."""
     return paths.segue_home() / "cache" / "library-eval"
 
 
@@ -158,7 +49,8 @@ def render_set(tunes: list[LabelledTune], folder: Path, progress: ProgressFn = n
     if todo:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(render_tune, t, p) for t, p in todo]
+            seconds = (es.MIN_SECONDS, es.MAX_SECONDS)
+            futures = [pool.submit(render_tune, t, p, seconds) for t, p in todo]
             for done, future in enumerate(futures, 1):
                 future.result()
                 progress(done / len(futures), f"Rendered {done}/{len(futures)} tunes")
@@ -166,79 +58,161 @@ def render_set(tunes: list[LabelledTune], folder: Path, progress: ProgressFn = n
     return targets
 
 
-def precision_at_k(vectors: np.ndarray, labels: list[str], artists: list[str], k: int = K
-                   ) -> tuple[float, float, dict[str, float]]:
-    """Mean precision@k with an artist filter, its random expectation, and the per-label means."""
-    vectors = np.asarray(vectors, dtype=np.float64)
-    labels_arr, artists_arr = np.asarray(labels), np.asarray(artists)
-    sq = (vectors**2).sum(axis=1)
-    distances = sq[:, None] + sq[None, :] - 2.0 * vectors @ vectors.T
-    scores, randoms = [], []
-    for i in range(len(vectors)):
-        allowed = artists_arr != artists_arr[i]
-        candidates = np.flatnonzero(allowed)
-        if len(candidates) == 0:
-            continue
-        nearest = candidates[np.argsort(distances[i, candidates], kind="stable")[:k]]
-        scores.append(float(np.mean(labels_arr[nearest] == labels_arr[i])))
-        randoms.append(float(np.mean(labels_arr[candidates] == labels_arr[i])))
-    per_label = {
-        label: float(np.mean([s for s, lab in zip(scores, labels, strict=False) if lab == label]))
-        for label in sorted(set(labels))
-    }
-    return float(np.mean(scores)), float(np.mean(randoms)), per_label
-
-
-def evaluate_playlist(rebuild: bool = False, progress: ProgressFn = no_progress,
-                      cancelled: CancelledFn = never_cancelled) -> dict[str, object]:
-    """Render (or reuse) the labelled set, scan it, embed it and measure precision@10."""
+def _scan(tunes: list[LabelledTune], rebuild: bool, progress: ProgressFn,
+          cancelled: CancelledFn) -> dict[str, np.ndarray | list]:
+    """Render and scan the set; return per-tune features, durations, tempos and music scores."""
     import shutil
 
     from sqlalchemy import select
 
     from engine.library import models as m
-    from engine.library.catalogue import load_catalogue
     from engine.library.db import Library
-    from engine.library.embeddings import refresh_embeddings
+    from engine.library.features import FEATURE_VERSION, N_FEATURES
     from engine.library.scanner import scan_folder
 
-    started = time.monotonic()
-    tunes = labelled_set()
     folder = cache_dir()
     stamp = folder / "set.json"
-    signature = json.dumps({"version": SET_VERSION, "names": [t.name for t in tunes]})
-    if rebuild or not stamp.is_file() or stamp.read_text(encoding="utf-8") != signature:
+    signature = json.dumps({"version": es.SET_VERSION, "names": sorted(t.name for t in tunes)})
+    if rebuild:
         shutil.rmtree(folder, ignore_errors=True)
     audio_dir = folder / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
     targets = render_set(tunes, audio_dir, scaled_progress(progress, 0.0, 0.5), cancelled)
     stamp.write_text(signature, encoding="utf-8")
-    by_path = {str(p.resolve()): t for p, t in zip(targets, tunes, strict=True)}
+    rows: dict[str, tuple] = {}
     with Library(folder / "eval.sqlite") as library:
         scan_folder(library, audio_dir, scaled_progress(progress, 0.5, 0.9), cancelled)
+        query = (select(m.Track.path, m.Track.duration, m.Track.tempo, m.Track.music_score,
+                        m.Feature.vector)
+                 .join(m.Feature, m.Feature.track_id == m.Track.id)
+                 .where(m.Track.status == m.ANALYSED, m.Feature.version == FEATURE_VERSION))
         with library.transaction() as session:
-            for track in session.scalars(select(m.Track)):
-                tune = by_path.get(track.path)
-                if tune is not None:
-                    track.artist, track.genre, track.title = tune.artist, tune.label, tune.name
-        refresh_embeddings(library, scaled_progress(progress, 0.9, 1.0), cancelled,
-                           model_file=folder / "autoencoder.pt")
-        catalogue = load_catalogue(library, use_cache=False)
-    keep = np.asarray([g not in HEADLINE_EXCLUDES for g in catalogue.genres], dtype=bool)
-    labels = [g for g, k in zip(catalogue.genres, keep, strict=True) if k]
-    artists = [a for a, k in zip(catalogue.artists, keep, strict=True) if k]
-    segue, random, per_label = precision_at_k(catalogue.vectors[keep], labels, artists)
-    all_segue, all_random, all_per_label = precision_at_k(
-        catalogue.vectors, catalogue.genres, catalogue.artists)
+            for path, duration, tempo, score, vector in session.execute(query):
+                rows[path] = (duration, tempo, score, np.frombuffer(vector, np.float32))
+    missing = [str(p) for p in targets if str(p.resolve()) not in rows]
+    if missing:
+        raise RuntimeError(f"the eval scan did not analyse {missing[0]} ({len(missing)} files)")
+    data = [rows[str(p.resolve())] for p in targets]
     return {
-        "precision_at_10": {"segue": round(segue, 4), "random": round(random, 4)},
-        "per_label": {k: round(v, 4) for k, v in per_label.items()},
-        "tracks": int(keep.sum()),
-        "labels": sorted(set(labels)),
-        "with_hornpipes": {"segue": round(all_segue, 4), "random": round(all_random, 4),
-                           "tracks": len(catalogue),
-                           "hornpipe": round(all_per_label.get("hornpipe", 0.0), 4)},
-        "artist_filter": True,
-        "embedding": "autoencoder",
-        "seconds": round(time.monotonic() - started, 1),
+        "paths": targets,
+        "durations": np.asarray([d[0] for d in data]),
+        "tempos": np.asarray([d[1] for d in data]),
+        "scores": [float(d[2]) for d in data],
+        "features": (np.stack([d[3] for d in data]) if data
+                     else np.zeros((0, N_FEATURES), np.float32)),
     }
+
+
+def _family_scores(vectors: np.ndarray, tunes: list[LabelledTune], rows: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    picked = [tunes[i] for i in rows]
+    return ec.query_precisions(vectors[rows], [t.label for t in picked],
+                               [t.artist for t in picked])
+
+
+def _mean(values: np.ndarray) -> float:
+    ok = ~np.isnan(values)
+    return float(np.mean(values[ok])) if np.any(ok) else 0.0
+
+
+def evaluate_playlist(rebuild: bool = False, progress: ProgressFn = no_progress,
+                      cancelled: CancelledFn = never_cancelled, *,
+                      dance_per_label: int | None = None, timbre_tunes: int | None = None,
+                      drums: bool = True, non_music: bool = True) -> dict[str, object]:
+    """Render (or reuse) the labelled set, scan it, embed it and measure precision@10."""
+    from engine.library.eval_nonmusic import evaluate_non_music, rendered_samples
+    from engine.library.eval_options import OPTIONS, SETTING_OPTIONS, OptionInput
+
+    started = time.monotonic()
+    tunes = labelled_set(dance_per_label, timbre_tunes, drums)
+    warnings = [w for w in (es.soundfont_warning(),) if w]
+    scanned = _scan(tunes, rebuild, scaled_progress(progress, 0.0, 0.85), cancelled)
+    fit = np.asarray([t.split == "fit" for t in tunes])
+    features = scanned["features"]
+    option_input = OptionInput(list(scanned["paths"]), features, fit, cache_dir() / "options")
+    methods: dict[str, np.ndarray] = {name: np.asarray(option(option_input), np.float64)
+                                      for name, option in OPTIONS.items()}
+    controls = ec.control_vectors([t.metre for t in tunes], scanned["tempos"],
+                                  scanned["durations"], features, fit)
+    progress(0.9, "Measuring precision@10")
+
+    def rows_of(family: str, split: str, extras: bool = False) -> np.ndarray:
+        return np.asarray([i for i, t in enumerate(tunes) if t.family == family
+                           and t.split == split and (extras or t.label not in es.DANCE_EXTRA)],
+                          dtype=np.int64)
+
+    families = [f for f in FAMILIES if len(rows_of(f, "test"))]
+    selection = {name: float(np.mean([_mean(_family_scores(methods[name], tunes,
+                                                           rows_of(f, "selection"))[0])
+                                      for f in families]))
+                 for name in SETTING_OPTIONS}
+    chosen = max(SETTING_OPTIONS, key=lambda name: selection[name])
+    by_family: dict[str, dict[str, object]] = {}
+    embedding: dict[str, dict[str, float]] = {name: {} for name in methods}
+    control_table: dict[str, dict[str, float]] = {name: {} for name in [*controls, "random"]}
+    per_label: dict[str, float] = {}
+    for family in families:
+        rows = rows_of(family, "test")
+        picked = [tunes[i] for i in rows]
+        for name, vectors in methods.items():
+            embedding[name][family] = round(_mean(_family_scores(vectors, tunes, rows)[0]), 4)
+        for name, vectors in controls.items():
+            control_table[name][family] = round(_mean(_family_scores(vectors, tunes, rows)[0]),
+                                                4)
+        scores, randoms = _family_scores(methods[chosen], tunes, rows)
+        control_table["random"][family] = round(_mean(randoms), 4)
+        best_name = max(controls, key=lambda name: control_table[name][family])
+        segue, best = _mean(scores), control_table[best_name][family]
+        random = _mean(randoms)
+        low, high = ec.bootstrap_interval(scores, [t.group for t in picked])
+        labels = np.asarray([t.label for t in picked])
+        for label in sorted(set(labels)):
+            per_label[label] = round(_mean(scores[labels == label]), 4)
+        one_metre = len({t.metre for t in picked}) == 1
+        targets = {"not_below_best_control": segue >= best}
+        if one_metre:
+            targets["vs_best_control_1.2x"] = segue >= TARGET_CONTROL_RATIO * best
+            targets["vs_random_2x"] = segue >= TARGET_RANDOM_RATIO * random
+        by_family[family] = {
+            "segue": round(segue, 4), "segue_ci95": [round(low, 4), round(high, 4)],
+            "best_control": round(best, 4), "best_control_name": best_name,
+            "random": round(random, 4), "one_metre": one_metre,
+            "tracks": len(rows), "groups": len({t.group for t in picked}),
+            "labels": sorted(set(labels.tolist())), "targets": targets,
+        }
+    for table in (embedding, control_table):
+        for values in table.values():
+            values["overall"] = round(float(np.mean([values[f] for f in families])), 4)
+    dance_all = rows_of("dance", "test", extras=True)
+    hp_scores, hp_randoms = (_family_scores(methods[chosen], tunes, dance_all)
+                             if len(dance_all) else (np.zeros(0), np.zeros(0)))
+    hp_labels = np.asarray([tunes[i].label for i in dance_all])
+    report: dict[str, object] = {
+        "precision_at_10": {"segue": embedding[chosen]["overall"],
+                            "random": control_table["random"]["overall"]},
+        "per_label": per_label,
+        "tracks": int(sum(len(rows_of(f, "test")) for f in families)),
+        "labels": sorted(per_label),
+        "with_hornpipes": {"segue": round(_mean(hp_scores), 4),
+                           "random": round(_mean(hp_randoms), 4), "tracks": len(dance_all),
+                           "hornpipe": round(_mean(hp_scores[hp_labels == "hornpipe"]), 4)},
+        "artist_filter": True,
+        "split": "test",
+        "splits": {s: int(sum(t.split == s for t in tunes)) for s in es.SPLITS},
+        "embedding": embedding,
+        "embedding_choice": {"chosen": chosen, "selection_p_at_10": selection},
+        "controls": {name: values["overall"] for name, values in control_table.items()},
+        "controls_by_family": control_table,
+        "by_family": by_family,
+        "targets_met": all(all(f["targets"].values()) for f in by_family.values()),
+        "render_seconds": {"min": round(float(np.min(scanned["durations"])), 1),
+                           "max": round(float(np.max(scanned["durations"])), 1)},
+        "warnings": warnings,
+    }
+    if non_music:
+        progress(0.95, "Measuring the non-music detector")
+        report["non_music"] = evaluate_non_music(rendered_samples(
+            features, scanned["scores"], [t.split for t in tunes], [t.group for t in tunes]))
+    report["seconds"] = round(time.monotonic() - started, 1)
+    progress(1.0, "Done")
+    return report

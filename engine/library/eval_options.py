@@ -1,0 +1,62 @@
+"""The embedding options `segue eval playlist` measures side by side.
+
+An option is a callable ``option(data) -> vectors``: given every eval track's audio path and
+analysis vector and the mask of the ``fit`` split, it returns one vector per track, having
+learned from the fit rows only (never from selection or test). :data:`OPTIONS` lists them;
+:data:`SETTING_OPTIONS` are the values of the ``embedding`` setting, among which the eval picks
+the one that wins on the *selection* split and reports it as "segue" on the test split.
+
+To add an option (e.g. the spectrogram VAE), register it here::
+
+    from engine.library.embedding_options import vectors_for
+    OPTIONS["spectrogram"] = lambda d: vectors_for("spectrogram", d.fit_paths(), d.paths)
+    SETTING_OPTIONS.append("spectrogram")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class OptionInput:
+    """What an embedding option sees: every eval track, and which rows it may fit on."""
+
+    paths: list[Path]  # audio of every eval track (rows)
+    features: np.ndarray  # their analysis vectors (engine/library/features.py), same rows
+    fit: np.ndarray  # bool mask: the fit split, the only rows an option may learn from
+    cache: Path  # a folder where an option may keep its fitted models
+
+    def fit_paths(self) -> list[Path]:
+        """Audio paths of the fit split."""
+        return [p for p, keep in zip(self.paths, self.fit, strict=True) if keep]
+
+
+EmbeddingOption = Callable[[OptionInput], np.ndarray]
+
+
+def features_option(data: OptionInput) -> np.ndarray:
+    """Today's embedding: the library autoencoder over weighted features, fitted on ``fit``."""
+    from engine.library import autoencoder
+    from engine.library.features import feature_weights
+
+    model, _ = autoencoder.fit(data.features[data.fit], None, feature_weights())
+    return model.encode(data.features)
+
+
+def raw_features_option(data: OptionInput) -> np.ndarray:
+    """Standardised analysis vectors (statistics of ``fit``), no learned embedding."""
+    from engine.library.eval_controls import standardise
+
+    return standardise(data.features, data.fit).astype(np.float32)
+
+
+OPTIONS: dict[str, EmbeddingOption] = {
+    "features": features_option,
+    "raw_features": raw_features_option,
+}
+SETTING_OPTIONS: list[str] = ["features"]
