@@ -70,7 +70,7 @@ def default_embedding() -> str:
 
     from engine import paths
 
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read(paths.segue_home() / "settings.ini", encoding="utf-8")
         value = parser.get("library", "embedding", fallback="features")
