@@ -10,7 +10,9 @@ track's loudest band, mapped from [-80, 0] dB to [0, 1]. They are stored as floa
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -27,6 +29,26 @@ def _sizes(sample_rate: int) -> tuple[int, int]:
     """``(n_fft, hop)`` for a sample rate: the hop is about 46 ms, the window twice that."""
     hop = max(16, int(round(sample_rate * HOP_SECONDS)))
     return 2 * hop, hop
+
+
+@functools.lru_cache(maxsize=1)
+def _controller():  # noqa: ANN202 - a threadpoolctl.ThreadpoolController, or None
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        return None
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    controller = _controller()
+    limiter = controller.limit(limits=1, user_api="blas") if controller is not None else None
+    try:
+        yield
+    finally:
+        if limiter is not None:
+            limiter.restore_original_limits()
 
 
 @functools.lru_cache(maxsize=8)
@@ -54,11 +76,10 @@ def _patches(samples: np.ndarray, sample_rate: int, count: int | None) -> np.nda
     else:
         starts = np.linspace(0, y.size - need, count).astype(np.int64)
     basis = _mel_basis(int(sample_rate), n_fft)
-    mels = np.empty((len(starts), N_MELS, N_FRAMES), np.float32)
-    for i, start in enumerate(starts):
-        segment = y[start : start + need]
-        spectrum = np.abs(librosa.stft(segment, n_fft=n_fft, hop_length=hop, center=False)) ** 2
-        mels[i] = basis @ spectrum[:, :N_FRAMES]
+    segments = np.stack([y[start : start + need] for start in starts])  # one multichannel STFT
+    spectrum = np.abs(librosa.stft(segments, n_fft=n_fft, hop_length=hop, center=False)) ** 2
+    with _one_blas_thread():  # a 2-thread BLAS spins more than these small products cost
+        mels = np.stack([basis @ spectrum[i, :, :N_FRAMES] for i in range(len(starts))])
     peak = float(mels.max())
     if peak <= 1e-10:
         return np.zeros(mels.shape, np.float16)
