@@ -12,7 +12,12 @@ embedding; only tracks with lyrics — the others are masked out, never zero-fil
 an open :class:`~engine.library.db.Library` or the path of a ``library.sqlite``. Rows are
 analysed tracks, ordered by id.
 
-For audio outside a library (an evaluation's fit/selection/test files)::
+An evaluation that must not fit on its test tracks trains on its fit split's stored patches::
+
+    model, metrics = fit_spectrogram_on(source, fit_track_ids, config=None, max_seconds=None)
+    vectors_for("spectrogram" | "combined", source, spectrogram_model=model)
+
+For audio outside a library::
 
     train_spectrogram_vae(files, out=None, config=None, max_seconds=None, dense=True)
         -> (model, metrics)                       # engine.library.spectro_vae
@@ -64,28 +69,57 @@ def combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.hstack([_unit_block(first), _unit_block(second)]).astype(np.float32)
 
 
-def vectors_for(option: str, source: Library | str | Path) -> tuple[np.ndarray, np.ndarray]:
+def _spectrogram(library: Library, model) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    if model is None:
+        return _read(library, m.SpectrogramEmbedding)
+    from engine.library.spectro_store import load_patches
+    from engine.library.spectro_vae import track_vectors
+
+    ids, patches = load_patches(library)
+    return np.asarray(ids, np.int64), track_vectors(model, patches)
+
+
+def vectors_for(option: str, source: Library | str | Path,
+                spectrogram_model=None) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
     """``(track ids, vectors)`` of the library's analysed tracks under ``option`` (see above).
 
-    Raises ``ValueError`` for an unknown option.
+    ``spectrogram_model`` (a :class:`~engine.library.spectro_vae.SpectrogramVAE`, e.g. from
+    :func:`fit_spectrogram_on`): encode the stored patches with it instead of reading the
+    library's spectrogram vectors. Raises ``ValueError`` for an unknown option.
     """
     if option not in ALL_OPTIONS:
         raise ValueError(f"unknown embedding '{option}' (choose from {', '.join(OPTIONS)})")
     if not isinstance(source, Library):
         with Library(source) as library:
-            return vectors_for(option, library)
+            return vectors_for(option, library, spectrogram_model)
     if option == "features":
         return _read(source, m.Embedding)
     if option == "spectrogram":
-        return _read(source, m.SpectrogramEmbedding)
+        return _spectrogram(source, spectrogram_model)
     if option == "lyrics":
         return _read(source, m.TrackLyrics, m.TrackLyrics.has_lyrics.is_(True))
     ids_a, a = _read(source, m.Embedding)
-    ids_b, b = _read(source, m.SpectrogramEmbedding)
+    ids_b, b = _spectrogram(source, spectrogram_model)
     common, ia, ib = np.intersect1d(ids_a, ids_b, return_indices=True)
     if len(common) == 0:
         return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
     return common.astype(np.int64), combine(a[ia], b[ib])
+
+
+def fit_spectrogram_on(source: Library | str | Path, track_ids: Sequence[int], config=None,  # noqa: ANN001
+                       max_seconds: float | None = None):  # noqa: ANN201 - (model, metrics)
+    """Train a spectrogram VAE on the stored patches of ``track_ids`` only (an evaluation's fit
+    split); nothing is written. Pass the model to :func:`vectors_for`."""
+    from engine.library.spectro_store import load_patches
+    from engine.library.spectro_vae import fit
+
+    if not isinstance(source, Library):
+        with Library(source) as library:
+            return fit_spectrogram_on(library, track_ids, config, max_seconds)
+    ids, patches = load_patches(source, [int(i) for i in track_ids])
+    if not ids:
+        raise ValueError("none of these tracks has log-mel patches (scan them first)")
+    return fit(np.concatenate(patches).astype(np.float32), config, max_seconds)
 
 
 def spectrogram_vectors_for_files(files: Sequence[str | Path], model=None) -> np.ndarray:  # noqa: ANN001

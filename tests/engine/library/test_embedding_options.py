@@ -74,3 +74,19 @@ def test_playlist_cli_embedding_steering_and_cluster(scanned: Path,
     assert len(json.loads(capsys.readouterr().out)["tracks"]) <= 2
     assert main([*args, "--more-like", "no such track"]) == 2
     assert "no such track" in capsys.readouterr().err
+
+
+def test_a_vae_fitted_on_a_split_encodes_every_track(scanned: Path) -> None:
+    from engine.library.embedding_options import fit_spectrogram_on
+    from engine.library.spectro_vae import SpectrogramVAEConfig
+
+    with Library() as library:
+        ids, _ = vectors_for("features", library)
+        config = SpectrogramVAEConfig(channels=4, latent_dim=3, steps=5)
+        model, metrics = fit_spectrogram_on(library, ids[:2].tolist(), config)
+        assert metrics["train_patches"] == 8  # 4 stored patches of each of the 2 fit tracks
+        found, matrix = vectors_for("spectrogram", library, spectrogram_model=model)
+        both, combined = vectors_for("combined", library, spectrogram_model=model)
+    assert found.tolist() == ids.tolist() and matrix.shape == (3, 3)
+    assert both.tolist() == ids.tolist() and combined.shape[1] == 3 + vectors_for(
+        "features", library)[1].shape[1]
