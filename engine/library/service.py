@@ -151,6 +151,9 @@ def make_playlist(seeds: list[str | int], rules: PlaylistRules | None = None,
         if rules.embedding != "features":
             refresh_seed_embeddings(library, no_progress, cancelled)
         catalogue = load_catalogue(library, embedding=rules.embedding)
+        if len(catalogue) == 0 and rules.embedding != "features" and len(load_catalogue(library)):
+            raise LookupError(f"no track has a {rules.embedding} embedding yet: scan the folder "
+                              "again, or use the features embedding")
         if len(catalogue) == 0:
             raise LookupError("the library has no analysed tracks yet: scan a folder first")
         if path_to is not None:

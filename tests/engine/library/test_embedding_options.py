@@ -90,3 +90,33 @@ def test_a_vae_fitted_on_a_split_encodes_every_track(scanned: Path) -> None:
     assert found.tolist() == ids.tolist() and matrix.shape == (3, 3)
     assert both.tolist() == ids.tolist() and combined.shape[1] == 3 + vectors_for(
         "features", library)[1].shape[1]
+
+
+def test_analyse_one_result_stays_a_picklable_dict_of_plain_fields(tmp_path: Path) -> None:
+    import pickle
+
+    from engine.library.scanner import analyse_one
+
+    clip = tmp_path / "trumpet.ogg"
+    shutil.copyfile(CLIPS / "trumpet.ogg", clip)
+    clip.with_suffix(".txt").write_text("Sad and lonely, I cry\n", encoding="utf-8")
+    result = pickle.loads(pickle.dumps(analyse_one(str(clip))))
+    assert isinstance(result["patches"], bytes) and result["patch_count"] == 4
+    assert result["lyrics"] == "Sad and lonely, I cry" and result["lyrics_source"] == "txt"
+    assert result["sentiment"]["compound"] < -0.5
+
+
+def test_retrain_on_the_library_within_a_budget_then_only_encode_new_tracks(
+        scanned: Path, segue_home: Path) -> None:
+    from engine.library.spectro_store import library_model_path, refresh_spectrogram
+
+    with Library() as library:
+        first = refresh_spectrogram(library, budget=1.0, force_retrain=True)
+        assert first.retrained and first.encoded == 3 and first.model.startswith("lib:3:")
+        assert first.metrics is not None and first.metrics["seconds"] < 10
+        assert library_model_path().is_file() and segue_home in library_model_path().parents
+        again = refresh_spectrogram(library)  # 3 tracks < MIN_TRACKS: no retraining is due
+        assert not again.retrained and again.encoded == 0 and again.model == first.model
+        with library.transaction() as session:
+            tags = set(session.scalars(select(m.SpectrogramEmbedding.model)))
+    assert tags == {first.model}
