@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.widgets.library_embedding import EmbeddingControls
 from engine.library.playlists import PlaylistItem, PlaylistRules
 from engine.library.service import TrackRow
 
@@ -51,6 +52,7 @@ class PlaylistBuilder(QWidget):
                                 checked=True)
         self.non_music = QCheckBox("Include speech and field recordings")
         self.path_mode = QCheckBox("Walk from the first seed to the second")
+        self.similarity = EmbeddingControls()  # embedding, "more like" steering, cluster rule
         self.build_button = QPushButton("Build playlist")
         self.build_button.setEnabled(False)
         self.result = QListWidget()
@@ -71,6 +73,7 @@ class PlaylistBuilder(QWidget):
         layout.addLayout(form)
         for box in (self.include_seeds, self.dedupe, self.non_music, self.path_mode):
             layout.addWidget(box)
+        layout.addWidget(self.similarity)
         layout.addWidget(self.build_button)
         layout.addWidget(self.result, 1)
         buttons = QHBoxLayout()
@@ -96,6 +99,7 @@ class PlaylistBuilder(QWidget):
             max_tempo_jump=self.tempo_jump.value() or None,
             include_seeds=self.include_seeds.isChecked(),
             include_non_music=self.non_music.isChecked(),
+            **self.similarity.values(),
         )
 
     def set_seeds(self, seeds: list[TrackRow]) -> None:

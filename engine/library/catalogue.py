@@ -36,6 +36,16 @@ class Catalogue:
     index: NeighbourIndex | None = None
     music_scores: np.ndarray | None = None  # engine/library/nonmusic.py; -1 = unknown
     prints: list[bytes] | None = None  # Chromaprint sub-fingerprints (engine/library/fingerprint.py)
+    embedding: str = "features"  # engine/library/embedding_options.py
+    clusters: np.ndarray | None = None  # k-means labels, computed on first use
+
+    def cluster_labels(self) -> np.ndarray:
+        """k-means cluster of every row (as the map colours them), computed once."""
+        if self.clusters is None:
+            from engine.library.embedding_options import kmeans_labels
+
+            self.clusters = kmeans_labels(self.vectors)
+        return self.clusters
 
     def __post_init__(self) -> None:
         self.row_of = {int(track_id): row for row, track_id in enumerate(self.ids)}
@@ -97,8 +107,13 @@ class Catalogue:
 _CACHE: dict[str, Catalogue] = {}
 
 
-def load_catalogue(library: Library, use_cache: bool = True) -> Catalogue:
-    """Load every track that has an embedding (cached per library file and fingerprint)."""
+def load_catalogue(library: Library, use_cache: bool = True,
+                   embedding: str = "features") -> Catalogue:
+    """Load every track that has an embedding (cached per library file and fingerprint).
+
+    ``embedding`` picks the vectors (:mod:`engine.library.embedding_options`); tracks without
+    a vector under it are left out.
+    """
     rows = []
     with library.transaction() as session:
         query = (
@@ -111,15 +126,26 @@ def load_catalogue(library: Library, use_cache: bool = True) -> Catalogue:
         )
         rows = session.execute(query).all()
     fingerprint = rows[0][9] if rows else ""
+    other = None
+    if embedding != "features":
+        from engine.library.embedding_options import vectors_for
+
+        other = vectors_for(embedding, library)
+        fingerprint += f":{embedding}:{hash(other[1].tobytes())}"
     key = f"{library.path}:{fingerprint}:{len(rows)}"
     if use_cache and key in _CACHE:
         return _CACHE[key]
-    dim = len(rows[0][8]) // 4 if rows else 1
-    vectors = (
-        np.frombuffer(b"".join(r[8] for r in rows), dtype=np.float32).reshape(len(rows), dim)
-        if rows
-        else np.zeros((0, dim), np.float32)
-    )
+    if other is not None:
+        keep = {int(i): k for k, i in enumerate(other[0])}
+        rows = [r for r in rows if r[0] in keep]
+        vectors = other[1][[keep[r[0]] for r in rows]] if rows else np.zeros((0, 1), np.float32)
+    else:
+        dim = len(rows[0][8]) // 4 if rows else 1
+        vectors = (
+            np.frombuffer(b"".join(r[8] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+            if rows
+            else np.zeros((0, dim), np.float32)
+        )
     catalogue = Catalogue(
         ids=np.asarray([r[0] for r in rows], dtype=np.int64),
         vectors=vectors,
@@ -133,6 +159,7 @@ def load_catalogue(library: Library, use_cache: bool = True) -> Catalogue:
         fingerprint=fingerprint,
         music_scores=np.asarray([r[10] for r in rows], dtype=np.float32),
         prints=[bytes(r[11] or b"") for r in rows],
+        embedding=embedding,
     )
     if use_cache:
         _CACHE.clear()

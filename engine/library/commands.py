@@ -7,6 +7,7 @@ import json
 import sys
 
 from engine.argtypes import integer, number
+from engine.library import embed_commands
 from engine.library.errors import user_errors
 from engine.library.fspath import display
 
@@ -64,6 +65,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     playlist.add_argument("--name", default="", help="also save it in the library under a name")
     playlist.add_argument("--json", action="store_true", help="print one JSON object")
     playlist.set_defaults(func=user_errors(_run_playlist))
+    embed_commands.register(lib_sub, playlist)  # train-spectrogram, train-lyrics, --embedding...
 
     evaluate = eval_sub.add_parser("playlist", help="precision@10 on the labelled MIDI set")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
@@ -167,6 +169,7 @@ def _run_playlist(args: argparse.Namespace) -> int:
         max_tempo_jump=args.max_tempo_jump,
         include_seeds=args.include_seeds,
         include_non_music=args.include_non_music,
+        **embed_commands.rules_from_args(args),
     )
     try:
         result = make_playlist(args.seed, rules, out=args.out, path_to=args.to, name=args.name)

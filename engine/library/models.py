@@ -8,6 +8,7 @@ agree).
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Float,
     ForeignKey,
     Integer,
@@ -137,3 +138,51 @@ class SpotifyCache(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     value_json: Mapped[str] = mapped_column(Text)
     fetched_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class TrackPatches(Base):
+    """A few log-mel patches of a track (float16, ``n × mels × frames``) for the spectrogram VAE."""
+
+    __tablename__ = "track_patches"
+
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    patches: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SpectrogramEmbedding(Base):
+    """A track's mean VAE latent over its patches; ``model`` names the VAE that made it."""
+
+    __tablename__ = "spectrogram_embeddings"
+
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TrackLyrics(Base):
+    """Lyrics found for a track (tags or a sidecar), their VADER sentiment and lyric embedding.
+
+    Every analysed track has a row; ``has_lyrics`` false (text, sentiment and embedding NULL) is
+    the mask of a track without lyrics, never a fake zero.
+    """
+
+    __tablename__ = "track_lyrics"
+
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    has_lyrics: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(32), default="")  # "id3", "vorbis", "mp4", "lrc"...
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    compound: Mapped[float | None] = mapped_column(Float, nullable=True)
+    positive: Mapped[float | None] = mapped_column(Float, nullable=True)
+    negative: Mapped[float | None] = mapped_column(Float, nullable=True)
+    neutral: Mapped[float | None] = mapped_column(Float, nullable=True)
+    model: Mapped[str] = mapped_column(String(64), default="")  # the lyric autoencoder's fit
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -5,7 +5,9 @@ seed); a greedy pass then keeps the nearest candidate that satisfies every rule:
 artist or album within N tracks, no duplicate of the same song (same normalised title and artist,
 close duration) nor of the same audio (acoustic fingerprint), no non-music (speech, field
 recordings) unless asked, a maximum tempo jump, a length or a total duration, seeds excluded unless
-asked.
+asked. Two rules from the seeds' embeddings (issue 12): "like A, but more like B" steering moves
+every seed's query by ``alpha·(z_B − z_A)``, and "stay within the seed's cluster" keeps only
+tracks of the seeds' k-means clusters.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ class PlaylistRules:
     max_tempo_jump: float | None = None  # BPM between consecutive tracks
     include_seeds: bool = False
     include_non_music: bool = False  # speech, field recordings (engine/library/nonmusic.py)
+    embedding: str = "features"  # "features", "spectrogram" or "combined" (embedding_options)
+    steer_from: str | None = None  # "like A" (default: the first seed) ...
+    steer_to: str | None = None  # ... "but more like B": query = seed + alpha·(B − A)
+    steer_alpha: float = 0.5
+    same_cluster: bool = False  # keep to the seeds' k-means clusters (KNN within the cluster)
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict (JSON)."""
@@ -135,11 +142,25 @@ def _item(catalogue: Catalogue, row: int, distance: float) -> PlaylistItem:
                         catalogue.titles[row], float(distance), float(catalogue.durations[row]))
 
 
-def _candidates(catalogue: Catalogue, seeds: list[int], count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows nearest to any seed (distance to the closest seed), nearest first."""
+def steered_queries(catalogue: Catalogue, seed_rows: list[int], rules: PlaylistRules
+                    ) -> list[np.ndarray]:
+    """One query vector per seed: the seed's vector, moved by ``alpha·(z_B − z_A)`` when the
+    rules ask for "like A, but more like B" (A defaults to the first seed)."""
+    queries = [catalogue.vectors[row] for row in seed_rows]
+    if not rules.steer_to:
+        return queries
+    a = catalogue.find(rules.steer_from) if rules.steer_from else seed_rows[0]
+    b = catalogue.find(rules.steer_to)
+    shift = float(rules.steer_alpha) * (catalogue.vectors[b] - catalogue.vectors[a])
+    return [q + shift for q in queries]
+
+
+def _candidates(catalogue: Catalogue, queries: list[np.ndarray], count: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows nearest to any query (distance to the closest one), nearest first."""
     best: dict[int, float] = {}
-    for seed in seeds:
-        rows, dist = catalogue.index.query(catalogue.vectors[seed], count)
+    for query in queries:
+        rows, dist = catalogue.index.query(query, count)
         for row, d in zip(rows.tolist(), dist.tolist(), strict=True):
             if d < best.get(row, np.inf):
                 best[row] = d
@@ -165,10 +186,14 @@ def build_playlist(catalogue: Catalogue, seeds: list[str | int], rules: Playlist
             state.heard.append(row)
     want = (rules.length or len(catalogue)) + len(seed_rows)
     count = min(len(catalogue), max(64, 8 * want))
+    queries = steered_queries(catalogue, seed_rows, rules)
+    clusters = catalogue.cluster_labels() if rules.same_cluster else None
+    allowed = {int(clusters[r]) for r in seed_rows} if clusters is not None else set()
     while True:
-        rows, dist = _candidates(catalogue, seed_rows, count)
+        rows, dist = _candidates(catalogue, queries, count)
         remaining = [(r, d) for r, d in zip(rows.tolist(), dist.tolist(), strict=True)
-                     if r not in seed_rows and r not in state.chosen and not state.is_duplicate(r)]
+                     if r not in seed_rows and r not in state.chosen and not state.is_duplicate(r)
+                     and (clusters is None or int(clusters[r]) in allowed)]
         _greedy(state, remaining, items, catalogue, seed_rows[-1])
         if state.full() or count >= len(catalogue):
             return items

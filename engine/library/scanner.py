@@ -110,6 +110,7 @@ def analyse_one(path: str) -> dict[str, object]:
     from engine.library.features import FEATURE_NAMES, FEATURE_VERSION, analyse_samples
     from engine.library.fingerprint import fingerprint
     from engine.library.nonmusic import music_score
+    from engine.library.scan_extras import analyse_extras
     from engine.library.tags import read_tags
 
     try:
@@ -117,6 +118,7 @@ def analyse_one(path: str) -> dict[str, object]:
         vector, stability = analyse_samples(decoded.samples, decoded.sample_rate)
         pulse = float(vector[FEATURE_NAMES.index("pulse_clarity")])
         prints = fingerprint(decoded.samples, decoded.sample_rate)
+        extras = analyse_extras(path, decoded.samples, decoded.sample_rate)  # patches, lyrics
     except DecodeError as exc:
         return {"path": path, "reason": str(exc)}
     except MemoryError:
@@ -132,6 +134,7 @@ def analyse_one(path: str) -> dict[str, object]:
         "music_score": music_score(stability, pulse),
         "fingerprint": prints,
         "tags": read_tags(path),
+        **extras,
     }
 
 
@@ -223,11 +226,13 @@ def _outdated_to_pending(session, folder_key: str) -> int:  # noqa: ANN001
     """Send analysed tracks an older Segue analysed (older features, no music score) back to
     ``pending``."""
     from engine.library.features import FEATURE_VERSION
+    from engine.library.scan_extras import without_extras
 
     current = select(m.Feature.track_id).where(m.Feature.version == FEATURE_VERSION)
     stale = session.scalars(
         select(m.Track).where(m.Track.status == m.ANALYSED, _under(folder_key),
-                              m.Track.id.not_in(current) | (m.Track.music_score < 0))
+                              m.Track.id.not_in(current) | (m.Track.music_score < 0)
+                              | without_extras())
     ).all()
     for track in stale:
         track.status = m.PENDING
@@ -244,6 +249,8 @@ def _mark_unreadable(session, track, path: str, now: float,  # noqa: ANN001
 
 def _store(library: Library, results: list[dict[str, object]]) -> None:
     """Write one batch of analysis results in one transaction."""
+    from engine.library.scan_extras import store_extras
+
     now = time.time()
     with library.transaction() as session:
         for item in results:
@@ -265,6 +272,7 @@ def _store(library: Library, results: list[dict[str, object]]) -> None:
             track.status, track.skip_reason = m.ANALYSED, ""
             session.merge(m.Feature(track_id=track.id, version=item["version"],
                                     vector=item["vector"]))
+            store_extras(session, track.id, item)  # patches, lyrics (engine/library/scan_extras)
 
 
 def _eta(done: int, total: int, started: float) -> str:

@@ -40,8 +40,22 @@ def scan(folder: str | Path, progress: ProgressFn = no_progress,
     with scan_lock(db), Library(db) as library:
         result = scan_folder(library, folder, scaled_progress(progress, 0.0, 0.9), cancelled,
                              workers=workers)
-        refresh_embeddings(library, scaled_progress(progress, 0.9, 1.0), cancelled)
+        refresh_embeddings(library, scaled_progress(progress, 0.9, 0.95), cancelled)
+        refresh_seed_embeddings(library, scaled_progress(progress, 0.95, 1.0), cancelled)
     return result
+
+
+def refresh_seed_embeddings(library: Library, progress: ProgressFn = no_progress,
+                            cancelled: CancelledFn = never_cancelled) -> None:
+    """Spectrogram-VAE and lyric vectors after a scan (bounded time; a missing bundled model is
+    logged, never fatal: the ``features`` embedding still works)."""
+    from engine.library.spectro_store import refresh_spectrogram
+    from engine.logsetup import get_logger
+
+    try:
+        refresh_spectrogram(library, progress, cancelled)
+    except FileNotFoundError as exc:
+        get_logger(__name__).warning("no spectrogram embeddings: %s", exc)
 
 
 def demo_folder() -> Path:
@@ -134,7 +148,12 @@ def make_playlist(seeds: list[str | int], rules: PlaylistRules | None = None,
     rules = rules or PlaylistRules()
     with Library(library_path) as library:
         refresh_embeddings(library, progress, cancelled)
-        catalogue = load_catalogue(library)
+        if rules.embedding != "features":
+            refresh_seed_embeddings(library, no_progress, cancelled)
+        catalogue = load_catalogue(library, embedding=rules.embedding)
+        if len(catalogue) == 0 and rules.embedding != "features" and len(load_catalogue(library)):
+            raise LookupError(f"no track has a {rules.embedding} embedding yet: scan the folder "
+                              "again, or use the features embedding")
         if len(catalogue) == 0:
             raise LookupError("the library has no analysed tracks yet: scan a folder first")
         if path_to is not None:
