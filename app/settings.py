@@ -40,7 +40,7 @@ LAST_PROJECT: Option[str] = Option("projects/last", str, "")  # open when Segue 
 SPOTIFY_CLIENT_ID: Option[str] = Option("spotify/client_id", str, "")
 LIBRARY_LAST_FOLDER: Option[str] = Option("library/last_folder", str, "")
 # "features", "spectrogram" or "combined" (engine/library/embedding_options.py); the CLI reads it too
-LIBRARY_EMBEDDING: Option[str] = Option("library/embedding", str, "features")
+LIBRARY_EMBEDDING: Option[str] = Option("library/embedding", str, "combined")
 
 
 def _upgrade_0_to_1(store: QSettings) -> None:

@@ -11,6 +11,8 @@ from engine.argtypes import integer, number
 from engine.library.errors import user_errors
 
 EMBEDDINGS = ("features", "spectrogram", "combined")
+# The default: the option that won on the selection labels of `segue eval playlist` (docs/library.md).
+DEFAULT_EMBEDDING = "combined"
 
 
 def register(lib_sub: argparse._SubParsersAction, playlist: argparse.ArgumentParser) -> None:
@@ -62,7 +64,7 @@ def rules_from_args(args: argparse.Namespace) -> dict[str, object]:
 
 
 def default_embedding() -> str:
-    """The embedding the Library setting names (``SEGUE_HOME/settings.ini``), else features.
+    """The embedding the Library setting names (``SEGUE_HOME/settings.ini``), else the default.
 
     Read as plain INI text so the engine stays Qt-free.
     """
@@ -73,10 +75,10 @@ def default_embedding() -> str:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read(paths.segue_home() / "settings.ini", encoding="utf-8")
-        value = parser.get("library", "embedding", fallback="features")
+        value = parser.get("library", "embedding", fallback=DEFAULT_EMBEDDING)
     except (configparser.Error, OSError, UnicodeDecodeError):
-        return "features"
-    return value if value in EMBEDDINGS else "features"
+        return DEFAULT_EMBEDDING
+    return value if value in EMBEDDINGS else DEFAULT_EMBEDDING
 
 
 def _audio_files(items: list[str]) -> list[Path]:

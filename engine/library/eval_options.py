@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.atomic import atomic_open
+
 
 @dataclass(frozen=True)
 class OptionInput:
@@ -60,3 +62,47 @@ OPTIONS: dict[str, EmbeddingOption] = {
     "raw_features": raw_features_option,
 }
 SETTING_OPTIONS: list[str] = ["features"]
+
+
+SPECTROGRAM_SECONDS = 120.0  # the spectrogram VAE's training budget inside one eval run
+
+
+def _spectrogram_vectors(data: OptionInput) -> np.ndarray:
+    """Spectrogram VAE trained on the fit split's audio only, then every track encoded.
+
+    Kept in ``data.cache`` under a name that hashes the fit and eval paths, so ``spectrogram``
+    and ``combined`` share one fit per run and a different split never reuses it.
+    """
+    import hashlib
+
+    from engine.library.embedding_options import spectrogram_vectors_for_files
+    from engine.library.spectro_vae import train_spectrogram_vae
+
+    digest = hashlib.sha256("\n".join(
+        [str(p) for p in data.fit_paths()] + ["--"] + [str(p) for p in data.paths]).encode())
+    stored = Path(data.cache) / f"spectrogram-{digest.hexdigest()[:16]}.npy"
+    if stored.exists():
+        return np.load(stored, allow_pickle=False)
+    model, _ = train_spectrogram_vae(data.fit_paths(), max_seconds=SPECTROGRAM_SECONDS)
+    vectors = spectrogram_vectors_for_files(data.paths, model).astype(np.float32)
+    Path(data.cache).mkdir(parents=True, exist_ok=True)
+    with atomic_open(stored) as handle:
+        np.save(handle, vectors, allow_pickle=False)
+    return vectors
+
+
+def spectrogram_option(data: OptionInput) -> np.ndarray:
+    """The spectrogram VAE's mean latent per track (fitted on ``fit``)."""
+    return _spectrogram_vectors(data)
+
+
+def combined_option(data: OptionInput) -> np.ndarray:
+    """Features autoencoder and spectrogram VAE side by side, each block at unit variance."""
+    from engine.library.embedding_options import combine
+
+    return combine(features_option(data), _spectrogram_vectors(data))
+
+
+OPTIONS["spectrogram"] = spectrogram_option
+OPTIONS["combined"] = combined_option
+SETTING_OPTIONS += ["spectrogram", "combined"]

@@ -21,7 +21,7 @@ def test_embedding_setting_persists_and_the_cli_reads_it(qtbot) -> None:
     builder = PlaylistBuilder()
     qtbot.addWidget(builder)
     controls = builder.similarity
-    assert controls.current_embedding() == "features" and default_embedding() == "features"
+    assert controls.current_embedding() == "combined" and default_embedding() == "combined"
     controls.embedding.setCurrentIndex(controls.embedding.findData("spectrogram"))
     assert default_embedding() == "spectrogram"  # what `segue playlist` uses without --embedding
     again = PlaylistBuilder()
