@@ -39,6 +39,8 @@ RECENT_PROJECTS: Option[str] = Option("projects/recent", str, "[]")  # JSON list
 LAST_PROJECT: Option[str] = Option("projects/last", str, "")  # open when Segue last closed
 SPOTIFY_CLIENT_ID: Option[str] = Option("spotify/client_id", str, "")
 LIBRARY_LAST_FOLDER: Option[str] = Option("library/last_folder", str, "")
+# Dask scheduler that analyses scans (tcp://HOST:8786); empty: this computer's processes.
+LIBRARY_CLUSTER: Option[str] = Option("library/cluster", str, "")
 
 
 def _upgrade_0_to_1(store: QSettings) -> None:

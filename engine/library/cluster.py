@@ -39,7 +39,7 @@ BYTES_IN_FLIGHT = 256 * 1024**2  # at most this much shipped audio waiting at on
 ALLOWED_FAILURES = 1  # a task may lose one worker; the second death skips the file
 NO_WORKERS_GRACE = 30.0  # seconds with no worker at all before the scan gives up
 NEED_BYTES = "need_bytes"
-POLL = 0.05
+POLL = 0.2  # seconds between checks of cancel while nothing completes
 
 
 class ClusterError(UserFacingError):
@@ -48,6 +48,18 @@ class ClusterError(UserFacingError):
 
 class ClusterLost(ClusterError):
     """The scheduler went away mid-scan; committed results are kept and the next scan resumes."""
+
+
+def scheduler_address(text: str) -> str:
+    """``tcp://HOST:PORT`` from what the user typed (``HOST:PORT`` is taken as TCP)."""
+    import re
+
+    typed = text.strip()
+    text = typed if "://" in typed else f"tcp://{typed}"
+    if not re.fullmatch(r"(tcp|tls|ucx|inproc)://(\[[0-9a-fA-F:.]+\]|[\w.-]+)(:\d{1,5})(/\S*)?",
+                        text):
+        raise ClusterError(f"not a Dask scheduler address (like tcp://HOST:8786): {typed!r}")
+    return text
 
 
 def _distributed() -> Any:
@@ -135,12 +147,12 @@ class ClusterAnalysis:
                  send_audio: bool = False) -> None:
         """Connect to ``address``; ``send_audio``: always ship the files' bytes (workers that
         mount the music under another path)."""
-        self.address = address
+        self.address = address = scheduler_address(address)
         self.send_audio = send_audio
         distributed = _distributed()
         try:
             self.client = distributed.Client(address, timeout=timeout, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, a refused handshake...
             raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
         self._old_failures: int | None = None
 
@@ -232,7 +244,7 @@ class ClusterAnalysis:
                         record(item)
                 check_cancelled(cancelled)
                 if not done:
-                    time.sleep(POLL)
+                    _wait_for_one(waiting)
                 if time.monotonic() - last_check > 2.0:
                     last_check = time.monotonic()
                     no_workers_since = self._alive(no_workers_since)
@@ -295,6 +307,17 @@ class ClusterAnalysis:
             raise ClusterLost(f"the Dask cluster at {self.address} has had no worker for "
                               f"{NO_WORKERS_GRACE:.0f} s; analysed files are kept")
         return no_workers_since or now
+
+
+def _wait_for_one(waiting: Any) -> None:
+    """Sleep until a future completes or :data:`POLL` seconds pass (cancel stays prompt)."""
+    condition = getattr(waiting, "thread_condition", None)
+    if condition is None:
+        time.sleep(POLL)
+        return
+    with condition:
+        if not waiting.has_ready():
+            condition.wait(timeout=POLL)
 
 
 def _size(path: str) -> int:
