@@ -102,8 +102,8 @@ class WorkerInfo:
     threads: int
     memory_mb: float
     sees: dict[str, bool]
-    segue: str  # the feature version the worker's Segue computes, or why it cannot run Segue
-    ok: bool
+    segue: str  # the features its Segue computes (version, chromaprint), or why it cannot run
+    ok: bool  # computes what this Segue computes
 
 
 def _probe_on_worker(folders: list[str]) -> dict[str, object]:
@@ -113,10 +113,20 @@ def _probe_on_worker(folders: list[str]) -> dict[str, object]:
     sees = {f: _os.path.isdir(f) and _os.access(f, _os.R_OK | _os.X_OK) for f in folders}
     try:
         from engine.library.features import FEATURE_VERSION
-
-        return {"sees": sees, "version": int(FEATURE_VERSION)}
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return {"sees": sees, "error": f"cannot import Segue: {type(exc).__name__}: {exc}"}
+    try:
+        import acoustid
+
+        prints = "chromaprint" if getattr(acoustid, "have_chromaprint", False) else "no chromaprint"
+    except ImportError:
+        prints = "no chromaprint"
+    return {"sees": sees, "signature": f"features v{FEATURE_VERSION}, {prints}"}
+
+
+def local_signature() -> str:
+    """What this Segue's analysis depends on, as the workers' probe reports it."""
+    return str(_probe_on_worker([])["signature"])
 
 
 def _by_value(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -182,29 +192,26 @@ class ClusterAnalysis:
             probes = self.client.run(_by_value(_probe_on_worker), list(folders), on_error="return")
         except (OSError, TimeoutError) as exc:
             raise ClusterLost(f"the Dask scheduler at {self.address} went away: {exc}") from exc
-        out = []
+        out, here = [], local_signature()
         for address, worker in sorted(info.items()):
             probe = probes.get(address)
             if isinstance(probe, dict):
                 sees = dict(probe["sees"])
-                segue = probe.get("error") or f"features v{probe['version']}"
+                segue = probe.get("error") or probe["signature"]
             else:
                 sees, segue = {f: False for f in folders}, f"probe failed: {probe!r}"
             out.append(WorkerInfo(address, int(worker.get("nthreads", 0)),
                                   round(worker.get("memory_limit", 0) / 1024**2, 1), sees, segue,
-                                  segue.startswith("features v")))
+                                  segue == here))
         return out
 
     def _check_workers(self) -> int:
-        """Threads of the usable workers; refuse a worker that runs another Segue."""
-        from engine.library.features import FEATURE_VERSION
-
+        """Threads of the workers; refuse a worker whose Segue would store other results."""
         threads = 0
         for worker in self.workers():
-            if worker.segue != f"features v{FEATURE_VERSION}":
+            if not worker.ok:
                 raise ClusterError(f"worker {worker.address} cannot analyse for this Segue "
-                                   f"({worker.segue}; this Segue computes features "
-                                   f"v{FEATURE_VERSION})")
+                                   f"({worker.segue}; here: {local_signature()})")
             threads += worker.threads
         return threads
 
@@ -213,8 +220,7 @@ class ClusterAnalysis:
         """Analyse ``todo`` on the cluster, calling ``record`` with each result as it arrives."""
         distributed = _distributed()
         threads = self._check_workers()
-        self._old_failures = self.client.run_on_scheduler(_by_value(_set_allowed_failures),
-                                                          ALLOWED_FAILURES)
+        self.limit_failures()
         limit = max(2, threads * IN_FLIGHT_PER_THREAD)
         queue: deque[tuple[str, bool]] = deque((path, self.send_audio) for path in todo)
         in_flight: dict[Any, tuple[str, int]] = {}  # future -> (path, shipped bytes)
@@ -249,8 +255,19 @@ class ClusterAnalysis:
                     last_check = time.monotonic()
                     no_workers_since = self._alive(no_workers_since)
         except BaseException:
-            self.client.cancel(list(in_flight), force=True, reason="segue scan stopped")
+            if in_flight and self.client.status == "running":
+                try:
+                    self.client.cancel(list(in_flight), force=True, reason="segue scan stopped")
+                except Exception:  # noqa: BLE001, S110 - leaving anyway; close() follows
+                    pass
             raise
+
+    def limit_failures(self) -> None:
+        """Have the scheduler give up on a task after ``ALLOWED_FAILURES + 1`` worker deaths
+        (restored when this connection closes)."""
+        old = self.client.run_on_scheduler(_by_value(_set_allowed_failures), ALLOWED_FAILURES)
+        if self._old_failures is None:
+            self._old_failures = old
 
     def _submit(self, path: str, ship: bool,
                 record: Callable[[dict[str, object]], None]) -> tuple[Any, int]:

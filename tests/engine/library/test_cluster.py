@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import distributed
 import pytest
 from distributed import Client, LocalCluster
 from sqlalchemy import select
@@ -138,10 +139,20 @@ def test_cancel_stops_cluster_work_within_a_second(cluster: LocalCluster, tmp_pa
     assert 2 <= done.count(m.ANALYSED) < 14 and done.count(m.PENDING) == 14 - done.count(m.ANALYSED)
 
 
+def test_a_file_that_kills_its_worker_twice_is_skipped_with_the_reason(
+        cluster: LocalCluster) -> None:
+    with ClusterAnalysis(cluster.scheduler_address) as backend:
+        backend.limit_failures()
+        crash = backend.client.submit(os._exit, 70, pure=False)  # as a segfaulting decoder would
+        item = backend._result(crash, "/music/poison.ogg", distributed)
+    assert item == {"path": "/music/poison.ogg",
+                    "reason": "crashed an analysis worker 2 times (cluster)"}
+
+
 def test_cluster_check_reports_workers_and_what_they_see(
         cluster: LocalCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with Client(cluster.scheduler_address, set_as_default=False) as client:
-        client.wait_for_workers(2, timeout=30)  # the one killed above is back
+        client.wait_for_workers(2, timeout=30)  # the ones killed above are back
     code = main(["library", "cluster-check", cluster.scheduler_address, "--folder", str(tmp_path),
                  "--folder", str(tmp_path / "absent"), "--json"])
     report = json.loads(capsys.readouterr().out)
