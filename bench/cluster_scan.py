@@ -3,8 +3,10 @@
 Makes N four-minute 44.1 kHz stereo Ogg tracks (bench/library_scan.py's generator: four distinct
 sources, hard-linked under N names), scans them once with the local pool (``--workers`` processes)
 and once through ``--cluster`` on a LocalCluster of as many single-thread worker processes, in the
-same run, and prints the cluster's overhead as a ratio (target <= 1.10) and whether both stored
-identical features. Then a measured model of N machines: per-file analysis time (CPU-s on one
+same run — in alternating rounds (A B B A), so a shared machine's changing load hits both alike
+(each local round starts its pool, as each real scan does) — and prints the cluster's overhead as
+ratios of wall time and of CPU time (target <= 1.10) and whether both stored identical features.
+Then a measured model of N machines: per-file analysis time (CPU-s on one
 core), and the per-result cost of the one local writer (commit of a result, and the scanning
 process's CPU per file during the cluster run: Dask client + commit), which caps the speed-up.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -51,6 +54,39 @@ def timed_scan(db: Path, folder: Path, **kwargs: object) -> tuple[ScanResult, fl
     return result, seconds, cpu, sampler.peak_mb
 
 
+class Totals:
+    """Sums over the rounds of one way of scanning."""
+
+    def __init__(self) -> None:
+        self.analysed = self.skipped = 0
+        self.seconds = self.cpu = self.peak = self.workers = 0.0
+
+    def add(self, result: ScanResult, seconds: float, cpu: float, peak: float) -> None:
+        """Add one round."""
+        self.analysed += result.analysed
+        self.skipped += len(result.skipped)
+        self.seconds, self.cpu = self.seconds + seconds, self.cpu + cpu
+        self.peak = max(self.peak, peak)
+
+
+def children_seconds() -> float:
+    """CPU seconds of this process's finished children (the local pool's workers)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return kids.ru_utime + kids.ru_stime
+
+
+def worker_seconds(client: object) -> float:
+    """CPU seconds used so far by the Dask worker processes."""
+
+    def cpu() -> float:
+        import psutil
+
+        times = psutil.Process().cpu_times()
+        return times.user + times.system
+
+    return sum(client.run(cpu).values())
+
+
 def vectors(db: Path) -> dict[str, bytes]:
     """Each track's stored feature vector, by path."""
     with Library(db) as library, library.transaction() as session:
@@ -82,6 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating local/cluster rounds")
     args = parser.parse_args()
     from distributed import LocalCluster
 
@@ -94,26 +131,40 @@ def main() -> None:
             originals.append(tmp_path / f"source {i}.ogg")
             make_track(paths.assets_dir() / "audio" / name, originals[-1])
         folder = tmp_path / "library"
-        folder.mkdir()
-        for i in range(args.tracks):
-            os.link(originals[i % len(originals)], folder / f"track {i:05d}.ogg")
+        for i in range(args.tracks):  # one sub-folder per round
+            sub = folder / f"round {i % args.rounds}"
+            sub.mkdir(parents=True, exist_ok=True)
+            os.link(originals[i % len(originals)], sub / f"track {i:05d}.ogg")
         size_mb = sum(p.stat().st_size for p in originals) / len(originals) / 1024**2
 
-        local, local_s, local_cpu, local_mb = timed_scan(tmp_path / "local.sqlite", folder,
-                                                         workers=args.workers)
         started = time.perf_counter()
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=40)
         startup = time.perf_counter() - started
+        local, remote = Totals(), Totals()
         with ClusterAnalysis(cluster.scheduler_address) as backend:
             idle_cpu = time.process_time()
             time.sleep(5.0)  # the client's and in-process scheduler's background work
             idle = (time.process_time() - idle_cpu) / 5.0
-            remote, remote_s, remote_cpu, remote_mb = timed_scan(
-                tmp_path / "cluster.sqlite", folder, backend=backend)
+            for r in range(args.rounds):  # A B B A ...: the machine's load hits both alike
+                sub = folder / f"round {r}"
+                runs = [(local, "local.sqlite", {"workers": args.workers}),
+                        (remote, "cluster.sqlite", {"backend": backend})]
+                for totals, db, kwargs in runs if r % 2 == 0 else runs[::-1]:
+                    workers_cpu = worker_seconds(backend.client) if totals is remote else 0.0
+                    kids = children_seconds()
+                    result, seconds, cpu, peak = timed_scan(tmp_path / db, sub, **kwargs)
+                    totals.add(result, seconds, cpu, peak)
+                    if totals is remote:
+                        totals.workers += worker_seconds(backend.client) - workers_cpu
+                    else:
+                        totals.workers += children_seconds() - kids
         cluster.close()
         same = vectors(tmp_path / "local.sqlite") == vectors(tmp_path / "cluster.sqlite")
         commit = commit_seconds(tmp_path / "cluster.sqlite", tmp_path / "commit.sqlite", folder)
+    local_s, local_cpu, local_mb = local.seconds, local.cpu, local.peak
+    remote_s, remote_cpu, remote_mb = remote.seconds, remote.cpu, remote.peak
+    skipped = remote.skipped
 
     n = max(1, local.analysed)
     print(f"{n} four-minute ogg tracks (44.1 kHz stereo, {size_mb:.1f} MB each), {args.workers} "
@@ -123,11 +174,14 @@ def main() -> None:
     print(f"LocalCluster : {remote_s:7.1f} s = {remote_s / n:.3f} s per track; scanning process "
           f"CPU {remote_cpu / n * 1000:.1f} ms per track; its peak memory {remote_mb:.0f} MB "
           f"(+ {startup:.1f} s cluster start-up, not counted); "
-          f"{remote.analysed} analysed, {len(remote.skipped)} skipped")
-    print(f"overhead: cluster / local = {remote_s / local_s:.3f} (target <= 1.10); "
+          f"{remote.analysed} analysed, {skipped} skipped")
+    print(f"overhead: cluster / local = {remote_s / local_s:.3f} wall (target <= 1.10; "
+          f"{args.rounds} alternating rounds); CPU of scan + workers: local "
+          f"{(local_cpu + local.workers) / n:.3f} s, cluster {(remote_cpu + remote.workers) / n:.3f}"
+          f" s per track = {(remote_cpu + remote.workers) / (local_cpu + local.workers):.3f}; "
           f"identical feature vectors: {same}")
 
-    analysis = local_s * args.workers / n  # CPU-s of one core per file
+    analysis = (local_cpu + local.workers) / n  # CPU-s of one core per file (load-independent)
     # The one local process per file: Dask client (+ the LocalCluster's scheduler, which runs in
     # it here) + commit, less the background load it has with nothing to do.
     writer = max(commit, (remote_cpu - idle * remote_s) / n)
