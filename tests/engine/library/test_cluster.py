@@ -71,9 +71,11 @@ def statuses(db: Path) -> list[str]:
 
 
 def test_cluster_scan_stores_what_a_local_scan_stores(cluster: LocalCluster, music: Path,
-                                                      tmp_path: Path) -> None:
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     (music / "broken.flac").write_bytes(b"fLaC garbage")
-    scan(music, library_path=tmp_path / "local.sqlite", workers=1)
+    monkeypatch.setattr("engine.library.scanner.SMALL_SCAN", 1)  # the local pool, as big scans
+    scan(music, library_path=tmp_path / "local.sqlite", workers=2)
     scan(music, library_path=tmp_path / "shared.sqlite", cluster=cluster.scheduler_address)
     with ClusterAnalysis(cluster.scheduler_address, send_audio=True) as backend:
         scan_folder(Library(tmp_path / "sent.sqlite"), music, backend=backend)  # no embeddings
