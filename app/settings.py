@@ -41,6 +41,8 @@ SPOTIFY_CLIENT_ID: Option[str] = Option("spotify/client_id", str, "")
 LIBRARY_LAST_FOLDER: Option[str] = Option("library/last_folder", str, "")
 # "features", "spectrogram" or "combined" (engine/library/embedding_options.py); the CLI reads it too
 LIBRARY_EMBEDDING: Option[str] = Option("library/embedding", str, "combined")
+# Dask scheduler that analyses scans (tcp://HOST:8786); empty: this computer's processes.
+LIBRARY_CLUSTER: Option[str] = Option("library/cluster", str, "")
 
 
 def _upgrade_0_to_1(store: QSettings) -> None:

@@ -64,6 +64,8 @@ class LibraryPanel(Panel):
 
         self.add_button = QPushButton("Add folder…")
         self.import_button = QPushButton("Import playlist…")
+        self.cluster_button = QPushButton("Cluster…")
+        self.cluster_button.setToolTip("Analyse scans on a Dask cluster (tcp://HOST:8786)")
         self.spotify_button = QPushButton("Spotify genres")
         self.spotify_button.setToolTip(
             "Optional, online: fill missing genres from Spotify artist genres. Needs a client id "
@@ -106,8 +108,8 @@ class LibraryPanel(Panel):
         self._builder_page = builder_scroll
 
         top = QHBoxLayout()
-        for widget in (self.add_button, self.import_button, self.filter_edit, self.progress,
-                       self.cancel_button):
+        for widget in (self.add_button, self.import_button, self.cluster_button,
+                       self.filter_edit, self.progress, self.cancel_button):
             top.addWidget(widget)
         splitter = QSplitter()
         splitter.addWidget(self.table)
@@ -122,6 +124,8 @@ class LibraryPanel(Panel):
 
         self.add_button.clicked.connect(self.open_file)
         self.import_button.clicked.connect(self.choose_playlist_to_import)
+        self.cluster_button.clicked.connect(
+            lambda: (said := dialogs.ask_cluster_address(self)) and self._say(said))
         self.spotify_button.clicked.connect(self.enrich_from_spotify)
         self.cancel_button.clicked.connect(self.cancel_scan)
         self.filter_edit.textChanged.connect(self.model.set_filter)
@@ -209,9 +213,10 @@ class LibraryPanel(Panel):
         if self.scan_job is not None:
             self._say("A scan is already running.")
             return None
-        return self._start_scan(service.scan, (str(folder),), f"Scanning {Path(folder).name}")
+        return self._start_scan(service.scan, (str(folder),), f"Scanning {Path(folder).name}",
+                                cluster=dialogs.cluster_address() or None)
 
-    def _start_scan(self, func, args: tuple, title: str) -> Job:  # noqa: ANN001
+    def _start_scan(self, func, args: tuple, title: str, **kwargs) -> Job:  # noqa: ANN001
         self.demo_timer.stop()
 
         def wire(job: Job) -> None:
@@ -221,7 +226,7 @@ class LibraryPanel(Panel):
             job.finished.connect(self._scan_finished)
 
         job = self._submit(func, *args, title=title, on_result=self._scan_done, lane=SCAN_LANE,
-                           connect=wire)
+                           connect=wire, **kwargs)
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)

@@ -21,8 +21,21 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     scan.add_argument("folder", metavar="DIR")
     scan.add_argument("--workers", type=_workers, default=2,
                       help="analysis processes, 1 to the CPU count (default 2)")
+    scan.add_argument("--cluster", default=None, metavar="tcp://HOST:8786",
+                      help="analyse on this Dask scheduler's workers (pip install 'segue[cluster]')")
+    scan.add_argument("--send-audio", action="store_true",
+                      help="with --cluster: always send the files to the workers (else only to "
+                      "workers that cannot see them)")
     scan.add_argument("--json", action="store_true", help="print one JSON object")
     scan.set_defaults(func=user_errors(_run_scan))
+
+    check = lib_sub.add_parser("cluster-check",
+                               help="list a Dask cluster's workers and what they can see")
+    check.add_argument("address", metavar="tcp://HOST:8786")
+    check.add_argument("--folder", action="append", default=None, metavar="DIR",
+                       help="folder the workers should see (default: the library's folders)")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.set_defaults(func=user_errors(_run_cluster_check))
 
     listing = lib_sub.add_parser("list", help="list the library's tracks")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
@@ -101,7 +114,8 @@ def _run_scan(args: argparse.Namespace) -> int:
         print(f"\r{fraction * 100:5.1f}%  {message[:70]:<70}", end="", file=sys.stderr)
 
     try:
-        result = scan(args.folder, no_progress if args.json else report, workers=args.workers)
+        result = scan(args.folder, no_progress if args.json else report, workers=args.workers,
+                      cluster=args.cluster, send_audio=args.send_audio)
     except (NotADirectoryError, FileNotFoundError) as exc:
         raise _user_error(exc) from exc
     if args.json:
@@ -113,6 +127,28 @@ def _run_scan(args: argparse.Namespace) -> int:
               f"in {result.seconds:.1f} s")
         for skip in result.skipped:
             print(f"  skipped {display(skip.path)}: {skip.reason}")
+    return 0
+
+
+def _run_cluster_check(args: argparse.Namespace) -> int:
+    from engine.library.cluster import cluster_check, library_folders
+
+    folders = args.folder or library_folders()
+    report = cluster_check(args.address, [str(f) for f in folders])
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    print(f"{report['scheduler']}: {len(report['workers'])} workers, {report['threads']} threads, "
+          f"{report['memory_mb'] / 1024:.1f} GB memory")
+    for w in report["workers"]:
+        seen = ", ".join(f"{'sees' if ok else 'does not see'} {display(f)}"
+                         for f, ok in w["sees"].items())
+        print(f"  {w['address']}: {w['threads']} threads, {w['memory_mb'] / 1024:.1f} GB, "
+              f"{w['segue']}{'; ' + seen if seen else ''}")
+    for folder, count in report["folders"].items():
+        if count < len(report["workers"]):
+            print(f"  {len(report['workers']) - count} workers do not see {display(folder)}: "
+                  "the scan sends them the files' bytes")
     return 0
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,9 @@ AUDIO_EXTENSIONS = frozenset(
 DEFAULT_WORKERS = 2
 DEFAULT_BATCH = 16
 SMALL_SCAN = 8  # fewer pending files than this: analyse in-process (no pool start-up)
+# Another place to analyse pending files (engine/library/cluster.py): called with the paths, the
+# function that records each analyse_one() result, and the cancel check.
+Backend = Callable[[list[str], Callable[[dict[str, object]], None], CancelledFn], None]
 
 
 @dataclass
@@ -136,6 +139,13 @@ def analyse_one(path: str) -> dict[str, object]:
         "tags": read_tags(path),
         **extras,
     }
+
+
+def analyse_file(path: str) -> dict[str, object]:
+    """:func:`analyse_one` with BLAS/OpenMP at one thread (the same floats in every process)."""
+    from engine.library.onethread import single_threaded
+
+    return single_threaded(analyse_one, path)
 
 
 def iter_audio_files(folder: Path) -> Iterable[Path]:
@@ -290,8 +300,11 @@ def analyse_pending(
     cancelled: CancelledFn = never_cancelled,
     workers: int = DEFAULT_WORKERS,
     batch: int = DEFAULT_BATCH,
+    backend: Backend | None = None,
 ) -> None:
-    """Analyse the ``pending`` tracks (under ``folder``), committing every ``batch`` results."""
+    """Analyse the ``pending`` tracks (under ``folder``), committing every ``batch`` results.
+
+    ``backend`` (e.g. a Dask cluster) analyses them instead of the local processes."""
     with library.transaction() as session:
         query = select(m.Track.path).where(m.Track.status == m.PENDING)
         if folder is not None:
@@ -311,10 +324,13 @@ def analyse_pending(
         progress(done / max(1, total), f"Analysed {done}/{total}{_eta(done, total, started)}")
 
     try:
-        if workers <= 1 or total < SMALL_SCAN:
+        if backend is not None:
+            if todo:
+                backend(todo, record, cancelled)
+        elif workers <= 1 or total < SMALL_SCAN:
             for path in todo:
                 check_cancelled(cancelled)
-                record(analyse_one(path))
+                record(analyse_file(path))
         else:
             _analyse_in_pool(todo, workers, record, cancelled)
     finally:
@@ -338,7 +354,7 @@ def _analyse_in_pool(todo: list[str], workers: int, record, cancelled: Cancelled
                     path = next(queue, None)
                     if path is None:
                         break
-                    in_flight.add(pool.submit(analyse_one, path))
+                    in_flight.add(pool.submit(analyse_file, path))
                 if not in_flight:
                     break
                 done, in_flight = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -357,6 +373,7 @@ def scan_folder(
     cancelled: CancelledFn = never_cancelled,
     workers: int = DEFAULT_WORKERS,
     batch: int = DEFAULT_BATCH,
+    backend: Backend | None = None,
 ) -> ScanResult:
     """Scan ``folder`` into ``library`` incrementally; return what changed.
 
@@ -372,7 +389,7 @@ def scan_folder(
     progress(0.0, f"Looking for audio files in {display(folder)}")
     reconcile(library, folder, result, progress)
     check_cancelled(cancelled)
-    analyse_pending(library, folder, result, progress, cancelled, workers, batch)
+    analyse_pending(library, folder, result, progress, cancelled, workers, batch, backend)
     with library.transaction() as session:
         query = select(m.Track.path, m.Track.skip_reason).where(
             m.Track.status == m.SKIPPED, _under(str(folder))

@@ -31,15 +31,25 @@ DEMO_MARKER = ".demo-library-scanned"
 @user_errors
 def scan(folder: str | Path, progress: ProgressFn = no_progress,
          cancelled: CancelledFn = never_cancelled, library_path: str | Path | None = None,
-         workers: int = 2) -> ScanResult:
-    """Scan ``folder`` into the library, then refresh the embeddings if anything changed."""
+         workers: int = 2, cluster: str | None = None, send_audio: bool = False) -> ScanResult:
+    """Scan ``folder`` into the library, then refresh the embeddings if anything changed.
+
+    ``cluster`` (``tcp://HOST:8786``): analyse on that Dask scheduler's workers instead of
+    ``workers`` local processes (engine/library/cluster.py)."""
+    from contextlib import ExitStack
+
     from engine.library.embeddings import refresh_embeddings
     from engine.library.scanlock import scan_lock
 
     db = Path(library_path) if library_path is not None else paths.db_path()
-    with scan_lock(db), Library(db) as library:
+    with ExitStack() as stack, scan_lock(db), Library(db) as library:
+        backend = None
+        if cluster:
+            from engine.library.cluster import ClusterAnalysis
+
+            backend = stack.enter_context(ClusterAnalysis(cluster, send_audio=send_audio))
         result = scan_folder(library, folder, scaled_progress(progress, 0.0, 0.9), cancelled,
-                             workers=workers)
+                             workers=workers, backend=backend)
         refresh_embeddings(library, scaled_progress(progress, 0.9, 0.95), cancelled)
         refresh_seed_embeddings(library, scaled_progress(progress, 0.95, 1.0), cancelled)
     return result
