@@ -88,7 +88,7 @@ def rank_junctions(col: Collection, gbm, junc: np.ndarray, pool_ids: np.ndarray,
         jitter = rng.random(len(pool)) * 1e-9
         hk, ck = composer_keys(s, int(i), pool, rerank_pool, jitter)
         if col.loaded.stacker is not None:  # the composer's second stage is the stacker
-            ck = stacked_keys(col, int(i), pool, hk)
+            ck = stacked_keys(col, int(i), pool, hk, jitter)
         g = gbm.scores(col.meta, int(i), pool)
         ranks = {"dshl": rank_of(hk, t), "composer": rank_of(ck, t),
                  "gbm": rank_of(-g + jitter, t)}
@@ -106,15 +106,17 @@ def rank_junctions(col: Collection, gbm, junc: np.ndarray, pool_ids: np.ndarray,
     return {k: np.asarray(v) for k, v in out.items()}
 
 
-def stacked_keys(col: Collection, i: int, pool: np.ndarray, hk: np.ndarray) -> np.ndarray:
+def stacked_keys(col: Collection, i: int, pool: np.ndarray, hk: np.ndarray,
+                 jitter: np.ndarray) -> np.ndarray:
     """Composer keys with the stacked ranker: its first stage (nearest codes plus phrase slot)
-    ordered by the stacker, the rest of the pool after it in hash order."""
+    ordered by the stacker, ties broken at random (``jitter``) as for gbm, the rest of the pool
+    after it in hash order."""
     from engine.dshl.stacker import first_stage
 
     stacker = col.loaded.stacker
     first = first_stage(col, i, pool, stacker.config.pool, stacker.config.slot, hk)
     ck = hk + 1e6
-    ck[first] = -stacker.scores(col, i, pool[first])
+    ck[first] = -stacker.scores(col, i, pool[first]) + jitter[first]
     return ck
 
 

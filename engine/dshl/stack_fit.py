@@ -100,7 +100,8 @@ def ranks(col, scorers: list[Callable[[np.ndarray], np.ndarray]], junc: np.ndarr
     for a, b in junc:
         pool = pools[int(group[a])]
         t = int(np.searchsorted(pool, b))
-        hk = hash_keys(col.meta, int(a), pool, rng.random(len(pool)) * 1e-9)
+        jitter = rng.random(len(pool)) * 1e-9
+        hk = hash_keys(col.meta, int(a), pool, jitter)
         order = np.argsort(hk, kind="stable")
         slot_idx = slot_indices(col.meta, int(a), pool, hk) if slot else np.zeros(0, np.int64)
         widest = np.union1d(order[:max(sizes)], slot_idx)
@@ -111,7 +112,7 @@ def ranks(col, scorers: list[Callable[[np.ndarray], np.ndarray]], junc: np.ndarr
             for size in sizes:
                 first = np.union1d(order[:size], slot_idx)
                 ck = hk + 1e6
-                ck[first] = -s[first]
+                ck[first] = -s[first] + jitter[first]  # ties at random
                 out[k][size].append(1.0 / rank_of(ck, t))
     return [{k: np.asarray(v) for k, v in o.items()} for o in out]
 
