@@ -107,6 +107,33 @@ def bench_compose(runs: int = 30, **options) -> dict | None:
             "p99_ms": float(np.percentile(times, 99)), "cpu_p50_ms": float(np.percentile(cpu, 50))}
 
 
+def neural_vs_stacked(runs: int) -> None:
+    """Same-run baseline for the stacked second stage: compose with the bundled stacker, then
+    with the neural re-ranker alone (the stacker switched off in memory), and print the ratio
+    and the stacker's CPU cost per composed step."""
+    from engine.checkpoint import CheckpointError
+    from engine.dshl import store
+
+    try:
+        loaded = store.load_model(family="duple")
+    except CheckpointError:
+        return
+    if loaded.stacker is None:
+        print("stacker: none bundled")
+        return
+    stacked = bench_compose(runs)
+    saved, loaded.stacker = loaded.stacker, None
+    try:
+        neural = bench_compose(runs)
+    finally:
+        loaded.stacker = saved
+    if stacked and neural:
+        print(f"compose 8 segments, CPU p50: stacker {stacked['cpu_p50_ms']:.1f} ms "
+              f"({stacked['cpu_p50_ms'] / 7:.1f} ms per step, pool {saved.config.pool} + phrase "
+              f"slot), neural re-ranker alone {neural['cpu_p50_ms']:.1f} ms: "
+              f"{stacked['cpu_p50_ms'] / max(neural['cpu_p50_ms'], 1e-9):.1f}x")
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -130,6 +157,7 @@ def main() -> None:
                   f"{compose['first_ms']:.0f} ms (loads model and index), warm p50 "
                   f"{compose['p50_ms']:.1f} ms, p99 {compose['p99_ms']:.1f} ms "
                   f"(CPU time p50 {compose['cpu_p50_ms']:.1f} ms)")
+    neural_vs_stacked(args.runs)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} during the run")
 

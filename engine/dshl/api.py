@@ -153,7 +153,7 @@ def _real_scores(col):
     """Sorted re-ranker scores of (up to 2,000) real junctions of ``col``, computed once."""
     import numpy as np
 
-    from engine.dshl.reranker import pair_features
+    from engine.dshl.composer import pair_scores
 
     cached = _calibration.get(id(col))
     if cached is not None and cached[0] is col:
@@ -165,8 +165,7 @@ def _real_scores(col):
         scores = np.zeros(0, dtype=np.float32)
     else:
         i, j = pairs[:, 0], pairs[:, 1]
-        scores = np.sort(col.scorer(col.u[i], col.v[j],
-                                    pair_features(col.meta, col.loaded.stat, i, j)))
+        scores = np.sort(pair_scores(col, i, j))
     _calibration[id(col)] = (col, scores)
     return scores
 
@@ -229,8 +228,7 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
     """
     import numpy as np
 
-    from engine.dshl.composer import ranked_successors
-    from engine.dshl.reranker import pair_features
+    from engine.dshl.composer import pair_scores, ranked_successors
 
     col = _collection(chain.request.collection, chain.request.meter)
     if not 0 <= position < len(chain.items):
@@ -244,8 +242,7 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
         nxt = chain.items[1].id
         ids, dist = col.index_f.search(col.meta.code_b[nxt], min_results=200)
         ids, dist = ids[~used[ids]], dist[~used[ids]]
-        feats = pair_features(col.meta, col.loaded.stat, ids, np.full(len(ids), nxt))
-        scores = col.scorer(col.u[ids], np.repeat(col.v[nxt][None, :], len(ids), 0), feats)
+        scores = pair_scores(col, ids, np.full(len(ids), nxt))
         order = np.argsort(-scores, kind="stable")[:limit]
         return [_item(col, 0, ids[k], dist[k], scores[k]) for k in order]
     prev = chain.items[position - 1].id

@@ -40,6 +40,16 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     train.set_defaults(func=_run_train)
 
+    stack = dshl_sub.add_parser("stack", help="fit the stacked second stage of a trained model "
+                                "on its selection split (cross-fitted), then its temperature")
+    stack.add_argument("--family", choices=("duple", "triple"), default="duple")
+    stack.add_argument("--model", help="model.pt to fit for (default: the active model of the family)")
+    stack.add_argument("--no-calibrate", action="store_true",
+                       help="keep the temperature (skip composing selection chains)")
+    stack.add_argument("--chains", type=integer(1, 10_000), default=40,
+                       help="selection chains per temperature and view (default 40)")
+    stack.set_defaults(func=_run_stack)
+
     imp = dshl_sub.add_parser("import", help="index a folder of your own MIDI/ABC tunes")
     imp.add_argument("folder")
     imp.add_argument("--name", required=True, help="collection name for `segue compose`")
@@ -111,6 +121,29 @@ def _run_train(args: argparse.Namespace) -> int:
         metrics = calibrate_and_evaluate(path, log=_log)
     store.clear_cache()
     print(json.dumps(metrics) if args.json else f"saved {path}\n{json.dumps(metrics, indent=2)}")
+    return 0
+
+
+def _run_stack(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from engine.checkpoint import CheckpointError
+    from engine.dshl import store
+    from engine.dshl.stack_fit import fit_and_save
+
+    path = Path(args.model) if args.model else store.model_dir(args.family) / store.MODEL_FILE
+    try:
+        out = fit_and_save(path, log=_log)
+        store.clear_cache()
+        calibration = {}
+        if not args.no_calibrate:
+            from engine.dshl.evaluate import calibrate
+
+            calibration = calibrate(path, log=_log, chains=args.chains)
+    except CheckpointError as exc:
+        raise _user_error(exc) from exc
+    print(json.dumps({"stacker": str(out), "selection": store.load_model(path).stacker.selection
+                      if store.load_model(path).stacker else None, "calibration": calibration}))
     return 0
 
 

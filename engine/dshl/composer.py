@@ -39,11 +39,27 @@ def hamming(col: Collection, prev: int, ids: np.ndarray) -> np.ndarray:
 
 
 def rerank(col: Collection, prev: int, ids: np.ndarray) -> np.ndarray:
-    """Re-ranker scores of candidates ``ids`` following segment ``prev``."""
+    """Second-stage scores of candidates ``ids`` following segment ``prev``: the stacked ranker
+    when the model has one (:mod:`engine.dshl.stacker`), else the neural re-ranker."""
     if len(ids) == 0:
         return np.zeros(0, dtype=np.float32)
-    return col.scorer.score_pairs(col.meta, col.loaded.stat, col.u, col.v,
-                                  np.full(len(ids), prev), ids)
+    return pair_scores(col, np.full(len(ids), prev), np.asarray(ids))
+
+
+def pair_scores(col: Collection, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Second-stage scores of the pairs (i[k], j[k]) (stacker if present, else neural)."""
+    stacker = col.loaded.stacker
+    if stacker is not None:
+        from engine.dshl.stacker import stack_features
+
+        return stacker.trees.predict(stack_features(col, i, j, stacker.base))
+    return col.scorer.score_pairs(col.meta, col.loaded.stat, col.u, col.v, i, j)
+
+
+def first_pool(col: Collection, pool: int) -> int:
+    """How many nearest codes the second stage ranks (the stacker's own first-stage size)."""
+    stacker = col.loaded.stacker
+    return stacker.config.pool if stacker is not None else pool
 
 
 def ranked_successors(col: Collection, prev: int, pool: int = 200, allowed=None
@@ -53,7 +69,7 @@ def ranked_successors(col: Collection, prev: int, pool: int = 200, allowed=None
     ``allowed`` (a boolean mask over segments) filters candidates before the pool is counted.
     """
     query = col.meta.code_f[prev]
-    ids, dist = _search(col, query, pool, allowed, prev)
+    ids, dist = _search(col, query, first_pool(col, pool), allowed, prev)
     ids, dist = _with_slot(col, prev, ids, dist, allowed)
     scores = rerank(col, prev, ids)
     order = np.argsort(-scores, kind="stable")
@@ -66,6 +82,16 @@ def _with_slot(col: Collection, prev: int, ids: np.ndarray, dist: np.ndarray, al
     nearest codes first; models with position cues only) to the hash candidates."""
     from engine.dshl.ranking import SLOT_POOL, hash_keys, slot_members
 
+    if col.loaded.stacker is not None and col.loaded.stacker.config.slot:
+        from engine.dshl.stacker import slot_indices
+
+        slot = np.nonzero(col.corpus.position == col.corpus.position[prev] + 2)[0]
+        if allowed is not None:
+            slot = slot[allowed[slot]]
+        slot = np.setdiff1d(slot, ids)
+        slot = slot[slot_indices(col.meta, prev, slot, hash_keys(col.meta, prev, slot,
+                                                                  np.zeros(len(slot))))]
+        return np.concatenate([ids, slot]), np.concatenate([dist, hamming(col, prev, slot)])
     if col.meta.cues < 2:
         return ids, dist
     slot = np.nonzero(col.corpus.position == col.corpus.position[prev] + 2)[0]

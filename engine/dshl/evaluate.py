@@ -87,6 +87,8 @@ def rank_junctions(col: Collection, gbm, junc: np.ndarray, pool_ids: np.ndarray,
         t = int(np.searchsorted(pool, j))
         jitter = rng.random(len(pool)) * 1e-9
         hk, ck = composer_keys(s, int(i), pool, rerank_pool, jitter)
+        if col.loaded.stacker is not None:  # the composer's second stage is the stacker
+            ck = stacked_keys(col, int(i), pool, hk, jitter)
         g = gbm.scores(col.meta, int(i), pool)
         ranks = {"dshl": rank_of(hk, t), "composer": rank_of(ck, t),
                  "gbm": rank_of(-g + jitter, t)}
@@ -102,6 +104,20 @@ def rank_junctions(col: Collection, gbm, junc: np.ndarray, pool_ids: np.ndarray,
         out["rr_random"].append(rr)
         out["hit_random"].append(hit)
     return {k: np.asarray(v) for k, v in out.items()}
+
+
+def stacked_keys(col: Collection, i: int, pool: np.ndarray, hk: np.ndarray,
+                 jitter: np.ndarray) -> np.ndarray:
+    """Composer keys with the stacked ranker: its first stage (nearest codes plus phrase slot)
+    ordered by the stacker, ties broken at random (``jitter``) as for gbm, the rest of the pool
+    after it in hash order."""
+    from engine.dshl.stacker import first_stage
+
+    stacker = col.loaded.stacker
+    first = first_stage(col, i, pool, stacker.config.pool, stacker.config.slot, hk)
+    ck = hk + 1e6
+    ck[first] = -stacker.scores(col, i, pool[first]) + jitter[first]
+    return ck
 
 
 def bootstrap_ci(values: np.ndarray, tunes: np.ndarray, draws: int = 1000,
@@ -241,7 +257,9 @@ def evaluate(col: Collection, split: Split | None = None, rerank_pool: int = 200
         "transition_stat_tie_bounds_mrr": {
             "optimistic": round(float(ranks["stat_optimistic"].mean()), 4),
             "pessimistic": round(float(ranks["stat_pessimistic"].mean()), 4)},
-        "rerank_pool": rerank_pool, "code_usage": code_usage(meta),
+        "rerank_pool": rerank_pool if col.loaded.stacker is None else col.loaded.stacker.config.pool,
+        "second_stage": "neural" if col.loaded.stacker is None else "stacker",
+        "code_usage": code_usage(meta),
         "junction_interval": junction_interval(col, test, chains),
         "melody_only": {"mrr": other["mrr"], "recall_at_10": other["recall_at_10"],
                         "ci95": other["ci95"], "junction_interval": junction_interval(plain, test, chains)},
@@ -255,7 +273,8 @@ def evaluate(col: Collection, split: Split | None = None, rerank_pool: int = 200
     }
 
 
-def calibrate(path: str | Path, log: Callable[[str], None] = lambda m: None) -> dict:
+def calibrate(path: str | Path, log: Callable[[str], None] = lambda m: None,
+              chains: int = 40) -> dict:
     """Choose a saved model's sampling temperature on its selection split and write it into the
     checkpoint (atomic); return the calibration table."""
     from engine.checkpoint import load_checkpoint, save_checkpoint
@@ -269,7 +288,18 @@ def calibrate(path: str | Path, log: Callable[[str], None] = lambda m: None) -> 
     col = store.index_corpus("nottingham", store.read_corpus(path.parent / store.CORPUS_FILE),
                              loaded)
     with single_threaded():
-        temp, calibration = calibrate_temperature(col, melody_only(col), split_of(col), log=log)
+        temp, calibration = calibrate_temperature(col, melody_only(col), split_of(col), chains,
+                                                  log=log)
+    if loaded.stacker is not None:  # the stacker's scores are sampled: its own temperature
+        from engine.dshl import stacker as stacked
+
+        spath = path.parent / stacked.STACKER_FILE
+        ckpt = load_checkpoint(spath, stacked.KIND, stacked.FORMAT_VERSION)
+        ckpt.config["temperature"] = temp
+        ckpt.extra["calibration"] = calibration
+        save_checkpoint(spath, ckpt)
+        store.clear_cache()
+        return {"temperature": temp, **calibration}
     ckpt = load_checkpoint(path, KIND, FORMAT_VERSION)
     ckpt.config.setdefault("compose", {})["temperature"] = temp
     ckpt.extra["calibration"] = calibration

@@ -63,7 +63,7 @@ def composer_keys(s: Scoring, i: int, pool: np.ndarray, rerank_pool: int,
     first = np.union1d(first, slot_members(s.meta, i, pool, hk))
     scores = s.scorer.score_pairs(s.meta, s.stat, s.u, s.v, np.full(len(first), i), pool[first])
     ck = hk + 1e6  # everything outside the first stage comes after it
-    ck[first] = -scores
+    ck[first] = -scores + jitter[first]  # ties at random, as for every other ranker
     return hk, ck
 
 

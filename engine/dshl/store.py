@@ -23,6 +23,7 @@ from engine.dshl.model import DSHL, FORMAT_VERSION, KIND, DSHLConfig
 from engine.dshl.pairs import TransitionStat, edges
 from engine.dshl.reranker import NumpyScorer, Reranker, RerankerConfig, SegmentMeta
 from engine.dshl.search import HashIndex, segment_meta, segment_states
+from engine.dshl.stacker import STACKER_FILE, Stacker, load_stacker
 from engine.paths import assets_dir, models_dir
 
 MODEL_FILE = "model.pt"  # a trained model folder: the hash model + re-ranker checkpoint
@@ -52,6 +53,8 @@ class LoadedModel:
     split: dict | None = None  # tune names per side: train / selection / test
     family: str = "duple"
     duplicate_groups: list | None = None  # near-duplicate tune groups (names)
+    created: str = ""  # when the model was trained (a stacker fitted on another model is ignored)
+    stacker: Stacker | None = None  # the stacked second stage fitted for this model, if any
 
 
 @dataclass
@@ -99,6 +102,8 @@ def load_model(path: str | Path | None = None, family: str = "duple") -> LoadedM
     """Load (once) the model at ``path`` or the active one; raise CheckpointError if unusable."""
     path = Path(path) if path else model_dir(family) / MODEL_FILE
     stamp = path.stat().st_mtime if path.is_file() else 0.0
+    stacked = path.parent / STACKER_FILE
+    stamp += stacked.stat().st_mtime * 1e-3 if stacked.is_file() else 0.0  # refitted: reload
     with _lock:
         cached = _models.get((str(path), stamp))
         if cached is None:
@@ -125,9 +130,23 @@ def _read_model(path: Path) -> LoadedModel:
     model.eval()
     reranker.eval()
     temperature = float(ckpt.config.get("compose", {}).get("temperature", 2.0))
+    created = str(ckpt.extra.get("created", ""))
+    stacker = _read_stacker(path.parent / STACKER_FILE, created)
+    if stacker is not None and stacker.temperature is not None:
+        temperature = stacker.temperature
     return LoadedModel(path, model, reranker, stat, vocab, list(ckpt.extra.get("heldout", [])),
                        ckpt.config, ckpt.metrics, temperature, ckpt.extra.get("split"),
-                       str(ckpt.extra.get("family", "duple")), ckpt.extra.get("duplicate_groups"))
+                       str(ckpt.extra.get("family", "duple")), ckpt.extra.get("duplicate_groups"),
+                       created, stacker)
+
+
+def _read_stacker(path: Path, created: str) -> Stacker | None:
+    """The stacker beside a model, if there is one fitted for this very model (same training
+    stamp); a stacker fitted on another model would rank with the wrong neural scores."""
+    if not path.is_file():
+        return None
+    stacker = load_stacker(path)
+    return stacker if stacker.model_created == created else None
 
 
 FAMILY_SUFFIX = "@"  # imported triple-meter tunes: NAME@triple.npz (names never hold "@")
