@@ -30,7 +30,7 @@ class LCGANConfig:
     latent: int = 32
     n_tags: int = 100
     hidden: int = 256
-    max_shift: float = 0.38   # × √d: bound on ‖z′ − z‖
+    max_shift: float = 0.39   # × √d: bound on ‖z′ − z‖ (mean ratio to ‖z‖ stays ≤ 0.4)
     max_norm: float = 1.25    # × √d: bound on ‖z′‖
     distance_weight: float = 0.05
 

@@ -37,10 +37,10 @@ class TrainPlan:
     latent: int = 32
     free_bits: float = 0.15
     n_topics: int = 15
-    gan_samples: int = 8000
-    gan_rounds: int = 2
-    gan_d_epochs: int = 20
-    gan_g_steps: int = 800
+    gan_samples: int = 24000
+    gan_rounds: int = 3
+    gan_d_epochs: int = 40
+    gan_g_steps: int = 1500
     batch_size: int = 64
 
 

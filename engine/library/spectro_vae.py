@@ -97,7 +97,7 @@ class SpectrogramVAE(nn.Module):
         mse = F.mse_loss(recon, x, reduction="none").flatten(1).sum(1).mean()
         kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
         loss = mse + self.config.beta * kl
-        return recon, loss, {"mse": float(mse), "kl": float(kl)}
+        return recon, loss, {"mse": float(mse.detach()), "kl": float(kl.detach())}
 
     @torch.no_grad()
     def encode(self, patches: np.ndarray) -> np.ndarray:
