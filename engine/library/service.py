@@ -65,7 +65,10 @@ def refresh_seed_embeddings(library: Library, progress: ProgressFn = no_progress
     try:
         refresh_spectrogram(library, progress, cancelled)
     except FileNotFoundError as exc:
-        get_logger(__name__).warning("no spectrogram embeddings: %s", exc)
+        from engine.library.spectro_store import load_patches
+
+        if load_patches(library)[0]:  # tracks wait for vectors: say why they get none
+            get_logger(__name__).warning("no spectrogram embeddings: %s", exc)
 
 
 def demo_folder() -> Path:
