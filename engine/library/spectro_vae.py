@@ -164,7 +164,7 @@ def fit(patches: np.ndarray, config: SpectrogramVAEConfig | None = None,
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if time.monotonic() - started > budget:
             break
     window = max(1, min(50, len(losses) // 4))
