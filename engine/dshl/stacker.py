@@ -86,7 +86,27 @@ class TreeEnsemble:
                    float(np.ravel(model._baseline_prediction)[0]), depth)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Raw scores (log-odds) of the rows of ``x`` (n, F)."""
+        """Raw scores (log-odds) of the rows of ``x`` (n, F): scikit-learn's compiled tree walk
+        on predictor records rebuilt from the arrays, or :meth:`predict_numpy` without it."""
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        compiled = self._compiled()
+        if not compiled:
+            return self.predict_numpy(x)
+        known, index_map = np.zeros((0, 8), dtype=np.uint32), np.zeros(x.shape[1], dtype=np.uint32)
+        out = np.full(len(x), self.baseline)
+        for tree in compiled:
+            out += tree.predict(x, known, index_map, 1)
+        return out
+
+    def _compiled(self) -> list:
+        """scikit-learn ``TreePredictor`` objects of the trees (built once; [] if unavailable)."""
+        cached = self.__dict__.get("_predictors")
+        if cached is None:
+            cached = self.__dict__["_predictors"] = _sklearn_predictors(self)
+        return cached
+
+    def predict_numpy(self, x: np.ndarray) -> np.ndarray:
+        """Raw scores walking all trees at once in numpy (the reference implementation)."""
         n, width = x.shape
         flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
         node = np.tile(self.roots, n)
@@ -105,6 +125,36 @@ class TreeEnsemble:
         """The arrays to store in a checkpoint."""
         return {k: getattr(self, k) for k in ("feature", "threshold", "left", "right",
                                                "missing_left", "is_leaf", "value", "roots")}
+
+
+def _sklearn_predictors(trees: TreeEnsemble) -> list:
+    """One scikit-learn ``TreePredictor`` per tree, built from the plain arrays (no pickle);
+    [] when this scikit-learn lays its private predictor records out differently."""
+    try:
+        from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+        from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+    except ImportError:
+        return []
+    fields = set(PREDICTOR_RECORD_DTYPE.names)
+    if not {"value", "feature_idx", "num_threshold", "missing_go_to_left", "left", "right",
+            "is_leaf", "is_categorical"} <= fields:
+        return []
+    ends = np.append(trees.roots[1:], len(trees.feature))
+    empty = np.zeros((0, 8), dtype=np.uint32)
+    out = []
+    for root, end in zip(trees.roots, ends, strict=True):
+        nodes = np.zeros(end - root, dtype=PREDICTOR_RECORD_DTYPE)
+        part = slice(root, end)
+        leaf = trees.is_leaf[part]
+        nodes["value"] = trees.value[part]
+        nodes["feature_idx"] = np.where(leaf, 0, trees.feature[part])
+        nodes["num_threshold"] = trees.threshold[part]
+        nodes["missing_go_to_left"] = trees.missing_left[part]
+        nodes["left"] = np.where(leaf, 0, trees.left[part] - root)
+        nodes["right"] = np.where(leaf, 0, trees.right[part] - root)
+        nodes["is_leaf"] = leaf
+        out.append(TreePredictor(nodes, empty, empty))
+    return out
 
 
 def stack_features(col, i, j: np.ndarray, base: TreeEnsemble | None) -> np.ndarray:

@@ -26,6 +26,8 @@ def test_exported_trees_predict_like_sklearn() -> None:
     probe = rng.normal(size=(300, 6))
     probe[rng.random(probe.shape) < 0.1] = np.nan
     assert np.allclose(trees.predict(probe), model.decision_function(probe), atol=1e-9)
+    assert np.allclose(trees.predict_numpy(probe), model.decision_function(probe), atol=1e-9)
+    assert trees._compiled()  # the compiled walk was used, not only the numpy reference
 
 
 def _tiny_stacker(col):
