@@ -147,13 +147,12 @@ class ComposerPanel(Panel):
             self.view.set_chain([], [])
             self.provenance.clear()
         else:
-            top, bottom = state.meter
-            bar_beats = top * 4.0 / bottom
-            self.candidates.beats_per_bar = bar_beats
+            meter = state.chain.request.meter
+            self.candidates.meter = meter
             blocks = []
             for k, ((start, end), item) in enumerate(zip(state.spans, state.chain.items,
                                                           strict=True)):
-                bar, beat = chain.source_bar(item, bar_beats)
+                bar, beat = chain.source_bar(item, meter)
                 fit = "start" if item.fit is None else f"fit {item.fit}"
                 blocks.append(Block(start, end, item.tune, f"bar {bar}.{beat}\n{fit}",
                                     k in state.locked))
@@ -401,9 +400,9 @@ class ComposerPanel(Panel):
 
     def refresh_collections(self) -> None:
         """List the collections again (on the engine thread: the model store loads torch)."""
-        job = self.runner.submit(call, api.list_collections, title="List collections")
+        job = self.runner.submit(call, api.collection_meters, title="List collections")
         self._collections_job = job  # keep a reference until it reports
-        job.result.connect(self.controls.set_collections)
+        job.result.connect(self.controls.set_menus)
         job.error.connect(lambda text, _details: self.status_message.emit(
             f"Composer: cannot list collections: {text}"))
 

@@ -48,7 +48,7 @@ class CandidateList(QWidget):
         super().__init__(parent)
         self.position: int | None = None
         self.items: list[ChainItem] = []
-        self.beats_per_bar = 4.0
+        self.meter = "4/4"  # the chain's meter: source bars and beats are counted in it
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._variation_controls())
@@ -128,7 +128,7 @@ class CandidateList(QWidget):
             self.title.setText(f"What could be {where} ({len(self.items)}), best first:")
         self.table.setRowCount(len(self.items))
         for row, item in enumerate(self.items):
-            bar, beat = source_bar(item, self.beats_per_bar)
+            bar, beat = source_bar(item, self.meter)
             values = (str(row + 1), "—" if item.fit is None else str(item.fit), item.tune,
                       f"{bar}.{beat}")
             for column, value in enumerate(values):

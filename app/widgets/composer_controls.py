@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
 )
 
 from engine.dshl.api import ComposeRequest
+from engine.music.segments import METERS as SEGMENT_METERS
 from engine.playback.synth import gm_program_names
 
 MAJOR_KEYS = ["C", "G", "D", "A", "E", "B", "F#", "F", "Bb", "Eb", "Ab", "Db"]
 MINOR_KEYS = ["Am", "Em", "Bm", "F#m", "C#m", "G#m", "Dm", "Gm", "Cm", "Fm", "Bbm", "Ebm"]
 KEYS = MAJOR_KEYS + MINOR_KEYS
-METERS = ["4/4", "2/4", "2/2", "3/4", "6/8"]  # the meters the bundled models compose in
+# every meter a family holds, until the engine says which ones each collection has tunes in
+METERS = [f"{n}/{d}" for n, d in SEGMENT_METERS]
 MODES = [("min", "Smoothest joins (min)"), ("max", "Most contrast (max)")]
 
 
@@ -40,7 +42,9 @@ class ComposerControls(QWidget):
         self.random_seed = QCheckBox("new seed each time")
         self.meter = QComboBox()
         self.meter.addItems(METERS)
-        self.meter.setToolTip("3/4 and 6/8 tunes are cut in two-bar segments; meters never mix")
+        self.meter.setToolTip("Meters the collection has tunes in; 3/4, 6/8, 9/8, 3/2 and 6/4 are "
+                              "cut in 24-step segments; meters never mix")
+        self.meters: dict[str, list[str]] = {}  # collection -> the meters it holds
         self.tonality = QComboBox()
         self.tonality.addItems(["major", "minor"])
         self.tonality.setToolTip("Minor draws only minor tunes (moved to the key you choose)")
@@ -64,6 +68,7 @@ class ComposerControls(QWidget):
         self.reuse_limit.setSpecialValueText("no limit")
         self.collection = QComboBox()
         self.collection.addItems(collections or ["nottingham"])
+        self.collection.currentTextChanged.connect(self._list_meters)
         self.compose_button = QPushButton("Compose")
         self.compose_button.setDefault(True)
         form.addRow("Length", self.length)
@@ -110,3 +115,21 @@ class ComposerControls(QWidget):
             combo.clear()
             combo.addItems(names)
             combo.setCurrentText(current)
+
+    def set_menus(self, meters: dict[str, list[str]]) -> None:
+        """List the collections (``meters``' keys) and, for the chosen one, the meters it holds."""
+        self.meters = dict(meters)
+        self.set_collections(list(meters))
+        self._list_meters(self.collection.currentText())
+
+    def _list_meters(self, collection: str) -> None:
+        """Offer the meters ``collection`` has tunes in (all meters while that is not known),
+        keeping the current meter when it is still offered."""
+        names = self.meters.get(collection) or METERS
+        combo = self.meter
+        if names != [combo.itemText(i) for i in range(combo.count())]:
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems(names)
+            if current in names:
+                combo.setCurrentText(current)

@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pretty_midi
 
 __all__ = ["Chain", "ChainItem", "ComposeRequest", "ImportReport", "RenderedNote", "candidates",
-           "chain_notes", "chain_to_midi", "compose", "import_collection", "list_collections",
-           "provenance", "regenerate", "replace", "write_midi"]
+           "chain_notes", "chain_to_midi", "collection_meters", "compose", "import_collection",
+           "list_collections", "provenance", "regenerate", "replace", "write_midi"]
 
 
 @dataclass
@@ -39,7 +39,7 @@ class ComposeRequest:
     chord_program: int = 0
     locked: dict[int, int] = field(default_factory=dict)  # chain position -> segment id kept as is
     # time signature of the ruler and the exported MIDI, and the tunes drawn from: 2/4, 4/4, 2/2
-    # (4-beat segments) or 3/4, 6/8 (2-bar segments); meters never mix in a chain
+    # (4-beat segments) or 3/4, 6/8, 9/8, 3/2, 6/4 (24-step segments); meters never mix in a chain
     meter: str = "4/4"
     phrase: str = ""  # name of the user's MIDI phrase the chain continues, if any
 
@@ -79,6 +79,14 @@ def list_collections() -> list[str]:
     from engine.dshl import store
 
     return store.list_collections()
+
+
+def collection_meters() -> dict[str, list[str]]:
+    """Every collection (bundled first) with the meters it holds tunes in: what the Composer's
+    meter menu offers for it."""
+    from engine.dshl import store
+
+    return {name: store.collection_meters(name) for name in store.list_collections()}
 
 
 def _collection(name: str, meter: str = "4/4"):

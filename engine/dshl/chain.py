@@ -22,7 +22,7 @@ from pathlib import Path
 from engine.dshl import api
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress
 from engine.music.midi_export import RenderedNote
-from engine.music.segments import HOP_BEATS, SEGMENT_BEATS
+from engine.music.segments import SEGMENT_BEATS
 
 MAX_PHRASE_BLOCKS = 4  # continue-my-phrase matches at most this many 4-beat windows
 VARIATION_POOL = 200
@@ -47,14 +47,20 @@ class ChainState:
     chords: tuple[ChordSpan, ...] = ()
 
     @property
+    def block_beats(self) -> float:
+        """Quarter beats in one block: 4 in duple meters, 6 in triple ones (24 steps)."""
+        return block_beats(self.chain.request.meter)
+
+    @property
     def spans(self) -> list[tuple[float, float]]:
         """Each block's ``(start, end)`` in beats."""
-        return [(k * SEGMENT_BEATS, (k + 1) * SEGMENT_BEATS) for k in range(len(self.chain.items))]
+        size = self.block_beats
+        return [(k * size, (k + 1) * size) for k in range(len(self.chain.items))]
 
     @property
     def total_beats(self) -> float:
         """The chain's length in beats."""
-        return float(len(self.chain.items) * SEGMENT_BEATS)
+        return float(len(self.chain.items) * self.block_beats)
 
     @property
     def meter(self) -> tuple[int, int]:
@@ -71,14 +77,32 @@ class ChainState:
         return api.provenance(self.chain)
 
 
-def source_bar(item: api.ChainItem, beats_per_bar: float = 4.0) -> tuple[int, int]:
-    """``(bar, beat)``, both 1-based, of its source tune where a segment starts."""
-    beats = item.position * HOP_BEATS
-    return int(beats // beats_per_bar) + 1, int(beats % beats_per_bar) + 1
+def source_bar(item: api.ChainItem, meter: str = "4/4") -> tuple[int, str]:
+    """``(bar, beat)``, both 1-based, of its source tune (in ``meter``) where a segment starts.
+
+    The beat is counted in the meter's pulse (dotted quarters in 6/8 and 9/8, halves in 2/2 and
+    3/2) and reads ``"2½"`` between two beats (the half bar of 3/2).
+    """
+    from engine.music.segments import FAMILIES, bar_beat, meter_family
+
+    return bar_beat(item.position * FAMILIES[meter_family(meter)].hop, meter)
 
 
-def chord_spans(notes: Sequence[RenderedNote]) -> tuple[ChordSpan, ...]:
-    """Name the chords of the ``"chords"`` track, split at block boundaries (one set per block)."""
+def block_beats(meter: str) -> float:
+    """Quarter beats in one segment of ``meter``'s family (4 for an unknown meter)."""
+    from engine.music.segments import FAMILIES, STEPS_PER_BEAT, meter_family
+    from engine.music.tune import ImportProblem
+
+    try:
+        return FAMILIES[meter_family(meter)].steps / STEPS_PER_BEAT
+    except ImportProblem:
+        return float(SEGMENT_BEATS)
+
+
+def chord_spans(notes: Sequence[RenderedNote], size: float = SEGMENT_BEATS
+                ) -> tuple[ChordSpan, ...]:
+    """Name the chords of the ``"chords"`` track, split at block boundaries (one set per block
+    of ``size`` beats)."""
     from engine.music.chords import chord_name
 
     groups: dict[tuple[float, float], list[int]] = {}
@@ -89,7 +113,7 @@ def chord_spans(notes: Sequence[RenderedNote]) -> tuple[ChordSpan, ...]:
     for (start, end), pitches in sorted(groups.items()):
         name = chord_name(pitches)
         while name and start < end:
-            stop = min(end, (start // SEGMENT_BEATS + 1) * SEGMENT_BEATS)
+            stop = min(end, (start // size + 1) * size)
             spans.append(ChordSpan(start, stop, name))
             start = stop
     return tuple(spans)
@@ -102,7 +126,7 @@ def make_state(chain: api.Chain, locked: frozenset[int] | set[int] = frozenset()
                                   locked={k: chain.items[k].id for k in sorted(locked)})
     chain = api.Chain(request=request, items=list(chain.items))
     notes = tuple(api.chain_notes(chain))
-    return ChainState(chain, notes, locked, chord_spans(notes))
+    return ChainState(chain, notes, locked, chord_spans(notes, block_beats(request.meter)))
 
 
 def compose_state(request: api.ComposeRequest, progress: ProgressFn = no_progress,

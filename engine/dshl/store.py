@@ -165,6 +165,22 @@ def collection_families(name: str) -> list[str]:
     return [f for f in FAMILY_DIRS if collection_file(name, f).is_file()]
 
 
+def collection_meters(name: str) -> list[str]:
+    """Meters collection ``name`` holds tunes in (read from its corpus files, no model loaded),
+    in the order of :data:`engine.music.segments.METERS`; an unreadable file adds none."""
+    from engine.music.segments import METERS
+
+    held: set[str] = set()
+    for family in collection_families(name):
+        try:
+            with np.load(collection_file(name, family), allow_pickle=False) as arrays:
+                meters = arrays["meters"] if "meters" in arrays.files else ["4/4"]  # old files
+                held.update(str(m) for m in meters)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            continue
+    return [f"{n}/{d}" for n, d in METERS if f"{n}/{d}" in held]
+
+
 def list_collections() -> list[str]:
     """Names of the collections: the bundled one, then imported ones (sorted)."""
     folder = user_dir() / "collections"

@@ -84,7 +84,8 @@ def set_to_melody(lines: list[str], midi_in: str | Path, midi_out: str | Path) -
             sung.extend(syllables)
     if not sung:
         raise ValueError("the duet has no words to sing")
-    bar = tune.beats_per_bar or 4
+    bar = tune.beats_per_bar or 4  # quarter beats (4.5 in 9/8)
+    numerator, denominator = (int(v) for v in tune.meter.split("/"))
     period = math.ceil(max(n.end for n in melody) / bar) * bar
     repeats = math.ceil(len(sung) / len(melody))
     tpb = 480
@@ -100,7 +101,7 @@ def set_to_melody(lines: list[str], midi_in: str | Path, midi_out: str | Path) -
     out = mido.MidiFile(type=1, ticks_per_beat=tpb)
     meta = mido.MidiTrack()
     meta.append(mido.MetaMessage("set_tempo", tempo=_tempo(midi_in)))
-    meta.append(mido.MetaMessage("time_signature", numerator=bar, denominator=4))
+    meta.append(mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator))
     track = mido.MidiTrack()
     track.append(mido.MetaMessage("track_name", name="Duet"))
     now = 0

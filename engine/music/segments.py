@@ -3,18 +3,22 @@
 Features per step (the paper's layout): melody articulation (1), melody octave one-hot (4),
 melody pitch class one-hot (12), chord class one-hot (12; all zero = none or other). Tunes are
 transposed to C major (minor tunes to A minor) on a sixteenth-note grid. Meter families:
-``duple`` (2/4, 4/4, 2/2): 4-beat segments (16 steps) every 2 beats; ``triple`` (3/4, 6/8):
-two-bar segments (24 steps) every bar. Windows start on the hop grid counted from the bar line,
-so an odd bar, a meter change or a triplet drops only the windows that touch it; 32nd-note
-ornaments and grace notes are quantised to the sixteenth grid. Expanded repeats are removed by
-keeping the first copy of a segment that recurs within its tune; junctions are recorded
-between occurrences, so the transitions around repeats are kept.
+``duple`` (2/4, 4/4, 2/2): 4-beat segments (16 steps) every 2 beats; ``triple`` (3/4, 6/8,
+9/8, 3/2, 6/4): 24-step segments every 12 steps — two bars of 3/4 or 6/8, one bar of 3/2 or 6/4
+every half bar, four dotted-quarter beats of 9/8 every two. Windows start on the hop grid
+counted over the meter's cycle (the bar, or two bars of 9/8, whose 18-step bar the 12-step hop
+does not divide) from the bar line, restarting after an odd bar or a meter change; an odd bar,
+a meter change or a triplet drops only the windows that touch it; 32nd-note ornaments and grace
+notes are quantised to the sixteenth grid. Expanded repeats are removed by keeping the first
+copy of a segment that recurs within its tune; junctions are recorded between occurrences, so
+the transitions around repeats are kept.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from math import lcm
 
 import numpy as np
 
@@ -44,10 +48,11 @@ class Family:
 
 
 FAMILIES = {"duple": Family("duple", 16, 8), "triple": Family("triple", 24, 12)}
-# (numerator, denominator) -> (family, sixteenth steps per bar, quarter beats per bar)
-METERS: dict[tuple[int, int], tuple[str, int, int]] = {
+# (numerator, denominator) -> (family, sixteenth steps per bar, quarter beats per bar (4.5 in 9/8))
+METERS: dict[tuple[int, int], tuple[str, int, float]] = {
     (2, 4): ("duple", 8, 2), (4, 4): ("duple", 16, 4), (2, 2): ("duple", 16, 4),
     (3, 4): ("triple", 12, 3), (6, 8): ("triple", 12, 3),
+    (9, 8): ("triple", 18, 4.5), (3, 2): ("triple", 24, 6), (6, 4): ("triple", 24, 6),
 }
 METER_NAMES = ", ".join(f"{n}/{d}" for n, d in METERS)
 OK, TRIPLET, ODD_BAR, METER_CHANGE, OFF_GRID = range(5)
@@ -71,6 +76,29 @@ def bar_steps(meter: str) -> int:
     return METERS[(num, den)][1]
 
 
+def cycle_steps(meter: str) -> int:
+    """Steps after which window starts repeat at the same place in the bar: the bar, or two bars
+    of 9/8 (lcm of the bar and the family's hop)."""
+    return lcm(bar_steps(meter), FAMILIES[meter_family(meter)].hop)
+
+
+def pulse_steps(meter: str) -> int:
+    """Sixteenth steps in one counted beat: the dotted note of compound meters (6/8, 9/8, 6/4),
+    else the note the denominator names (a half note in 2/2 and 3/2)."""
+    num, den = (int(v) for v in meter.split("/"))
+    unit = 16 // den
+    return unit * 3 if num % 3 == 0 and num > 3 else unit
+
+
+def bar_beat(step: int, meter: str) -> tuple[int, str]:
+    """``(bar, beat)`` (1-based; the beat counted in the meter's pulse, ``"2½"`` between beats)
+    of a step counted from a bar line."""
+    bar, pulse = bar_steps(meter), pulse_steps(meter)
+    beat, rest = divmod(step % bar, pulse)
+    half = "½" if rest * 2 == pulse else ""
+    return step // bar + 1, f"{beat + 1}{half}"
+
+
 @dataclass
 class StepGrid:
     """A tune on the sixteenth-note grid, after transposition to C (or A minor)."""
@@ -80,7 +108,7 @@ class StepGrid:
     onset: np.ndarray  # (T,) bool
     off_grid: np.ndarray  # (T,) int8 reason code (OK = usable): triplet, odd bar, meter change
     chords: list[str | None]  # (T,) chord name sounding at the step
-    beats_per_bar: int = 4
+    beats_per_bar: float = 4  # quarter beats (4.5 in 9/8)
     meter: str = "4/4"
     mode: str = "major"
     phase: np.ndarray | None = None  # (T,) step within the bar, -1 = outside the regular grid
@@ -199,25 +227,52 @@ class TuneSegments:
     ends: np.ndarray  # (n,) bool, some occurrence is the tune's last segment
     junctions: list[tuple[int, int]] = field(default_factory=list)  # local (i, successor)
     overlaps: list[tuple[int, int]] = field(default_factory=list)  # local (i, i + 1 hop)
-    beats_per_bar: int = 4
-    phases: np.ndarray | None = None  # (n,) beat of the bar where each segment starts
+    beats_per_bar: float = 4
+    phases: np.ndarray | None = None  # (n,) quarter beat of the cycle where each segment starts
     occurrence: list[int] = field(default_factory=list)  # per hop slot: local id or -1
     dropped: Counter = field(default_factory=Counter)  # reason -> windows dropped
 
 
+def cycle_phase(grid: StepGrid) -> np.ndarray:
+    """Step within the meter's cycle (:func:`cycle_steps`) for every step, -1 outside regular bars.
+
+    Bars are counted from the start of each run of regular bars (a pick-up bar is the bar before
+    the first); the count restarts after an odd bar or a meter change. Where the cycle is the bar
+    (every meter but 9/8) this is the step within the bar.
+    """
+    bar, cycle = bar_steps(grid.meter), cycle_steps(grid.meter)
+    phase = grid.phase if grid.phase is not None else np.arange(len(grid.pitch)) % bar
+    phase = np.asarray(phase, dtype=np.int16)
+    if cycle == bar:
+        return phase.copy()
+    out = np.full(len(phase), -1, dtype=np.int16)
+    count, prev = 0, -1
+    for step, value in enumerate(phase.tolist()):
+        if value < 0:
+            prev = -1
+            continue
+        if prev < 0 or value != (prev + 1) % bar:  # a new run of regular bars
+            count = 0 if value == 0 else -1
+        elif value == 0:
+            count += 1
+        out[step] = (count * bar + value) % cycle
+        prev = value
+    return out
+
+
 def _slots(grid: StepGrid, family: Family) -> list[int]:
-    """Window starts on the hop grid (counted from the bar line), in order."""
-    phase = grid.phase if grid.phase is not None else np.arange(len(grid.pitch)) % bar_steps(grid.meter)
+    """Window starts on the hop grid (counted over the meter's cycle from the bar line), in order."""
+    phase = cycle_phase(grid)
     return [s for s in range(len(phase)) if phase[s] >= 0 and phase[s] % family.hop == 0]
 
 
 def segment_tune(grid: StepGrid, vocab: list[str]) -> TuneSegments:
     """Cut a grid into distinct segments of its meter family and record their junctions."""
     family = grid.family
-    steps, bar = family.steps, bar_steps(grid.meter)
+    steps, cycle = family.steps, cycle_steps(grid.meter)
     feats = encode(grid, vocab)
     total = len(feats)
-    phase = grid.phase if grid.phase is not None else (np.arange(total) % bar).astype(np.int16)
+    phase = cycle_phase(grid)
     starts = [s for s in _slots(grid, family) if s + steps <= total]
     if not starts:
         raise ImportProblem(f"too short (less than {steps // STEPS_PER_BEAT} beats)")
@@ -228,7 +283,7 @@ def segment_tune(grid: StepGrid, vocab: list[str]) -> TuneSegments:
     dropped: Counter = Counter()
     for slot, start in enumerate(starts):
         codes = grid.off_grid[start:start + steps]
-        expect = (phase[start] + np.arange(steps)) % bar
+        expect = (phase[start] + np.arange(steps)) % cycle
         if codes.any():
             dropped[_found(grid, int(codes[codes > 0][0]))] += 1
             continue

@@ -23,9 +23,10 @@ class Tune:
     """A monophonic melody plus chord-track notes, with the tune's meter and key.
 
     ``key`` is the main (first) key, e.g. ``"D"`` or ``"Am"``; ``keys`` lists every key the file
-    declares. ``beats_per_bar`` counts quarter notes (2, 4, 3 for 3/4 and 6/8). ``bar_lines``
-    (beats, from ABC bar lines) lets an odd bar drop only its own windows; ``irregular`` lists
-    spans (start, end, reason) in beats whose windows are dropped (e.g. a meter change).
+    declares. ``beats_per_bar`` counts quarter notes (2, 4, 3 for 3/4 and 6/8, 4.5 for 9/8, 6 for
+    3/2 and 6/4). ``bar_lines`` (beats, from ABC bar lines) lets an odd bar drop only its own
+    windows; ``irregular`` lists spans (start, end, reason) in beats whose windows are dropped
+    (e.g. a meter change).
     """
 
     name: str
@@ -33,7 +34,7 @@ class Tune:
     chords: list[Note] = field(default_factory=list)
     key: str = "C"
     keys: list[str] = field(default_factory=list)
-    beats_per_bar: int = 4
+    beats_per_bar: float = 4
     meter: str = "4/4"
     bar_lines: list[float] = field(default_factory=list)
     irregular: list[tuple[float, float, str]] = field(default_factory=list)

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from engine.dshl import api
-from engine.dshl.chain import ChainState, chord_spans
+from engine.dshl.chain import ChainState, block_beats, chord_spans, source_bar
 from engine.errors import UserFacingError
 from engine.music.midi_export import RenderedNote
-from engine.music.segments import HOP_BEATS
+from engine.music.segments import meter_family
 from engine.project.model import Chain, ComposerSettings, ModelStamp, Note, Segment
 
 _stamps: dict[tuple[str, float, int], str] = {}
@@ -70,6 +70,18 @@ def chain_from_project(record: Chain) -> tuple[api.Chain, list[RenderedNote], se
     return api.Chain(request=request, items=items), notes, locked
 
 
+def _known_meter(meter: str) -> str:
+    """A saved chain's meter if a meter family holds it, else 4/4."""
+    from engine.music.segments import meter_family
+    from engine.music.tune import ImportProblem
+
+    try:
+        meter_family(meter)
+    except ImportProblem:
+        return "4/4"
+    return meter
+
+
 def _find(corpus, segment: Segment) -> int | None:
     """The id of ``segment`` in ``corpus``: its saved id if it still matches, else by tune/position."""
     if 0 <= segment.id < len(corpus) and _describe(corpus, segment.id) == (segment.tune,
@@ -103,13 +115,14 @@ def resolve_chain(record: Chain) -> tuple[Chain | None, list[str]]:
             f"MIDI export need it: import it again with `segue dshl import FOLDER --name "
             f"{record.collection}`.")
         return record, changes
-    corpus = store.load_collection(record.collection).corpus
+    corpus = store.load_collection(record.collection, meter_family(_known_meter(record.meter))).corpus
     kept: list[Segment] = []
     for k, segment in enumerate(record.segments):
         found = _find(corpus, segment)
         if found is None:
-            changes.append(f"Block {k + 1} ({segment.tune}, beat {segment.position * HOP_BEATS + 1}) is no "
-                           f"longer in the collection '{record.collection}': it was removed.")
+            bar, beat = source_bar(segment, _known_meter(record.meter))
+            changes.append(f"Block {k + 1} ({segment.tune}, bar {bar} beat {beat}) is no longer "
+                           f"in the collection '{record.collection}': it was removed.")
             continue
         if found != segment.id:
             changes.append(f"Block {k + 1} ({segment.tune}) has a new id in the collection "
@@ -183,7 +196,8 @@ def composer_section(settings: dict, state: ChainState | None) -> dict:
 def state_from_project(record: Chain) -> ChainState:
     """The Composer's chain state saved in ``record`` (its notes as saved: no model needed)."""
     chain, notes, locked = chain_from_project(record)
-    return ChainState(chain, tuple(notes), frozenset(locked), chord_spans(notes))
+    return ChainState(chain, tuple(notes), frozenset(locked),
+                      chord_spans(notes, block_beats(chain.request.meter)))
 
 
 def read_composer_section(data: dict) -> tuple[ComposerSettings, ChainState | None, list[str]]:

@@ -47,10 +47,12 @@ def test_bad_bytes(tmp_path: Path, content: bytes, reason: str) -> None:
 
 
 def test_unsupported_meter_and_no_melody(tmp_path: Path) -> None:
-    with pytest.raises(ImportProblem, match="unsupported meter 9/8"):
-        read_midi(write_midi(tmp_path / "slip.mid", scale_tune(2), meter=(9, 8)))
+    with pytest.raises(ImportProblem, match=r"unsupported meter 5/4 \(supported: .*9/8, 3/2, 6/4\)"):
+        read_midi(write_midi(tmp_path / "odd.mid", scale_tune(2), meter=(5, 4)))
     jig = read_midi(write_midi(tmp_path / "jig.mid", scale_tune(2), meter=(6, 8)))
     assert jig.meter == "6/8" and jig.beats_per_bar == 3
+    slip = read_midi(write_midi(tmp_path / "slip.mid", scale_tune(2), meter=(9, 8)))
+    assert slip.meter == "9/8" and slip.beats_per_bar == 4.5
     with pytest.raises(ImportProblem, match="no notes"):
         read_midi(write_midi(tmp_path / "empty.mid", []))
 
@@ -94,8 +96,9 @@ def test_abc_file_reports_skipped_tunes(tmp_path: Path) -> None:
     from engine.music.abc_import import read_abc_report
 
     path = tmp_path / "mixed.abc"
-    path.write_text(ABC + "\n" + ABC.replace("X:1", "X:2").replace("M:4/4", "M:9/8"))
+    path.write_text(ABC + "\n" + ABC.replace("X:1", "X:2").replace("M:4/4", "M:5/4"))
     tunes, skipped = read_abc_report(path)
     assert len(tunes) == 1
     assert skipped == [("mixed.abc:mixed-2 Test Reel",
-                        "unsupported meter 9/8 (supported: 2/4, 4/4, 2/2, 3/4, 6/8)")]
+                        "unsupported meter 5/4 (supported: 2/4, 4/4, 2/2, 3/4, 6/8, 9/8, 3/2, "
+                        "6/4)")]
