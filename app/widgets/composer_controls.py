@@ -24,8 +24,8 @@ from engine.playback.synth import gm_program_names
 MAJOR_KEYS = ["C", "G", "D", "A", "E", "B", "F#", "F", "Bb", "Eb", "Ab", "Db"]
 MINOR_KEYS = ["Am", "Em", "Bm", "F#m", "C#m", "G#m", "Dm", "Gm", "Cm", "Fm", "Bbm", "Ebm"]
 KEYS = MAJOR_KEYS + MINOR_KEYS
-# every meter a family holds, until the engine says which ones each collection has tunes in
-METERS = [f"{n}/{d}" for n, d in SEGMENT_METERS]
+# every meter a family holds (4/4 first), until the engine says which ones each collection holds
+METERS = sorted((f"{n}/{d}" for n, d in SEGMENT_METERS), key=lambda m: m != "4/4")
 MODES = [("min", "Smoothest joins (min)"), ("max", "Most contrast (max)")]
 
 
@@ -125,7 +125,7 @@ class ComposerControls(QWidget):
     def _list_meters(self, collection: str) -> None:
         """Offer the meters ``collection`` has tunes in (all meters while that is not known),
         keeping the current meter when it is still offered."""
-        names = self.meters.get(collection) or METERS
+        names = sorted(self.meters.get(collection) or METERS, key=METERS.index)
         combo = self.meter
         if names != [combo.itemText(i) for i in range(combo.count())]:
             current = combo.currentText()
