@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--rerank-epochs", type=integer(0, 10_000), help="stage 3 epochs")
     train.add_argument("--threads", type=integer(1, 256), default=1, help="torch threads (default 1)")
     train.add_argument("--family", choices=("duple", "triple"), default="duple",
-                       help="meter family: duple (2/4, 4/4, 2/2) or triple (3/4, 6/8)")
+                       help="meter family: duple (2/4, 4/4, 2/2) or triple (3/4, 6/8, 9/8, "
+                            "3/2, 6/4)")
     train.add_argument("--no-eval", action="store_true",
                        help="save without calibrating and evaluating (run `segue eval dshl`)")
     train.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
@@ -65,7 +66,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     compose.add_argument("--key", default="C", help="output key, e.g. D, Bb, F#m")
     compose.add_argument("--tempo", type=number(20, 400), default=120.0, help="beats per minute")
     compose.add_argument("--meter", default="4/4",
-                         help="2/4, 4/4, 2/2, 3/4 or 6/8 (a minor --key draws minor tunes)")
+                         help="2/4, 4/4, 2/2, 3/4, 6/8, 9/8, 3/2 or 6/4 (a minor --key draws "
+                              "minor tunes)")
     compose.add_argument("--collection", default="nottingham",
                          help="bundled 'nottingham' or a name given to `segue dshl import`")
     compose.add_argument("--mode", choices=("min", "max"), default="min",

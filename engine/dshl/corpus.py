@@ -1,8 +1,9 @@
 """A segment corpus: every distinct segment of a collection with its tune, position and junctions.
 
 Built from a folder of MIDI/ABC files (the bundled Nottingham tunes or a user's folder). A corpus
-holds one meter family (``duple``: 2/4, 4/4, 2/2 in 16-step segments; ``triple``: 3/4, 6/8 in
-24-step segments) and records each tune's meter and mode, so a chain never mixes meters. Files
+holds one meter family (``duple``: 2/4, 4/4, 2/2 in 16-step segments; ``triple``: 3/4, 6/8,
+9/8, 3/2, 6/4 in 24-step segments) and records each tune's meter and mode, so a chain never
+mixes meters. Files
 that cannot be used are listed with a reason. The corpus is what training, the index and
 evaluation share; it saves to and loads from a plain ``.npz`` (no pickles).
 """
@@ -139,7 +140,7 @@ class Corpus:
 
 def chain_meters(meter: str) -> tuple[str, ...]:
     """Meters whose segments may share a chain with ``meter``: 4-beat duple segments sound the
-    same in 2/4, 4/4 and 2/2; 3/4 and 6/8 never mix."""
+    same in 2/4, 4/4 and 2/2; the triple meters (3/4, 6/8, 9/8, 3/2, 6/4) never mix."""
     return ("2/4", "4/4", "2/2") if meter in ("2/4", "4/4", "2/2") else (meter,)
 
 

@@ -3,7 +3,8 @@
 Files are read with the same pipeline as the Nottingham corpus (any key: a minor tune is moved to
 A minor, i.e. shares C major's notes, and keeps its mode); melody-only tunes are valid (their
 chord features stay 0). Tunes are stored per meter family (``NAME.npz`` for 2/4, 4/4 and 2/2;
-``NAME@triple.npz`` for 3/4 and 6/8), each with the vocabulary of that family's model. The
+``NAME@triple.npz`` for 3/4, 6/8, 9/8, 3/2 and 6/4), each with the vocabulary of that family's
+model. The
 collection stores segment features only; codes come from the active model on loading.
 """
 
