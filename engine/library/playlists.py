@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -66,13 +67,21 @@ class PlaylistItem:
                 "distance": round(float(self.distance), 6)}
 
 
+_BRACKETED = re.compile(r"[\(\[][^\)\]]*[\)\]]")
+_REMARK = re.compile(r"\s-\s.*(remaster|live|version|mix|edit).*$")
+_FEATURING = re.compile(r"\b(feat|ft)\..*$")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=1 << 16)
 def normalise(text: str) -> str:
-    """Lower-case, accent-free, without bracketed remarks, "feat." or punctuation."""
+    """Lower-case, accent-free, without bracketed remarks, "feat." or punctuation (cached: the
+    rules compare the same artists and titles many times per playlist)."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[\(\[][^\)\]]*[\)\]]", " ", text)
-    text = re.sub(r"\s-\s.*(remaster|live|version|mix|edit).*$", " ", text)
-    text = re.sub(r"\b(feat|ft)\..*$", " ", text)
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    text = _BRACKETED.sub(" ", text)
+    text = _REMARK.sub(" ", text)
+    text = _FEATURING.sub(" ", text)
+    return " ".join(_NON_WORD.sub(" ", text).split())
 
 
 class _Rules:
@@ -192,8 +201,8 @@ def build_playlist(catalogue: Catalogue, seeds: list[str | int], rules: Playlist
     while True:
         rows, dist = _candidates(catalogue, queries, count)
         remaining = [(r, d) for r, d in zip(rows.tolist(), dist.tolist(), strict=True)
-                     if r not in seed_rows and r not in state.chosen and not state.is_duplicate(r)
-                     and (clusters is None or int(clusters[r]) in allowed)]
+                     if r not in seed_rows and r not in state.chosen
+                     and (clusters is None or int(clusters[r]) in allowed)]  # _greedy: duplicates
         _greedy(state, remaining, items, catalogue, seed_rows[-1])
         if state.full() or count >= len(catalogue):
             return items

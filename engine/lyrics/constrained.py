@@ -34,6 +34,9 @@ RHYME_PENALTY = 2.5
 SYLLABLE_PENALTY = 1.0
 ORPHAN_PENALTY = 0.8
 _RHYME_SHORTLIST = 16
+# Characters a sung line never needs: quotation marks glued to words ('fear.""And'), the "&c."
+# of printed song books, digits of numbered stanzas, markup. Constrained lines never draw them.
+UNSUNG = '"&*_#[]{}<>|/\\@~^`+=0123456789'
 
 
 @lru_cache(maxsize=8)
@@ -92,6 +95,7 @@ def _sample_batch(context: object, k: int, temperature: float, generator: torch.
     inv_t = 1.0 / max(temperature, 1e-3)
     done = torch.zeros(k, dtype=torch.bool)
     vowel = torch.tensor([ch in "aeiouyAEIOUY" for ch in vocab.itos])
+    unsung = torch.tensor([ch in UNSUNG for ch in vocab.itos])
     in_vowel = torch.zeros(k, dtype=torch.bool)
     groups = torch.zeros(k, dtype=torch.long)
     chars: list[torch.Tensor] = []
@@ -103,6 +107,7 @@ def _sample_batch(context: object, k: int, temperature: float, generator: torch.
         logprob = torch.log_softmax(logits, dim=1)
         scores = logits * inv_t
         scores[:, 0] = float("-inf")
+        scores[:, unsung] = float("-inf")
         if t == 0:
             scores[:, newline] = float("-inf")
         elif min_syllables:

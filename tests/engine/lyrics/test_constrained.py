@@ -70,3 +70,18 @@ def test_each_artist_continues_from_the_others_last_line(pair: tuple) -> None:
     two = write_duet(pair, spec, existing=[DuetLine("Ann", "I hear the mill", 0, locked=True)])
     assert prosody.rhymes(prosody.end_word(one[1].text), "clover"), one[1].text
     assert prosody.rhymes(prosody.end_word(two[1].text), "mill"), two[1].text
+
+
+def test_constrained_lines_never_draw_unsung_characters() -> None:
+    """The bundled Burns model once wrote 'fear.""And' and '&c.': quotes, ampersands, digits and
+    markup are never drawn in a constrained line's candidates (the plain sampler keeps them)."""
+    from engine.lyrics.artists import find_artist
+    from engine.lyrics.constrained import UNSUNG, _sample_batch
+    from engine.lyrics.model import load_artist
+
+    burns = load_artist(find_artist("burns").path)
+    gen = torch.Generator().manual_seed(0)
+    batch = _sample_batch(Context(burns, '\n\n"O wha will buy my troggin," &c.\n1. "'), 64, 1.5, gen,
+                          max_chars=60)
+    assert all(ch not in UNSUNG for text in batch.texts for ch in text), batch.texts
+    assert sum(ch in UNSUNG for ch in burns.vocab.itos) >= 5  # the model can write them
