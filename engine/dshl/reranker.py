@@ -72,6 +72,7 @@ class SegmentMeta:
     last_len: np.ndarray  # (N,) float32: steps from the last onset to the end, / segment steps
     first_onset: np.ndarray  # (N,) float32: step of the first onset, / segment steps
     cues: int = 1  # the re-ranker's cue level (see RerankerConfig)
+    next_phase: np.ndarray | None = None  # (N,) phase a successor starts on (9/8: moves on)
 
 
 def junction_arrays(features: np.ndarray, window: int) -> dict[str, np.ndarray]:
@@ -122,7 +123,8 @@ def edge_features(meta: SegmentMeta, stat: TransitionStat, i: np.ndarray,
     out[:, 4], out[:, 5], out[:, 6] = interval == 0, interval <= 2, interval >= 7
     out[:, 7] = silent
     out[:, 8] = (last_chord == e.first_chord[j]) & (last_chord != N_CHORD_CLASSES - 1)
-    out[:, 9] = meta.phase[i] == meta.phase[j]
+    expected = meta.next_phase if meta.next_phase is not None else meta.phase
+    out[:, 9] = expected[i] == meta.phase[j]
     out[:, 10], out[:, 11] = meta.phase[j] == 0, pos_j == 0
     out[:, 12], out[:, 13] = meta.ends[i], meta.ends[j]
     out[:, 14] = (meta.code_f[i] != meta.code_b[j]).sum(-1) / L

@@ -136,8 +136,30 @@ def segment_meta(model: DSHL, corpus: Corpus, e: Edges,
         edges=e, phase=corpus.phase, position=corpus.position, ends=corpus.ends,
         soft_f=soft_f, soft_b=soft_b, code_f=soft_f.argmax(-1).astype(np.uint8),
         code_b=soft_b.argmax(-1).astype(np.uint8),
-        **junction_arrays(corpus.features, window), cues=cues,
+        **junction_arrays(corpus.features, window), cues=cues, next_phase=successor_phase(corpus),
     )
 
 
-__all__ = ["HashIndex", "code_keys", "discrete_codes", "segment_meta", "segment_states"]
+def successor_phase(corpus: Corpus) -> np.ndarray:
+    """The metric phase (quarter beat within the meter's cycle) on which each segment's
+    successor starts: its own phase in every meter whose cycle divides the segment, moved on
+    by the segment's length in 9/8 (a two-bar cycle: 0 -> 6 -> 3 -> 0)."""
+    from engine.music.segments import STEPS_PER_BEAT, cycle_steps
+    from engine.music.tune import ImportProblem
+
+    phase = np.asarray(corpus.phase, dtype=np.int64)
+    if len(phase) == 0:
+        return phase
+    beats = corpus.features.shape[1] // STEPS_PER_BEAT
+    cycles = {}
+    for meter in set(corpus.meters):
+        try:
+            cycles[meter] = cycle_steps(meter) // STEPS_PER_BEAT
+        except ImportProblem:  # an unknown meter keeps its phase
+            cycles[meter] = 0
+    cycle = np.asarray([cycles[m] for m in corpus.meters], dtype=np.int64)[corpus.tune]
+    return np.where(cycle > 0, (phase + beats) % np.maximum(cycle, 1), phase)
+
+
+__all__ = ["HashIndex", "code_keys", "discrete_codes", "segment_meta", "segment_states",
+           "successor_phase"]

@@ -32,3 +32,25 @@ def test_9_8_collection_composes_and_exports_9_8(tiny_model: Path, tmp_path: Pat
     sigs = [(m.numerator, m.denominator) for t in mido.MidiFile(str(path)).tracks for m in t
             if m.type == "time_signature"]
     assert sigs == [(9, 8)]
+
+
+def test_the_phase_cue_expects_a_9_8_successor_to_move_on_the_cycle() -> None:
+    """In 9/8 a successor starts 6 quarter beats later in the two-bar cycle (0 -> 6 -> 3), so the
+    re-ranker's "successor on the expected phase" cue must not ask for the same phase; in every
+    other meter the expected phase is the segment's own."""
+    import numpy as np
+
+    from engine.dshl.corpus import build_corpus, load_grids
+    from engine.dshl.search import successor_phase
+
+    files = [assets_dir() / "nottingham" / "MIDI" / f"{name}.mid"
+             for name in ("slip1", "slip2", "playford4", "jigs1", "waltzes1")]
+    corpus = build_corpus(*load_grids(files, family="triple"))
+    expected = successor_phase(corpus)
+    a, b = corpus.junctions[:, 0], corpus.junctions[:, 1]
+    meter = np.asarray(corpus.meters)[corpus.tune]
+    assert set(meter) >= {"9/8", "3/2", "6/8", "3/4"}
+    assert np.array_equal(expected[a], corpus.phase[b])  # every real junction, every meter
+    nine = meter[a] == "9/8"
+    assert nine.any() and not np.any(corpus.phase[a][nine] == corpus.phase[b][nine])
+    assert np.array_equal(expected[meter != "9/8"], corpus.phase[meter != "9/8"])
