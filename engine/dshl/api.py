@@ -236,7 +236,7 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
     """
     import numpy as np
 
-    from engine.dshl.composer import pair_scores, ranked_successors
+    from engine.dshl.composer import on_the_beat, pair_scores, ranked_successors
 
     col = _collection(chain.request.collection, chain.request.meter)
     if not 0 <= position < len(chain.items):
@@ -255,7 +255,7 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
         return [_item(col, 0, ids[k], dist[k], scores[k]) for k in order]
     prev = chain.items[position - 1].id
     mask = col.corpus.mask(chain.request.meter, tonality(chain.request.key))
-    ids, dist, scores = ranked_successors(col, prev, allowed=~used & mask)
+    ids, dist, scores = ranked_successors(col, prev, allowed=on_the_beat(col, prev, ~used & mask))
     return [_item(col, position, ids[k], dist[k], scores[k]) for k in range(min(limit, len(ids)))]
 
 

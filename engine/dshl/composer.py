@@ -8,7 +8,8 @@ probability (nucleus sampling, at most 20): always taking the top few would favo
 notes and make junctions smoother than real ones. ``max`` mode (the paper's Task 2, for
 comparison) draws among the segments whose code is farthest. A tune contributes at most
 ``reuse_limit`` segments; at the last position, only segments that end a tune are drawn when
-``prefer_ending`` is set and one is available.
+``prefer_ending`` is set and one is available. Candidates start on the metric phase a real
+successor would (:func:`on_the_beat`), so a chain that opens on a downbeat keeps its bar lines.
 """
 
 from __future__ import annotations
@@ -144,14 +145,27 @@ def farthest(col: Collection, prev: int, allowed) -> tuple[np.ndarray, np.ndarra
     return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
 
+def on_the_beat(col: Collection, prev: int, allowed: np.ndarray | None) -> np.ndarray:
+    """``allowed`` narrowed to the segments that start on the metric phase ``prev``'s successor
+    starts on in a real tune (its own phase; in 9/8 the next one of the two-bar cycle), when any
+    is left: a chain keeps its bar lines instead of drifting by half a bar."""
+    if allowed is None:
+        allowed = np.ones(len(col.corpus), dtype=bool)
+    expected = col.meta.next_phase if col.meta.next_phase is not None else col.corpus.phase
+    narrowed = allowed & (col.corpus.phase == expected[prev])
+    return narrowed if narrowed.any() else allowed
+
+
 def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str, allowed,
                 last: bool, prefer_ending: bool, pool: int = 200, top_p: float = TOP_P,
                 top_k: int = TOP_K, temperature: float | None = None) -> Pick | None:
     """Pick the segment that follows ``prev`` (None when no allowed segment is left).
 
     At the last position with ``prefer_ending``, only segments that end a tune are considered
-    (when any is allowed), so the chain closes on a cadence.
+    (when any is allowed), so the chain closes on a cadence. Only segments on the expected
+    metric phase are drawn while any is allowed (:func:`on_the_beat`).
     """
+    allowed = on_the_beat(col, prev, allowed)
     if last and prefer_ending:
         endings = allowed & col.corpus.ends
         if endings.any():

@@ -54,3 +54,26 @@ def test_the_phase_cue_expects_a_9_8_successor_to_move_on_the_cycle() -> None:
     nine = meter[a] == "9/8"
     assert nine.any() and not np.any(corpus.phase[a][nine] == corpus.phase[b][nine])
     assert np.array_equal(expected[meter != "9/8"], corpus.phase[meter != "9/8"])
+
+
+def test_composed_chains_keep_their_bar_lines(tiny_model: Path, tmp_path: Path) -> None:
+    """Every drawn segment starts on the phase a real successor would: a 9/8 chain walks the
+    two-bar cycle 0 -> 6 -> 3 -> 0 and never lands half a bar off."""
+    import numpy as np
+
+    from engine.dshl.search import successor_phase
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    for name in TUNES:
+        shutil.copy(assets_dir() / "nottingham" / "MIDI" / f"{name}.mid", folder)
+    api.import_collection(folder, "odd")
+    col = store.load_collection("odd", "triple")
+    nxt = successor_phase(col.corpus)
+    assert len(set(col.corpus.phase[np.asarray(col.corpus.segment_meter()) == "9/8"])) == 3
+    for seed in range(4):
+        chain = api.compose(api.ComposeRequest(segments=6, seed=seed, meter="9/8",
+                                               collection="odd"))
+        ids = [it.id for it in chain.items]
+        assert col.corpus.phase[ids[0]] == 0
+        assert all(col.corpus.phase[b] == nxt[a] for a, b in zip(ids, ids[1:])), ids
