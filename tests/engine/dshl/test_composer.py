@@ -66,11 +66,20 @@ def test_candidates_and_replace(tiny_model: Path) -> None:
 
 
 def test_max_mode_takes_farther_codes(tiny_model: Path) -> None:
-    near = [it.distance for s in range(5)
-            for it in api.compose(api.ComposeRequest(segments=6, seed=s)).items[1:]]
-    far = [it.distance for s in range(5)
-           for it in api.compose(api.ComposeRequest(segments=6, seed=s, mode="max")).items[1:]]
-    assert sum(far) / len(far) > sum(near) / len(near)
+    import numpy as np
+
+    from engine.dshl import store
+    from engine.dshl.composer import farthest, ranked_successors
+
+    col = store.load_collection()
+    allowed = np.ones(len(col.corpus), dtype=bool)
+    near, far = [], []
+    for prev in range(0, len(col.corpus), max(1, len(col.corpus) // 12)):
+        far.extend(farthest(col, prev, allowed)[1].tolist())
+        near.extend(ranked_successors(col, prev, pool=20, allowed=allowed)[1].tolist())
+    assert min(far) >= 1 and sum(far) / len(far) > sum(near) / len(near)
+    chain = api.compose(api.ComposeRequest(segments=6, seed=0, mode="max"))
+    assert len(chain.items) == 6
 
 
 def test_bad_requests(tiny_model: Path) -> None:
