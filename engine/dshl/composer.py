@@ -145,15 +145,13 @@ def farthest(col: Collection, prev: int, allowed) -> tuple[np.ndarray, np.ndarra
     return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
 
-def on_the_beat(col: Collection, prev: int, allowed: np.ndarray | None) -> np.ndarray:
-    """``allowed`` narrowed to the segments that start on the metric phase ``prev``'s successor
-    starts on in a real tune (its own phase; in 9/8 the next one of the two-bar cycle), when any
-    is left: a chain keeps its bar lines instead of drifting by half a bar."""
-    if allowed is None:
-        allowed = np.ones(len(col.corpus), dtype=bool)
+def on_the_beat(col: Collection, prev: int, ids: np.ndarray) -> np.ndarray:
+    """Which of the candidates ``ids`` start on the metric phase ``prev``'s successor starts on in
+    a real tune (its own phase; in 9/8 the next one of the two-bar cycle). All True when none
+    does, so the filter never empties a candidate list."""
     expected = col.meta.next_phase if col.meta.next_phase is not None else col.corpus.phase
-    narrowed = allowed & (col.corpus.phase == expected[prev])
-    return narrowed if narrowed.any() else allowed
+    keep = col.corpus.phase[np.asarray(ids, dtype=np.int64)] == expected[prev]
+    return keep if keep.any() else np.ones(len(keep), dtype=bool)
 
 
 def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str, allowed,
@@ -163,9 +161,8 @@ def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str,
 
     At the last position with ``prefer_ending``, only segments that end a tune are considered
     (when any is allowed), so the chain closes on a cadence. Only segments on the expected
-    metric phase are drawn while any is allowed (:func:`on_the_beat`).
+    metric phase are drawn when the retrieved candidates hold any (:func:`on_the_beat`).
     """
-    allowed = on_the_beat(col, prev, allowed)
     if last and prefer_ending:
         endings = allowed & col.corpus.ends
         if endings.any():
@@ -174,11 +171,15 @@ def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str,
         ids, dist = farthest(col, prev, allowed)
         if len(ids) == 0:
             return None
+        keep = on_the_beat(col, prev, ids)
+        ids, dist = ids[keep], dist[keep]
         k = int(rng.integers(len(ids)))
         return Pick(int(ids[k]), int(dist[k]), float(rerank(col, prev, ids[k:k + 1])[0]))
     ids, dist, scores = ranked_successors(col, prev, pool, allowed)
     if len(ids) == 0:
         return None
+    keep = on_the_beat(col, prev, ids)  # retrieval first, so the pool stays of near codes
+    ids, dist, scores = ids[keep], dist[keep], scores[keep]
     temperature = col.loaded.temperature if temperature is None else temperature
     probs = np.exp((scores - scores.max()) / temperature)
     probs /= probs.sum()
