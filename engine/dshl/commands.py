@@ -135,7 +135,7 @@ def _run_stack(args: argparse.Namespace) -> int:
 
     path = Path(args.model) if args.model else store.model_dir(args.family) / store.MODEL_FILE
     try:
-        out = fit_and_save(path, log=_log)
+        out, selection = fit_and_save(path, log=_log)
         store.clear_cache()
         calibration = {}
         if not args.no_calibrate:
@@ -144,8 +144,8 @@ def _run_stack(args: argparse.Namespace) -> int:
             calibration = calibrate(path, log=_log, chains=args.chains)
     except CheckpointError as exc:
         raise _user_error(exc) from exc
-    print(json.dumps({"stacker": str(out), "selection": store.load_model(path).stacker.selection
-                      if store.load_model(path).stacker else None, "calibration": calibration}))
+    print(json.dumps({"stacker": str(out) if out else None, "selection": selection,
+                      "calibration": calibration}))
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.dshl.stacker import (
+    FEATURES,
     STACKER_FILE,
     Stacker,
     StackerConfig,
@@ -144,14 +145,15 @@ def fit_stacker(col, plain, split, group: np.ndarray, config: StackerConfig | No
     row_fold = np.asarray([fold_of[int(t)] for t in rt])
     q_fold = np.asarray([fold_of[int(corpus.tune[a])] for a in junc[:, 0]])
     pick = np.random.default_rng(config.seed).permutation(len(junc))[:eval_queries]
-    rr = {(k, s, v): [] for k in range(len(grid)) for s in sizes for v in range(2)}
+    rr = {(k, s, v): [] for k in range(len(grid) + 1) for s in sizes for v in range(2)}
+    neural = FEATURES.index("rerank_score")  # the last scorer: the neural re-ranker alone
     for f in range(folds):
         trees = [fit_trees(x[row_fold != f], y[row_fold != f], p, config.seed) for p in grid]
         log(f"stacker: fold {f + 1}/{folds} fitted")
         qs = junc[pick][q_fold[pick] == f]
         for v, view in enumerate(views):
-            got = ranks(view, [t.predict for t in trees], qs, pools, group, sizes, config.slot,
-                        config.seed, base)
+            got = ranks(view, [t.predict for t in trees] + [lambda m: m[:, neural]], qs, pools,
+                        group, sizes, config.slot, config.seed, base)
             for k, per_size in enumerate(got):
                 for s in sizes:
                     rr[(k, s, v)].append(per_size[s])
@@ -164,17 +166,28 @@ def fit_stacker(col, plain, split, group: np.ndarray, config: StackerConfig | No
                 f"(melody-only {both[1]:.4f})")
             if np.mean(both) > best:
                 best, best_key = float(np.mean(both)), (k, s)
+    neural_table = {}
+    for s in sizes:
+        both = [float(np.concatenate(rr[(len(grid), s, v)]).mean()) for v in (0, 1)]
+        neural_table[str(s)] = [round(m, 4) for m in both]
+        log(f"neural re-ranker alone, first stage {s}: selection MRR {both[0]:.4f} "
+            f"(melody-only {both[1]:.4f})")
+    neural_best = max(float(np.mean(v)) for v in neural_table.values())
     k, size = best_key
     chosen = replace(config, pool=size, **grid[k])
     trees = fit_trees(x, y, grid[k], config.seed)
     return Stacker(chosen, trees, {"oof_mrr": table, "chosen": f"{k}/{size}", "grid": list(grid),
                                    "rows": int(len(y)), "junctions": int(len(junc)),
-                                   "queries_scored": int(len(pick))}, base)
+                                   "queries_scored": int(len(pick)), "neural_mrr": neural_table,
+                                   "neural_wins": neural_best >= best}, base)
 
 
 def fit_and_save(model_path: str | Path, log: Callable[[str], None] = lambda m: None,
-                 **kwargs) -> Path:
-    """Fit the stacker for the model at ``model_path`` and save it beside it."""
+                 require_win: bool = True, **kwargs) -> tuple[Path | None, dict]:
+    """Fit the stacker for the model at ``model_path`` and save it beside it; return its path
+    and selection figures. With ``require_win``, a stacker that does not beat the neural
+    re-ranker alone on selection (same queries, same pools) is not kept: any stacker file beside
+    the model is removed and the path is None."""
     from engine.dshl import store
     from engine.dshl.evaluate import melody_only, meter_groups, split_of
     from engine.dshl.threads import single_threaded
@@ -189,6 +202,11 @@ def fit_and_save(model_path: str | Path, log: Callable[[str], None] = lambda m: 
                               **kwargs)
     stacker.model_created = loaded.created
     out = model_path.parent / STACKER_FILE
+    if require_win and stacker.selection.get("neural_wins"):
+        log("the neural re-ranker alone does as well on selection: no stacker kept")
+        out.unlink(missing_ok=True)
+        store.clear_cache()
+        return None, stacker.selection
     stacker.save(out, {"selection": stacker.selection})
     store.clear_cache()
-    return out
+    return out, stacker.selection

@@ -81,9 +81,16 @@ def test_composer_ranks_with_a_fitted_stacker(tiny_model: Path) -> None:
     from engine.dshl.composer import ranked_successors
     from engine.dshl.stack_fit import fit_and_save
 
-    out = fit_and_save(tiny_model / store.MODEL_FILE, grid=SMALL_GRID, sizes=(20,),
-                       eval_queries=30, config=StackerConfig(negatives=6, folds=2))
-    assert out.is_file()
+    path = tiny_model / store.MODEL_FILE
+    kept, selection = fit_and_save(path, grid=SMALL_GRID, sizes=(20,), eval_queries=30,
+                                   config=StackerConfig(negatives=6, folds=2))
+    # the neural re-ranker alone was scored on the same selection queries, and decides
+    assert set(selection["neural_mrr"]) == {"20"} and isinstance(selection["neural_wins"], bool)
+    assert (kept is None) == selection["neural_wins"]
+    assert kept is not None or not (path.parent / "stacker.pt").exists()
+    out, _ = fit_and_save(path, require_win=False, grid=SMALL_GRID, sizes=(20,),
+                          eval_queries=30, config=StackerConfig(negatives=6, folds=2))
+    assert out is not None and out.is_file()
     col = store.load_collection()
     stacker = col.loaded.stacker
     assert stacker is not None and stacker.model_created == col.loaded.created

@@ -76,4 +76,4 @@ def test_composed_chains_keep_their_bar_lines(tiny_model: Path, tmp_path: Path) 
                                                collection="odd"))
         ids = [it.id for it in chain.items]
         assert col.corpus.phase[ids[0]] == 0
-        assert all(col.corpus.phase[b] == nxt[a] for a, b in zip(ids, ids[1:])), ids
+        assert all(col.corpus.phase[b] == nxt[a] for a, b in zip(ids[:-1], ids[1:], strict=True)), ids
