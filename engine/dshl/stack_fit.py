@@ -146,11 +146,13 @@ def fit_stacker(col, plain, split, group: np.ndarray, config: StackerConfig | No
     q_fold = np.asarray([fold_of[int(corpus.tune[a])] for a in junc[:, 0]])
     pick = np.random.default_rng(config.seed).permutation(len(junc))[:eval_queries]
     rr = {(k, s, v): [] for k in range(len(grid) + 1) for s in sizes for v in range(2)}
+    q_tunes = []  # tune of every scored query, in the order the ranks are appended
     neural = FEATURES.index("rerank_score")  # the last scorer: the neural re-ranker alone
     for f in range(folds):
         trees = [fit_trees(x[row_fold != f], y[row_fold != f], p, config.seed) for p in grid]
         log(f"stacker: fold {f + 1}/{folds} fitted")
         qs = junc[pick][q_fold[pick] == f]
+        q_tunes.append(corpus.tune[qs[:, 0]])
         for v, view in enumerate(views):
             got = ranks(view, [t.predict for t in trees] + [lambda m: m[:, neural]], qs, pools,
                         group, sizes, config.slot, config.seed, base)
@@ -172,22 +174,42 @@ def fit_stacker(col, plain, split, group: np.ndarray, config: StackerConfig | No
         neural_table[str(s)] = [round(m, 4) for m in both]
         log(f"neural re-ranker alone, first stage {s}: selection MRR {both[0]:.4f} "
             f"(melody-only {both[1]:.4f})")
-    neural_best = max(float(np.mean(v)) for v in neural_table.values())
     k, size = best_key
+    n_best = max(sizes, key=lambda z: float(np.mean(neural_table[str(z)])))
+    gain = np.mean([np.concatenate(rr[(k, size, v)]) - np.concatenate(rr[(len(grid), n_best, v)])
+                    for v in (0, 1)], axis=0)
+    low, high = paired_interval(gain, np.concatenate(q_tunes), config.seed)
+    log(f"stacker minus neural re-ranker (mean of both views), tune-bootstrap 95 % interval: "
+        f"[{low:.4f}, {high:.4f}]")
     chosen = replace(config, pool=size, **grid[k])
     trees = fit_trees(x, y, grid[k], config.seed)
     return Stacker(chosen, trees, {"oof_mrr": table, "chosen": f"{k}/{size}", "grid": list(grid),
                                    "rows": int(len(y)), "junctions": int(len(junc)),
                                    "queries_scored": int(len(pick)), "neural_mrr": neural_table,
-                                   "neural_wins": neural_best >= best}, base)
+                                   "gain_ci95": [round(low, 4), round(high, 4)],
+                                   "neural_wins": bool(low <= 0.0)}, base)
+
+
+def paired_interval(gain: np.ndarray, tunes: np.ndarray, seed: int = 0, draws: int = 1000
+                    ) -> tuple[float, float]:
+    """95 % interval of the mean per-query gain, resampling whole tunes (queries of one tune
+    move together)."""
+    names, index = np.unique(tunes, return_inverse=True)
+    sums = np.bincount(index, weights=gain, minlength=len(names))
+    counts = np.bincount(index, minlength=len(names))
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(names), size=(draws, len(names)))
+    means = sums[pick].sum(1) / np.maximum(counts[pick].sum(1), 1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
 def fit_and_save(model_path: str | Path, log: Callable[[str], None] = lambda m: None,
                  require_win: bool = True, **kwargs) -> tuple[Path | None, dict]:
     """Fit the stacker for the model at ``model_path`` and save it beside it; return its path
     and selection figures. With ``require_win``, a stacker that does not beat the neural
-    re-ranker alone on selection (same queries, same pools) is not kept: any stacker file beside
-    the model is removed and the path is None."""
+    re-ranker alone on selection (same queries, same pools; the lower end of the tune-bootstrap
+    95 % interval of its MRR gain above 0) is not kept: any stacker file beside the model is
+    removed and the path is None."""
     from engine.dshl import store
     from engine.dshl.evaluate import melody_only, meter_groups, split_of
     from engine.dshl.threads import single_threaded

@@ -99,3 +99,15 @@ def test_composer_ranks_with_a_fitted_stacker(tiny_model: Path) -> None:
     assert np.allclose(scores, stacker.scores(col, 0, ids))
     chain = api.compose(api.ComposeRequest(segments=6, seed=3))
     assert len(chain.items) == 6 and all(0 <= it.fit <= 100 for it in chain.items[1:])
+
+
+def test_the_stacker_must_win_beyond_tune_noise() -> None:
+    from engine.dshl.stack_fit import paired_interval
+
+    tunes = np.repeat(np.arange(20), 15)
+    rng = np.random.default_rng(1)
+    low, high = paired_interval(0.05 + rng.normal(0, 0.05, len(tunes)), tunes)
+    assert 0 < low < 0.05 < high
+    per_tune = rng.normal(0, 0.1, 20)[tunes]  # a tune effect: the queries of a tune move together
+    low, high = paired_interval(0.005 + per_tune, tunes)
+    assert low < 0 < high
