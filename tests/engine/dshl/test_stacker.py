@@ -107,7 +107,7 @@ def test_the_stacker_must_win_beyond_tune_noise() -> None:
     tunes = np.repeat(np.arange(20), 15)
     rng = np.random.default_rng(1)
     low, high = paired_interval(0.05 + rng.normal(0, 0.05, len(tunes)), tunes)
-    assert 0 < low < 0.05 < high
+    assert 0.02 < low < high < 0.08
     per_tune = rng.normal(0, 0.1, 20)[tunes]  # a tune effect: the queries of a tune move together
     low, high = paired_interval(0.005 + per_tune, tunes)
     assert low < 0 < high
