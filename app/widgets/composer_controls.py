@@ -109,12 +109,7 @@ class ComposerControls(QWidget):
 
     def set_collections(self, names: list[str]) -> None:
         """List ``names`` in the collection menu, keeping the current choice."""
-        combo = self.collection
-        if names and names != [combo.itemText(i) for i in range(combo.count())]:
-            current = combo.currentText()
-            combo.clear()
-            combo.addItems(names)
-            combo.setCurrentText(current)
+        _refill(self.collection, names)
 
     def set_menus(self, meters: dict[str, list[str]]) -> None:
         """List the collections (``meters``' keys) and, for the chosen one, the meters it holds."""
@@ -125,11 +120,14 @@ class ComposerControls(QWidget):
     def _list_meters(self, collection: str) -> None:
         """Offer the meters ``collection`` has tunes in (all meters while that is not known),
         keeping the current meter when it is still offered."""
-        names = sorted(self.meters.get(collection) or METERS, key=METERS.index)
-        combo = self.meter
-        if names != [combo.itemText(i) for i in range(combo.count())]:
-            current = combo.currentText()
-            combo.clear()
-            combo.addItems(names)
-            if current in names:
-                combo.setCurrentText(current)
+        _refill(self.meter, sorted(self.meters.get(collection) or METERS, key=METERS.index))
+
+
+def _refill(combo: QComboBox, names: list[str]) -> None:
+    """Replace ``combo``'s items by ``names`` (when given and different), keeping the current
+    choice when it is still listed."""
+    if names and names != [combo.itemText(i) for i in range(combo.count())]:
+        current = combo.currentText()
+        combo.clear()
+        combo.addItems(names)
+        combo.setCurrentText(current)  # no change when it is not listed

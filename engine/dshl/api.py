@@ -256,7 +256,7 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
     prev = chain.items[position - 1].id
     mask = col.corpus.mask(chain.request.meter, tonality(chain.request.key))
     ids, dist, scores = ranked_successors(col, prev, allowed=~used & mask)
-    keep = on_the_beat(col, prev, ids) if len(ids) else np.zeros(0, dtype=bool)
+    keep = on_the_beat(col, prev, ids)
     ids, dist, scores = ids[keep], dist[keep], scores[keep]
     return [_item(col, position, ids[k], dist[k], scores[k]) for k in range(min(limit, len(ids)))]
 

@@ -90,13 +90,9 @@ def source_bar(item: api.ChainItem, meter: str = "4/4") -> tuple[int, str]:
 
 def block_beats(meter: str) -> float:
     """Quarter beats in one segment of ``meter``'s family (4 for an unknown meter)."""
-    from engine.music.segments import FAMILIES, STEPS_PER_BEAT, meter_family
-    from engine.music.tune import ImportProblem
+    from engine.music.segments import FAMILIES, STEPS_PER_BEAT, known_meter, meter_family
 
-    try:
-        return FAMILIES[meter_family(meter)].steps / STEPS_PER_BEAT
-    except ImportProblem:
-        return float(SEGMENT_BEATS)
+    return FAMILIES[meter_family(known_meter(meter))].steps / STEPS_PER_BEAT
 
 
 def chord_spans(notes: Sequence[RenderedNote], size: float = SEGMENT_BEATS

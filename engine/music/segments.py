@@ -69,6 +69,16 @@ def meter_family(meter: str) -> str:
         raise ImportProblem(f"unsupported meter {meter} (supported: {METER_NAMES})") from exc
 
 
+def known_meter(meter: str, default: str = "4/4") -> str:
+    """``meter`` if a meter family holds it, else ``default`` (e.g. a chain saved by a newer
+    Segue)."""
+    try:
+        meter_family(meter)
+    except ImportProblem:
+        return default
+    return meter
+
+
 def bar_steps(meter: str) -> int:
     """Sixteenth steps in one bar of ``meter``."""
     meter_family(meter)

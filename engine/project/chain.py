@@ -18,7 +18,7 @@ from engine.dshl import api
 from engine.dshl.chain import ChainState, block_beats, chord_spans, source_bar
 from engine.errors import UserFacingError
 from engine.music.midi_export import RenderedNote
-from engine.music.segments import meter_family
+from engine.music.segments import known_meter, meter_family
 from engine.project.model import Chain, ComposerSettings, ModelStamp, Note, Segment
 
 _stamps: dict[tuple[str, float, int], str] = {}
@@ -70,18 +70,6 @@ def chain_from_project(record: Chain) -> tuple[api.Chain, list[RenderedNote], se
     return api.Chain(request=request, items=items), notes, locked
 
 
-def _known_meter(meter: str) -> str:
-    """A saved chain's meter if a meter family holds it, else 4/4."""
-    from engine.music.segments import meter_family
-    from engine.music.tune import ImportProblem
-
-    try:
-        meter_family(meter)
-    except ImportProblem:
-        return "4/4"
-    return meter
-
-
 def _find(corpus, segment: Segment) -> int | None:
     """The id of ``segment`` in ``corpus``: its saved id if it still matches, else by tune/position."""
     if 0 <= segment.id < len(corpus) and _describe(corpus, segment.id) == (segment.tune,
@@ -115,12 +103,13 @@ def resolve_chain(record: Chain) -> tuple[Chain | None, list[str]]:
             f"MIDI export need it: import it again with `segue dshl import FOLDER --name "
             f"{record.collection}`.")
         return record, changes
-    corpus = store.load_collection(record.collection, meter_family(_known_meter(record.meter))).corpus
+    meter = known_meter(record.meter)
+    corpus = store.load_collection(record.collection, meter_family(meter)).corpus
     kept: list[Segment] = []
     for k, segment in enumerate(record.segments):
         found = _find(corpus, segment)
         if found is None:
-            bar, beat = source_bar(segment, _known_meter(record.meter))
+            bar, beat = source_bar(segment, meter)
             changes.append(f"Block {k + 1} ({segment.tune}, bar {bar} beat {beat}) is no longer "
                            f"in the collection '{record.collection}': it was removed.")
             continue
