@@ -9,7 +9,7 @@ import pytest
 from engine.playback import ports
 from engine.playback.events import events_from_midi, note_off, note_on
 from engine.playback.scheduler import Scheduler
-from tests.engine.playback.conftest import Recorder, deliver, make_midi
+from tests.engine.playback.conftest import Recorder, deliver, is_subsequence, make_midi
 
 pytestmark = pytest.mark.jack
 
@@ -28,13 +28,20 @@ def test_every_note_arrives_in_order_with_the_right_pitch(virtual_out, recorder)
 
 
 def test_midi_file_events_arrive_through_the_virtual_port(virtual_out, recorder) -> None:
-    scheduler = Scheduler(virtual_out)
-    scheduler.play(events_from_midi(make_midi(notes=5, step=0.02)), start_delay=0.01)
-    assert scheduler.wait(5)
-    recorder.settle()
-    programs = [m for m, _ in recorder.messages if m[0] & 0xF0 == 0xC0]
+    events = events_from_midi(make_midi(notes=5, step=0.02))
+    for _attempt in range(3):  # a JACK xrun on a loaded machine can drop a cycle: see deliver()
+        recorder.messages.clear()
+        scheduler = Scheduler(virtual_out)
+        scheduler.play(events, start_delay=0.01)
+        assert scheduler.wait(5)
+        recorder.settle()
+        programs = [m for m, _ in recorder.messages if m[0] & 0xF0 == 0xC0]
+        ons = [p for kind, p in recorder.notes() if kind == "on"]
+        assert programs in ([], [[0xC0, 0]]) and is_subsequence(ons, [60, 61, 62, 63, 64])
+        if programs and len(ons) == 5:
+            break
     assert programs == [[0xC0, 0]]
-    assert [p for kind, p in recorder.notes() if kind == "on"] == [60, 61, 62, 63, 64]
+    assert ons == [60, 61, 62, 63, 64]
 
 
 def test_stop_mid_playback_leaves_no_note_hanging(virtual_out, recorder) -> None:
@@ -121,8 +128,12 @@ def test_an_existing_jack_input_port_can_be_opened_by_name() -> None:
         assert "segue-listener:listen" in ports.list_outputs()[0]
         with ports.open_output("segue-listener:listen") as out:
             time.sleep(0.05)
-            out.send([0x90, 61, 99])
-            rec.settle()
+            for _attempt in range(3):  # a JACK xrun can drop a cycle's MIDI: see deliver()
+                rec.messages.clear()
+                out.send([0x90, 61, 99])
+                rec.settle()
+                if rec.notes():
+                    break
         assert rec.notes() == [("on", 61)]
         with pytest.raises(ports.PortError, match="closed"):
             out.send([0x80, 61, 0])
