@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--family", choices=("duple", "triple"), default="duple",
                        help="meter family: duple (2/4, 4/4, 2/2) or triple (3/4, 6/8, 9/8, "
                             "3/2, 6/4)")
+    train.add_argument("--joint", action="store_true",
+                       help="one network for both families, conditioned on meter (writes OUT "
+                            "and OUT/triple; --family is ignored)")
     train.add_argument("--no-eval", action="store_true",
                        help="save without calibrating and evaluating (run `segue eval dshl`)")
     train.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
@@ -112,17 +115,26 @@ def _run_train(args: argparse.Namespace) -> int:
     for name in ("pre_epochs", "hash_epochs", "rerank_epochs"):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
-    out = Path(args.out) if args.out else store.family_dir(store.user_dir(), args.family)
-    out.mkdir(parents=True, exist_ok=True)
-    trained, corpus = train(config, log=_log)
-    path = save_trained(trained, corpus, out, {})
+    if args.joint:
+        from engine.dshl.joint import save_joint, train_joint
+
+        paths = save_joint(train_joint(config, log=_log), args.out or store.user_dir())
+    else:
+        out = Path(args.out) if args.out else store.family_dir(store.user_dir(), args.family)
+        out.mkdir(parents=True, exist_ok=True)
+        trained, corpus = train(config, log=_log)
+        paths = [save_trained(trained, corpus, out, {})]
     metrics: dict = {}
     if not args.no_eval:
         from engine.dshl.evaluate import calibrate_and_evaluate
 
-        metrics = calibrate_and_evaluate(path, log=_log)
+        for path in paths:
+            metrics[str(path)] = calibrate_and_evaluate(path, log=_log)
+        if len(paths) == 1:
+            metrics = metrics[str(paths[0])]
     store.clear_cache()
-    print(json.dumps(metrics) if args.json else f"saved {path}\n{json.dumps(metrics, indent=2)}")
+    saved = " ".join(str(path) for path in paths)
+    print(json.dumps(metrics) if args.json else f"saved {saved}\n{json.dumps(metrics, indent=2)}")
     return 0
 
 

@@ -10,7 +10,7 @@ prediction heads for stage-1 pre-training, and a balance term that works on batc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -33,6 +33,8 @@ class DSHLConfig:
     K: int = 4
     alpha: float = 0.5  # weight of the bit-balance term
     beta: float = 0.05  # weight of the quantisation term
+    meters: int = 0  # >0: one network for that many meter families, a one-hot of it per step
+    meter: int = 0  # the family (0 .. meters-1) this copy serves; see DSHL.serve
 
 
 class PredictionHead(nn.Module):
@@ -81,20 +83,36 @@ class DSHL(nn.Module):
     def __init__(self, config: DSHLConfig) -> None:
         super().__init__()
         self.config = config
-        self.lstm_f = nn.LSTM(config.n_features, config.hidden, batch_first=True)
-        self.lstm_b = nn.LSTM(config.n_features, config.hidden, batch_first=True)
+        width = config.n_features + config.meters
+        self.lstm_f = nn.LSTM(width, config.hidden, batch_first=True)
+        self.lstm_b = nn.LSTM(width, config.hidden, batch_first=True)
         self.head_f = HashHead(config)
         self.head_b = HashHead(config)
         self.next_f = PredictionHead(config.hidden)
         self.prev_b = PredictionHead(config.hidden)
 
+    def serve(self, meter: int) -> None:
+        """Condition every following call on meter family ``meter`` (a meter-conditioned model)."""
+        if not 0 <= meter < max(1, self.config.meters):
+            raise ValueError(f"meter family {meter} outside 0..{self.config.meters - 1}")
+        self.config = replace(self.config, meter=meter)
+
+    def _input(self, seg: torch.Tensor) -> torch.Tensor:
+        """The LSTM input: the step features, then the meter one-hot when conditioned."""
+        seg = seg.float()
+        if not self.config.meters:
+            return seg
+        flag = torch.zeros(*seg.shape[:-1], self.config.meters)
+        flag[..., self.config.meter] = 1.0
+        return torch.cat([seg, flag], dim=-1)
+
     def states_f(self, seg: torch.Tensor) -> torch.Tensor:
         """Forward LSTM states over s (B, T, H)."""
-        return self.lstm_f(seg.float())[0]
+        return self.lstm_f(self._input(seg))[0]
 
     def states_b(self, seg: torch.Tensor) -> torch.Tensor:
         """Backward LSTM states over the retrograde of s (B, T, H)."""
-        return self.lstm_b(seg.float().flip(1))[0]
+        return self.lstm_b(self._input(seg).flip(1))[0]
 
     def hidden_f(self, seg: torch.Tensor) -> torch.Tensor:
         """Last forward hidden state of s (B, H)."""

@@ -114,6 +114,92 @@ def training_statistic(corpus: Corpus, split: Split) -> tuple[TransitionStat, Ed
     return transition_stat(e, rendered, train_segs), e
 
 
+@dataclass
+class Part:
+    """One meter family's training data: a run trains one part, or several through one network."""
+
+    corpus: Corpus
+    split: Split
+    stat: TransitionStat
+    edges: Edges
+    positives: np.ndarray  # (a, b) successor pairs the hash codes must make collide
+    train_segs: np.ndarray
+    train_junc: np.ndarray
+    x: torch.Tensor
+    x0: torch.Tensor  # the same segments without chords
+    meter: int = 0  # the model's meter slot for this part (0 when it is not conditioned)
+
+
+def make_part(corpus: Corpus, split: Split, config: TrainConfig, meter: int = 0) -> Part:
+    """Gather what the stages need from one family's corpus (training tunes only)."""
+    positives = corpus.junctions if config.positive_hops == 2 else corpus.overlaps
+    stat, e = training_statistic(corpus, split)
+    return Part(corpus, split, stat, e, positives, corpus.subset_tunes(split.train),
+                positives[np.isin(corpus.tune[positives[:, 0]], split.train)],
+                torch.from_numpy(corpus.features),
+                torch.from_numpy(without_chords(corpus.features)), meter)
+
+
+def _batches(rng: np.random.Generator, sizes: list[int], batch: int) -> list[tuple[int, np.ndarray]]:
+    """(part, positions) batches over every part, each batch from one part (one segment length);
+    with several parts the batches are shuffled together."""
+    out = []
+    for k, size in enumerate(sizes):
+        order = rng.permutation(size)
+        out += [(k, order[start:start + batch]) for start in range(0, size, batch)]
+    if len(sizes) > 1:
+        out = [out[i] for i in rng.permutation(len(out))]
+    return out
+
+
+def fit_hash(model: DSHL, parts: list[Part], config: TrainConfig, rng: np.random.Generator,
+             cancelled: CancelledFn, step: Callable[[str], None],
+             log: Callable[[str], None]) -> None:
+    """Stages 1 and 2 over ``parts``: pre-training, then hash learning against negatives."""
+    p = config.chord_dropout
+
+    def pick(part: Part, rows: np.ndarray, drop: np.ndarray) -> torch.Tensor:
+        model.serve(part.meter)
+        return chord_dropout(part.x, part.x0, rows, drop)
+
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    for epoch in range(config.pre_epochs):
+        losses = []
+        for k, at in _batches(rng, [len(part.train_segs) for part in parts], config.batch):
+            check_cancelled(cancelled)
+            rows = parts[k].train_segs[at]
+            loss = model.pretrain_loss(pick(parts[k], rows, rng.random(len(rows)) < p))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        step(f"pre-training {epoch + 1}/{config.pre_epochs}")
+        log(f"pretrain epoch {epoch + 1}: loss {np.mean(losses):.4f}")
+
+    successors = [{(int(a), int(b)) for a, b in part.positives} for part in parts]
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr / 2)
+    for epoch in range(config.hash_epochs):
+        pairs, labels = [], []
+        for part, successor in zip(parts, successors, strict=True):
+            neg = sample_negatives(rng, part.train_segs, part.corpus.tune, successor, part.stat,
+                                   part.edges, len(part.train_junc), config.same_tune_negatives)
+            pairs.append(np.concatenate([part.train_junc, neg]))
+            labels.append(np.concatenate([np.ones(len(part.train_junc)), np.zeros(len(neg))]))
+        losses = []
+        for k, idx in _batches(rng, [len(x) for x in pairs], 2 * config.batch):
+            check_cancelled(cancelled)
+            drop = rng.random(len(idx)) < p
+            _, loss = model(pick(parts[k], pairs[k][idx, 0], drop),
+                            pick(parts[k], pairs[k][idx, 1], drop),
+                            torch.from_numpy(labels[k][idx]))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        step(f"hash learning {epoch + 1}/{config.hash_epochs}")
+        log(f"hash epoch {epoch + 1}: loss {np.mean(losses):.4f}")
+
+
 def train(config: TrainConfig, corpus: Corpus | None = None, split: Split | None = None,
           progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled,
           log: Callable[[str], None] = print) -> tuple[Trained, Corpus]:
@@ -127,64 +213,22 @@ def train(config: TrainConfig, corpus: Corpus | None = None, split: Split | None
                                 config.selection_fraction)
     log(f"split: {len(split.train)} train / {len(split.selection)} selection / "
         f"{len(split.test)} test tunes, {len(split.groups)} near-duplicate groups")
-    train_segs = corpus.subset_tunes(split.train)
-    positives = corpus.junctions if config.positive_hops == 2 else corpus.overlaps
-    train_junc = positives[np.isin(corpus.tune[positives[:, 0]], split.train)]
-    stat, e = training_statistic(corpus, split)
-    x = torch.from_numpy(corpus.features)
-    x0 = torch.from_numpy(without_chords(corpus.features))
-    p = config.chord_dropout
+    part = make_part(corpus, split, config)
     model = DSHL(DSHLConfig(L=config.L, K=config.K, hidden=config.hidden, alpha=config.alpha))
     total = config.pre_epochs + config.hash_epochs + config.rerank_epochs
     done = 0
 
-    def pick(rows: np.ndarray, drop: np.ndarray) -> torch.Tensor:
-        return chord_dropout(x, x0, rows, drop)
-
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-    for epoch in range(config.pre_epochs):
-        order = rng.permutation(train_segs)
-        losses = []
-        for start in range(0, len(order), config.batch):
-            check_cancelled(cancelled)
-            rows = order[start:start + config.batch]
-            loss = model.pretrain_loss(pick(rows, rng.random(len(rows)) < p))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
+    def step(message: str) -> None:
+        nonlocal done
         done += 1
-        progress(done / total, f"pre-training {epoch + 1}/{config.pre_epochs}")
-        log(f"pretrain epoch {epoch + 1}: loss {np.mean(losses):.4f}")
+        progress(done / total, message)
 
-    successor = {(int(a), int(b)) for a, b in positives}
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr / 2)
-    for epoch in range(config.hash_epochs):
-        neg = sample_negatives(rng, train_segs, corpus.tune, successor, stat, e, len(train_junc),
-                               config.same_tune_negatives)
-        pairs = np.concatenate([train_junc, neg])
-        labels = np.concatenate([np.ones(len(train_junc)), np.zeros(len(neg))])
-        order = rng.permutation(len(pairs))
-        losses = []
-        for start in range(0, len(order), 2 * config.batch):
-            check_cancelled(cancelled)
-            idx = order[start:start + 2 * config.batch]
-            drop = rng.random(len(idx)) < p
-            _, loss = model(pick(pairs[idx, 0], drop), pick(pairs[idx, 1], drop),
-                            torch.from_numpy(labels[idx]))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-        done += 1
-        progress(done / total, f"hash learning {epoch + 1}/{config.hash_epochs}")
-        log(f"hash epoch {epoch + 1}: loss {np.mean(losses):.4f}")
-
+    fit_hash(model, [part], config, rng, cancelled, step, log)
     model.eval()
     reranker, chosen = train_reranker(
-        model, corpus, split, train_junc, stat, config, rng, cancelled, log,
+        model, corpus, split, part.train_junc, part.stat, config, rng, cancelled, log,
         lambda f: progress((done + f * config.rerank_epochs) / total, "re-ranker"))
-    trained = Trained(model, reranker, stat.chord, stat.pitch, split, config, chosen)
+    trained = Trained(model, reranker, part.stat.chord, part.stat.pitch, split, config, chosen)
     return trained, corpus
 
 
