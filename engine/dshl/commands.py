@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--alpha", type=number(0), default=0.5, help="bit-balance weight")
     train.add_argument("--hidden", type=integer(1, 4096), default=64, help="LSTM hidden size (default 64)")
     train.add_argument("--seed", type=int, default=0, help="split and training seed")
+    train.add_argument("--train-seed", type=int,
+                       help="training seed alone (a rerun on the same split; default: --seed)")
     train.add_argument("--positive-hops", type=int, choices=(1, 2), default=2,
                        help="2: successor starts where the segment ends (default); 1: the paper's "
                             "2-beat overlap")
@@ -111,7 +113,7 @@ def _run_train(args: argparse.Namespace) -> int:
 
     config = TrainConfig(L=args.L, K=args.K, alpha=args.alpha, seed=args.seed,
                          threads=args.threads, positive_hops=args.positive_hops,
-                         family=args.family, hidden=args.hidden)
+                         family=args.family, hidden=args.hidden, train_seed=args.train_seed)
     for name in ("pre_epochs", "hash_epochs", "rerank_epochs"):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))

@@ -25,18 +25,24 @@ from engine.dshl.splits import Split
 from engine.dshl.store import family_dir
 from engine.dshl.train import TrainConfig, Trained, fit_hash, make_part, prepare, save_trained, train_reranker
 from engine.jobs import CancelledFn, never_cancelled
-from engine.music.segments import chord_vocabulary
+from engine.music.segments import StepGrid, chord_vocabulary
 
-FAMILIES = ("duple", "triple")  # meter slot k of the network is FAMILIES[k]
+FAMILIES = ("duple", "triple")  # meter slot k of the network is the k-th family trained
 
 
-def joint_corpora(config: TrainConfig, families: tuple[str, ...] = FAMILIES
-                  ) -> dict[str, tuple[Corpus, Split]]:
+Sources = dict[str, tuple[list[StepGrid], list[tuple[str, str]]]]  # family: (grids, skipped)
+
+
+def nottingham_sources(families: tuple[str, ...] = FAMILIES) -> Sources:
+    """The bundled Nottingham tunes of each family."""
+    return {family: nottingham_grids(family) for family in families}
+
+
+def joint_corpora(config: TrainConfig, sources: Sources) -> dict[str, tuple[Corpus, Split]]:
     """Each family's corpus and split, all encoded with one chord vocabulary learnt from the
     training tunes of every family."""
     read, train_grids = {}, []
-    for family in families:
-        grids, skipped = nottingham_grids(family)
+    for family, (grids, skipped) in sources.items():
         corpus, split = prepare(grids, skipped, config.seed, config.test_fraction,
                                 config.selection_fraction)
         train_names = {corpus.tunes[t] for t in split.train}
@@ -51,21 +57,22 @@ def joint_corpora(config: TrainConfig, families: tuple[str, ...] = FAMILIES
     return out
 
 
-def train_joint(config: TrainConfig, families: tuple[str, ...] = FAMILIES,
+def train_joint(config: TrainConfig, sources: Sources | None = None,
                 cancelled: CancelledFn = never_cancelled,
                 log: Callable[[str], None] = print) -> dict[str, tuple[Trained, Corpus]]:
-    """Train one meter-conditioned hash network on ``families`` and a re-ranker per family."""
+    """Train one meter-conditioned hash network on every family of ``sources`` (the bundled
+    Nottingham tunes by default) and a re-ranker per family."""
     torch.set_num_threads(max(1, config.threads))
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    corpora = joint_corpora(config, families)
+    torch.manual_seed(config.training_seed)
+    rng = np.random.default_rng(config.training_seed)
+    corpora = joint_corpora(config, sources or nottingham_sources())
     parts = [make_part(corpus, split, config, meter=k)
              for k, (corpus, split) in enumerate(corpora.values())]
     for family, part in zip(corpora, parts, strict=True):
         log(f"{family}: {len(part.split.train)} train / {len(part.split.selection)} selection / "
             f"{len(part.split.test)} test tunes, {len(part.train_segs)} training segments")
     model = DSHL(DSHLConfig(L=config.L, K=config.K, hidden=config.hidden, alpha=config.alpha,
-                            meters=len(families)))
+                            meters=len(corpora)))
     fit_hash(model, parts, config, rng, cancelled, lambda message: None, log)
     model.eval()
     out = {}

@@ -96,7 +96,7 @@ def sample_negatives(
 
     A fraction ``same_tune`` of the pairs takes s_j from s_i's own tune (harder negatives).
     """
-    out: list[np.ndarray] = []
+    out: list[np.ndarray] = [np.zeros((0, 2), dtype=np.asarray(segments).dtype)]
     by_tune: dict[int, np.ndarray] = {}
     for seg in segments:
         by_tune.setdefault(int(tune[seg]), []).append(seg)  # type: ignore[arg-type]

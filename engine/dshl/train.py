@@ -45,7 +45,8 @@ class TrainConfig:
     rerank_epochs: int = 8
     batch: int = 128
     lr: float = 2e-3
-    seed: int = 0
+    seed: int = 0  # the split's seed, and the training seed unless train_seed is set
+    train_seed: int | None = None  # a rerun of training on the same split
     test_fraction: float = 0.1
     selection_fraction: float = 0.1
     same_tune_negatives: float = 0.25
@@ -59,6 +60,11 @@ class TrainConfig:
     positive_hops: int = 2  # 2: successor starts where s_i ends (as rendered); 1: paper's overlap
     family: str = "duple"
     threads: int = 1
+
+    @property
+    def training_seed(self) -> int:
+        """The seed of initial weights, batch order and negatives."""
+        return self.seed if self.train_seed is None else self.train_seed
 
 
 @dataclass
@@ -205,8 +211,8 @@ def train(config: TrainConfig, corpus: Corpus | None = None, split: Split | None
           log: Callable[[str], None] = print) -> tuple[Trained, Corpus]:
     """Run the three stages (the bundled Nottingham tunes of ``config.family`` by default)."""
     torch.set_num_threads(max(1, config.threads))
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
+    torch.manual_seed(config.training_seed)
+    rng = np.random.default_rng(config.training_seed)
     if corpus is None or split is None:
         grids, skipped = nottingham_grids(config.family)
         corpus, split = prepare(grids, skipped, config.seed, config.test_fraction,
@@ -276,7 +282,7 @@ def train_reranker(model: DSHL, corpus: Corpus, split: Split, train_junc: np.nda
     sel_junc = corpus.junctions[np.isin(corpus.tune[corpus.junctions[:, 0]], split.selection)]
     sel_junc = sel_junc[np.random.default_rng(config.seed).permutation(len(sel_junc))
                         [:config.selection_queries]]
-    history, best, best_state = [], -1.0, None
+    history, best, best_state, chosen_epoch = [], -1.0, None, 0
     for epoch in range(config.rerank_epochs):
         order = rng.permutation(len(train_junc))
         losses = []

@@ -1,0 +1,102 @@
+"""One hash network for both meter families, conditioned on meter (`segue dshl train --joint`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from engine.dshl.corpus import load_grids, music_files
+from engine.dshl.joint import save_joint, train_joint
+from engine.dshl.model import DSHL, DSHLConfig, discrete_codes
+from engine.dshl.train import TrainConfig, prepare
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "dshl"
+JIGS = Path(__file__).resolve().parents[3] / "assets" / "nottingham" / "MIDI"
+
+
+def test_the_meter_one_hot_conditions_the_network() -> None:
+    torch.manual_seed(0)
+    model = DSHL(DSHLConfig(hidden=8, meters=2))
+    segs = torch.rand(3, 16, model.config.n_features)
+    duple = model.hidden_f(segs)
+    model.serve(1)
+    assert model.config.meter == 1
+    assert not torch.allclose(model.hidden_f(segs), duple)
+    with pytest.raises(ValueError, match="meter family 2"):
+        model.serve(2)
+    plain = DSHL(DSHLConfig(hidden=8))
+    assert plain.lstm_f.input_size == model.lstm_f.input_size - 2
+    plain.serve(0)  # an unconditioned model serves its one family
+    with pytest.raises(ValueError):
+        plain.serve(1)
+
+
+@pytest.fixture(scope="module")
+def sources() -> dict:
+    jigs = [JIGS / f"jigs{k}.mid" for k in range(1, 11)]
+    return {"duple": load_grids(music_files(DATA), family="duple"),
+            "triple": load_grids(jigs, family="triple")}
+
+
+@pytest.fixture(scope="module")
+def joint(sources: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    torch.set_num_threads(1)
+    config = TrainConfig(hidden=16, pre_epochs=1, hash_epochs=1, rerank_epochs=1, batch=64,
+                         selection_queries=20, test_fraction=0.2, selection_fraction=0.2)
+    trained = train_joint(config, sources, log=lambda message: None)
+    out = tmp_path_factory.mktemp("joint")
+    save_joint(trained, out)
+    return trained, out
+
+
+def test_each_family_keeps_its_own_split_and_shares_one_vocabulary(joint, sources) -> None:
+    trained, _ = joint
+    (duple, duple_corpus), (triple, triple_corpus) = trained["duple"], trained["triple"]
+    assert duple_corpus.family == "duple" and triple_corpus.family == "triple"
+    assert duple_corpus.vocab == triple_corpus.vocab
+    for family, (model, corpus) in trained.items():
+        alone_corpus, alone = prepare(*sources[family], seed=0, test=0.2, selection=0.2)
+        assert model.split.names(corpus.tunes) == alone.names(alone_corpus.tunes)
+    assert (duple.model.config.meters, duple.model.config.meter) == (2, 0)
+    assert (triple.model.config.meters, triple.model.config.meter) == (2, 1)
+
+
+def test_the_families_share_the_network_but_not_the_reranker(joint) -> None:
+    trained, _ = joint
+    duple, triple = trained["duple"][0], trained["triple"][0]
+    for name, weight in duple.model.state_dict().items():
+        assert torch.equal(weight, triple.model.state_dict()[name]), name
+    assert any(not torch.equal(a, b) for a, b in zip(duple.reranker.state_dict().values(),
+                                                     triple.reranker.state_dict().values(),
+                                                     strict=True))
+
+
+def test_saved_checkpoints_load_serving_their_meter(joint, segue_home: Path) -> None:
+    from engine.dshl import store
+
+    trained, out = joint
+    duple = store.load_model(out / store.MODEL_FILE)
+    triple = store.load_model(out / "triple" / store.MODEL_FILE)
+    assert duple.model.config.meter == 0 and triple.model.config.meter == 1
+    assert duple.family == "duple" and triple.family == "triple"
+    corpus = trained["triple"][1]
+    segs = torch.from_numpy(corpus.features[:50])
+    codes = discrete_codes(triple.model, segs, "f")
+    assert torch.equal(codes, discrete_codes(trained["triple"][0].model, segs, "f"))
+    assert np.asarray(codes).shape == (50, 8)
+
+
+def test_segue_dshl_train_joint_writes_both_families(sources, tmp_path: Path, monkeypatch,
+                                                     segue_home: Path) -> None:
+    from engine.cli import main
+    from engine.dshl import joint, store
+
+    monkeypatch.setattr(joint, "nottingham_sources", lambda: sources)  # the small tune sets
+    out = tmp_path / "models"
+    assert main(["dshl", "train", "--joint", "--no-eval", "--out", str(out), "--hidden", "8",
+                 "--pre-epochs", "0", "--hash-epochs", "1", "--rerank-epochs", "0"]) == 0
+    assert store.load_model(out / store.MODEL_FILE).model.config.meter == 0
+    assert store.load_model(out / "triple" / store.MODEL_FILE).model.config.meter == 1
