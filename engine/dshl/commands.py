@@ -56,6 +56,12 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
                        help="selection chains per temperature and view (default 40)")
     stack.set_defaults(func=_run_stack)
 
+    cmp = dshl_sub.add_parser("compare", help="two models' MRR on the selection split and the "
+                              "paired difference B - A with a tune-bootstrap 95 %% interval")
+    cmp.add_argument("model_a", help="model.pt (A)")
+    cmp.add_argument("model_b", help="model.pt (B), trained on the same tunes and split")
+    cmp.set_defaults(func=_run_compare)
+
     imp = dshl_sub.add_parser("import", help="index a folder of your own MIDI/ABC tunes")
     imp.add_argument("folder")
     imp.add_argument("--name", required=True, help="collection name for `segue compose`")
@@ -160,6 +166,19 @@ def _run_stack(args: argparse.Namespace) -> int:
         raise _user_error(exc) from exc
     print(json.dumps({"stacker": str(out) if out else None, "selection": selection,
                       "calibration": calibration}))
+    return 0
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from engine.checkpoint import CheckpointError
+    from engine.dshl.compare import compare
+    from engine.dshl.threads import single_threaded
+
+    try:
+        with single_threaded():
+            print(json.dumps(compare(args.model_a, args.model_b)))
+    except (CheckpointError, OSError) as exc:
+        raise _user_error(exc) from exc
     return 0
 
 

@@ -100,3 +100,27 @@ def test_segue_dshl_train_joint_writes_both_families(sources, tmp_path: Path, mo
                  "--pre-epochs", "0", "--hash-epochs", "1", "--rerank-epochs", "0"]) == 0
     assert store.load_model(out / store.MODEL_FILE).model.config.meter == 0
     assert store.load_model(out / "triple" / store.MODEL_FILE).model.config.meter == 1
+
+
+def test_compare_on_selection_pairs_the_same_junctions(joint, tiny_model_dir: Path,
+                                                       segue_home: Path, capsys) -> None:
+    from engine.checkpoint import CheckpointError
+    from engine.dshl.compare import compare
+
+    _, out = joint
+    alone = tiny_model_dir / "model.pt"  # the same duple tunes and split, one family alone
+    same = compare(alone, alone)
+    assert same["mean"]["b_minus_a"] == 0.0 and same["mean"]["ci95"] == [0.0, 0.0]
+    versus = compare(alone, out / "model.pt")
+    assert versus["junctions"] == same["junctions"] > 0
+    for view in ("with_chords", "melody_only"):
+        figures = versus[view]
+        assert figures["a"] == same[view]["a"] and 0 < figures["b"] <= 1
+        assert figures["b_minus_a"] == pytest.approx(figures["b"] - figures["a"], abs=2e-4)
+        assert figures["ci95"][0] <= figures["b_minus_a"] <= figures["ci95"][1]
+    with pytest.raises(CheckpointError, match="do not share their selection junctions"):
+        compare(out / "model.pt", out / "triple" / "model.pt")
+    from engine.cli import main
+
+    assert main(["dshl", "compare", str(out / "model.pt"), str(out / "missing.pt")]) == 2
+    assert "missing.pt" in capsys.readouterr().err
