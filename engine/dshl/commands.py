@@ -35,12 +35,12 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--hash-epochs", type=integer(0, 10_000), help="stage 2 epochs")
     train.add_argument("--rerank-epochs", type=integer(0, 10_000), help="stage 3 epochs")
     train.add_argument("--threads", type=integer(1, 256), default=1, help="torch threads (default 1)")
-    train.add_argument("--family", choices=("duple", "triple"), default="duple",
-                       help="meter family: duple (2/4, 4/4, 2/2) or triple (3/4, 6/8, 9/8, "
-                            "3/2, 6/4)")
+    train.add_argument("--family", choices=("duple", "triple", "both"),
+                       help="meter family: duple (2/4, 4/4, 2/2; the default) or triple (3/4, "
+                            "6/8, 9/8, 3/2, 6/4); with --joint, the family to save or both "
+                            "(the default: OUT and OUT/triple)")
     train.add_argument("--joint", action="store_true",
-                       help="one network for both families, conditioned on meter (writes OUT "
-                            "and OUT/triple; --family is ignored)")
+                       help="train one network on both families, conditioned on meter")
     train.add_argument("--no-eval", action="store_true",
                        help="save without calibrating and evaluating (run `segue eval dshl`)")
     train.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
@@ -117,18 +117,29 @@ def _run_train(args: argparse.Namespace) -> int:
     from engine.dshl import store
     from engine.dshl.train import TrainConfig, save_trained, train
 
+    family = args.family or ("both" if args.joint else "duple")
+    if family == "both" and not args.joint:
+        raise _user_error(ValueError("--family both trains one network for both families: "
+                                     "add --joint"))
     config = TrainConfig(L=args.L, K=args.K, alpha=args.alpha, seed=args.seed,
                          threads=args.threads, positive_hops=args.positive_hops,
-                         family=args.family, hidden=args.hidden, train_seed=args.train_seed)
+                         family="duple" if family == "both" else family, hidden=args.hidden,
+                         train_seed=args.train_seed)
     for name in ("pre_epochs", "hash_epochs", "rerank_epochs"):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
     if args.joint:
         from engine.dshl.joint import save_joint, train_joint
 
-        paths = save_joint(train_joint(config, log=_log), args.out or store.user_dir())
+        trained = train_joint(config, log=_log)
+        if family == "both":
+            paths = save_joint(trained, args.out or store.user_dir())
+        else:
+            out = Path(args.out) if args.out else store.family_dir(store.user_dir(), family)
+            out.mkdir(parents=True, exist_ok=True)
+            paths = [save_trained(*trained[family], out, {})]
     else:
-        out = Path(args.out) if args.out else store.family_dir(store.user_dir(), args.family)
+        out = Path(args.out) if args.out else store.family_dir(store.user_dir(), family)
         out.mkdir(parents=True, exist_ok=True)
         trained, corpus = train(config, log=_log)
         paths = [save_trained(trained, corpus, out, {})]

@@ -100,6 +100,21 @@ def test_segue_dshl_train_joint_writes_both_families(sources, tmp_path: Path, mo
                  "--pre-epochs", "0", "--hash-epochs", "1", "--rerank-epochs", "0"]) == 0
     assert store.load_model(out / store.MODEL_FILE).model.config.meter == 0
     assert store.load_model(out / "triple" / store.MODEL_FILE).model.config.meter == 1
+    alone = tmp_path / "triple-only"
+    assert main(["dshl", "train", "--joint", "--family", "triple", "--no-eval", "--out",
+                 str(alone), "--hidden", "8", "--pre-epochs", "0", "--hash-epochs", "1",
+                 "--rerank-epochs", "0"]) == 0
+    assert sorted(p.name for p in alone.iterdir()) == sorted([store.CORPUS_FILE, store.MODEL_FILE])
+    triple = store.load_model(alone / store.MODEL_FILE)
+    assert triple.family == "triple" and triple.model.config.meter == 1
+
+
+def test_family_both_without_joint_is_a_clean_error(tmp_path: Path, capsys) -> None:
+    from engine.cli import main
+
+    assert main(["dshl", "train", "--family", "both", "--out", str(tmp_path)]) == 2
+    assert "--joint" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
 
 
 def test_compare_on_selection_pairs_the_same_junctions(joint, tiny_model_dir: Path,
