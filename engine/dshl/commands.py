@@ -52,8 +52,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     stack.add_argument("--model", help="model.pt to fit for (default: the active model of the family)")
     stack.add_argument("--no-calibrate", action="store_true",
                        help="keep the temperature (skip composing selection chains)")
-    stack.add_argument("--chains", type=integer(1, 10_000), default=40,
-                       help="selection chains per temperature and view (default 40)")
+    stack.add_argument("--chains", type=integer(1, 10_000), default=200,
+                       help="selection chains per temperature and view (default 200)")
     stack.set_defaults(func=_run_stack)
 
     cmp = dshl_sub.add_parser("compare", help="two models' MRR on the selection split and the "

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 METHODS = ("dshl", "composer", "gbm", "transition_stat", "random")
 TEMPERATURES = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
+CALIBRATION_CHAINS = 200  # per temperature and view: with 20 the selection cost curve was noise
 
 
 def _test_tunes(split: Split) -> np.ndarray:
@@ -161,7 +162,8 @@ def junction_interval(col: Collection, tunes: np.ndarray, chains: int,
     return out
 
 
-def calibrate_temperature(col: Collection, plain: Collection, split: Split, chains: int = 40,
+def calibrate_temperature(col: Collection, plain: Collection, split: Split,
+                          chains: int = CALIBRATION_CHAINS,
                           log: Callable[[str], None] = lambda m: None) -> tuple[float, dict]:
     """Pick the sampling temperature whose selection chains leap most like selection tunes
     (with chords and melody-only: relative gap of the mean plus gap of the share ≤ 2)."""
@@ -274,7 +276,7 @@ def evaluate(col: Collection, split: Split | None = None, rerank_pool: int = 200
 
 
 def calibrate(path: str | Path, log: Callable[[str], None] = lambda m: None,
-              chains: int = 40) -> dict:
+              chains: int = CALIBRATION_CHAINS) -> dict:
     """Choose a saved model's sampling temperature on its selection split and write it into the
     checkpoint (atomic); return the calibration table."""
     from engine.checkpoint import load_checkpoint, save_checkpoint

@@ -139,3 +139,17 @@ def test_compare_on_selection_pairs_the_same_junctions(joint, tiny_model_dir: Pa
 
     assert main(["dshl", "compare", str(out / "model.pt"), str(out / "missing.pt")]) == 2
     assert "missing.pt" in capsys.readouterr().err
+
+
+def test_calibration_writes_the_cheapest_selection_temperature(tiny_model: Path) -> None:
+    from engine.checkpoint import load_checkpoint
+    from engine.dshl.evaluate import TEMPERATURES, calibrate
+    from engine.dshl.model import FORMAT_VERSION, KIND
+
+    path = tiny_model / "model.pt"
+    table = calibrate(path, chains=5)
+    assert set(table["cost"]) == {str(t) for t in TEMPERATURES}
+    assert table["cost"][str(table["temperature"])] == min(table["cost"].values())
+    ckpt = load_checkpoint(path, KIND, FORMAT_VERSION)
+    assert ckpt.config["compose"]["temperature"] == table["temperature"]
+    assert ckpt.extra["calibration"]["cost"] == table["cost"]
