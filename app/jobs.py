@@ -113,6 +113,7 @@ class JobRunner(QObject):
         super().__init__(parent)
         self._lanes: dict[str, _Lane] = {}
         self.active: list[Job] = []
+        self._closed = False
 
     def submit(
         self,
@@ -137,7 +138,13 @@ class JobRunner(QObject):
         return Job(title or getattr(func, "__name__", "job"), func, args, kwargs)
 
     def start(self, job: Job, lane: str = "engine") -> None:
-        """Hand a prepared job to its lane's worker thread."""
+        """Hand a prepared job to its lane's worker thread; after :meth:`shutdown` nothing starts
+        (a result handled while the window closes may ask for more work: a new worker thread
+        would outlive the window and abort the process at exit)."""
+        if self._closed:
+            job.cancel()
+            log.info("job %r not started: the window is closing", job.title)
+            return
         if lane not in self._lanes:
             self._lanes[lane] = _Lane(lane)
         self.active.append(job)
@@ -157,6 +164,7 @@ class JobRunner(QObject):
 
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Cancel all jobs and stop the worker threads (called when the window closes)."""
+        self._closed = True
         self.cancel_all()
         for lane in self._lanes.values():
             lane.thread.quit()

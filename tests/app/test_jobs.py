@@ -153,3 +153,16 @@ def test_shutdown_keeps_a_stuck_thread_alive_instead_of_aborting(qtbot):
     runner.shutdown(timeout_ms=50)
     assert len(jobs._LINGERING) >= 1
     assert jobs.wait_for_lingering(5000)
+
+
+def test_work_asked_for_after_shutdown_never_starts_a_thread(qtbot):
+    calls: list[int] = []
+    runner = JobRunner()
+    done = runner.submit(lambda *, progress, cancelled: calls.append(1), title="Before")
+    qtbot.waitUntil(lambda: done.done, timeout=3000)
+    runner.shutdown(timeout_ms=1000)
+    late = runner.submit(lambda *, progress, cancelled: calls.append(2), title="After close")
+    qtbot.wait(200)
+    assert calls == [1]  # the job before the close ran, the one after did not
+    assert late.is_cancelled() and not late.done
+    assert runner._lanes == {} and runner.active == []  # no worker thread left to outlive it
