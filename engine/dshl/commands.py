@@ -25,8 +25,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     train.add_argument("--K", type=integer(2, 256), default=4, help="symbols per group (default 4)")
     train.add_argument("--alpha", type=number(0), default=0.5, help="bit-balance weight")
     train.add_argument("--hidden", type=integer(1, 4096), default=64, help="LSTM hidden size (default 64)")
-    train.add_argument("--seed", type=int, default=0, help="split and training seed")
-    train.add_argument("--train-seed", type=int,
+    train.add_argument("--seed", type=integer(0), default=0, help="split and training seed")
+    train.add_argument("--train-seed", type=integer(0),
                        help="training seed alone (a rerun on the same split; default: --seed)")
     train.add_argument("--positive-hops", type=int, choices=(1, 2), default=2,
                        help="2: successor starts where the segment ends (default); 1: the paper's "

@@ -49,6 +49,14 @@ def test_truncated_file_is_refused_with_its_name(tmp_path: Path):
         load_checkpoint(path, "tiny", 2)
 
 
+@pytest.mark.parametrize("content", [b"hello\n", b"", bytes(range(256)) * 4, b"PK\x03\x04junk"])
+def test_any_other_bytes_are_refused_with_the_file_name(tmp_path: Path, content: bytes):
+    path = tmp_path / "not a model.pt"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match="not a model.pt: not a readable Segue model file"):
+        load_checkpoint(path, "tiny", 2)
+
+
 def test_wrong_version_and_kind_are_named(tmp_path: Path):
     path = make(tmp_path)
     with pytest.raises(CheckpointError, match="version 2.*version 3"):
