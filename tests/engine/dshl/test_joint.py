@@ -159,6 +159,8 @@ def test_calibration_writes_the_cheapest_selection_temperature(tiny_model: Path)
 def test_negative_seeds_are_refused_by_name(option: str, tmp_path: Path, capsys) -> None:
     from engine.cli import main
 
-    assert main(["dshl", "train", option, "-1", "--no-eval", "--out", str(tmp_path / "m")]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        main(["dshl", "train", option, "-1", "--no-eval", "--out", str(tmp_path / "m")])
+    assert exit_.value.code == 2
     assert f"argument {option}: -1 is out of range" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
