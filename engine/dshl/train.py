@@ -34,7 +34,7 @@ from engine.music.segments import CHORD0, StepGrid, chord_vocabulary
 
 @dataclass
 class TrainConfig:
-    """Training schedule; the defaults reproduce the bundled models."""
+    """Training schedule; the defaults (trained ``--joint``) reproduce the bundled models."""
 
     L: int = 8
     K: int = 4
