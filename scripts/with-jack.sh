@@ -8,7 +8,7 @@ export JACK_NO_START_SERVER=1        # clients must not auto-start a second serv
 jack_pid=""
 if command -v jackd >/dev/null; then
   start_jackd() {  # $1: extra server options; real-time first, as a musician's setup would be
-    jackd $1 -d dummy -r 48000 -p 64 >"$jack_log" 2>&1 &
+    jackd $1 -d dummy -r 48000 -p 256 >"$jack_log" 2>&1 &
     jack_pid=$!
     for _ in $(seq 1 50); do jack_lsp >/dev/null 2>&1 && return 0; sleep 0.1; done
     kill "$jack_pid" 2>/dev/null; wait "$jack_pid" 2>/dev/null; jack_pid=""; return 1

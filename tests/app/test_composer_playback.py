@@ -26,7 +26,7 @@ from app.panels.composer import ComposerPanel
 from engine.playback import outputs, ports
 from engine.playback.player_process import PlayerProcess
 from tests.app import test_composer_panel as base
-from tests.engine.playback.conftest import Recorder, make_midi
+from tests.engine.playback.conftest import JACK_ATTEMPTS, Recorder, make_midi
 
 WAIT, compose, run = base.WAIT, base.compose, base.run
 panel = base.panel  # the same fixture: a panel over the tiny model
@@ -109,7 +109,7 @@ def test_count_in_and_click_reach_the_port_before_the_music(qtbot, panel: Compos
         panel.output.setCurrentIndex(index)
         panel.transport.count_in.setChecked(True)
         panel.transport.click.setChecked(True)
-        for _attempt in range(3):  # a JACK xrun on a loaded machine can drop a cycle's MIDI
+        for _attempt in range(JACK_ATTEMPTS):  # a JACK xrun on a loaded machine can drop a cycle's MIDI
             rec.messages.clear()
             panel.play()
             qtbot.waitUntil(lambda: panel.playback.output is not None, timeout=WAIT)

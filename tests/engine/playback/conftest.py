@@ -77,6 +77,9 @@ def recorder(virtual_out: ports.OutputPort):
     rec.port.close()
 
 
+JACK_ATTEMPTS = 5  # plays of one delivery check: an xrun can drop a cycle's MIDI (see deliver)
+
+
 def is_subsequence(part: list, whole: list) -> bool:
     """Tell whether ``part`` is ``whole`` with some items dropped, order kept."""
     it = iter(whole)
@@ -84,13 +87,13 @@ def is_subsequence(part: list, whole: list) -> bool:
 
 
 def deliver(port: ports.OutputPort, recorder: Recorder, events: list, expected: list,
-            attempts: int = 3) -> list:
+            attempts: int = JACK_ATTEMPTS) -> list:
     """Play ``events`` until the recorder gets exactly ``expected``; return every attempt.
 
     JACK's dummy driver without real-time scheduling on a loaded machine has xruns, and a
     client that misses a cycle loses that cycle's MIDI (see docs/playback.md). So each attempt
     must arrive in order with the right pitches (a subsequence of ``expected``), and at least
-    one attempt must be complete.
+    one attempt of ``attempts`` must be complete.
     """
     from engine.playback.scheduler import Scheduler
 

@@ -8,13 +8,13 @@ import pytest
 
 from engine.cli import main
 from engine.playback import ports
-from tests.engine.playback.conftest import Recorder
+from tests.engine.playback.conftest import JACK_ATTEMPTS, Recorder
 
 
 @pytest.mark.jack
 def test_segue_play_sends_a_file_to_a_named_port(midi_file) -> None:
     heard: list[list[int]] = []
-    for _attempt in range(3):  # a JACK xrun can drop a cycle's MIDI: one complete run of three
+    for _attempt in range(JACK_ATTEMPTS):  # a JACK xrun can drop a cycle's MIDI: one complete run is enough
         rec = Recorder()
         listener = ports.open_virtual_input("play-in", rec, client_name="segue-play-test")
         try:

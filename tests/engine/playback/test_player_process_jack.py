@@ -9,7 +9,7 @@ import pytest
 from engine.playback import ports
 from engine.playback.events import note_off, note_on
 from engine.playback.player_process import PlayerError, PlayerProcess
-from tests.engine.playback.conftest import Recorder, is_subsequence
+from tests.engine.playback.conftest import JACK_ATTEMPTS, Recorder, is_subsequence
 
 pytestmark = pytest.mark.jack
 
@@ -33,7 +33,7 @@ def test_player_process_plays_every_note_in_order(player) -> None:
     for i in range(20):
         events += [note_on(i * 0.01, 0, 50 + i, 100), note_off(i * 0.01 + 0.005, 0, 50 + i)]
     expected = [(kind, 50 + i) for i in range(20) for kind in ("on", "off")]
-    for _attempt in range(3):  # a JACK xrun on a loaded machine can drop a cycle
+    for _attempt in range(JACK_ATTEMPTS):  # a JACK xrun on a loaded machine can drop a cycle
         rec.messages.clear()
         process.play(events, start_delay=0.02)
         assert process.playing
@@ -49,7 +49,7 @@ def test_player_process_plays_every_note_in_order(player) -> None:
 
 def test_player_process_stop_releases_held_notes(player) -> None:
     process, rec = player
-    for _attempt in range(3):  # a JACK xrun on a loaded machine can drop a cycle
+    for _attempt in range(JACK_ATTEMPTS):  # a JACK xrun on a loaded machine can drop a cycle
         rec.messages.clear()
         process.play([note_on(0.0, 2, 70, 100), note_off(9.0, 2, 70)], start_delay=0.0)
         time.sleep(0.2)

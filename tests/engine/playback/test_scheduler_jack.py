@@ -9,7 +9,7 @@ import pytest
 from engine.playback import ports
 from engine.playback.events import events_from_midi, note_off, note_on
 from engine.playback.scheduler import Scheduler
-from tests.engine.playback.conftest import Recorder, deliver, is_subsequence, make_midi
+from tests.engine.playback.conftest import JACK_ATTEMPTS, Recorder, deliver, is_subsequence, make_midi
 
 pytestmark = pytest.mark.jack
 
@@ -29,7 +29,7 @@ def test_every_note_arrives_in_order_with_the_right_pitch(virtual_out, recorder)
 
 def test_midi_file_events_arrive_through_the_virtual_port(virtual_out, recorder) -> None:
     events = events_from_midi(make_midi(notes=5, step=0.02))
-    for _attempt in range(3):  # a JACK xrun on a loaded machine can drop a cycle: see deliver()
+    for _attempt in range(JACK_ATTEMPTS):  # a JACK xrun on a loaded machine can drop a cycle: see deliver()
         recorder.messages.clear()
         scheduler = Scheduler(virtual_out)
         scheduler.play(events, start_delay=0.01)
@@ -47,7 +47,7 @@ def test_midi_file_events_arrive_through_the_virtual_port(virtual_out, recorder)
 def test_stop_mid_playback_leaves_no_note_hanging(virtual_out, recorder) -> None:
     long_notes = [note_on(0.0, 0, 60, 100), note_on(0.0, 1, 48, 100), note_off(5.0, 0, 60),
                   note_off(5.0, 1, 48), note_on(0.02, 0, 64, 100), note_off(4.0, 0, 64)]
-    for _attempt in range(3):  # JACK xruns on a loaded machine can drop a cycle: see deliver()
+    for _attempt in range(JACK_ATTEMPTS):  # JACK xruns on a loaded machine can drop a cycle: see deliver()
         recorder.messages.clear()
         scheduler = Scheduler(virtual_out)
         scheduler.play(sorted(long_notes, key=lambda e: e.time), start_delay=0.0)
@@ -66,7 +66,7 @@ def test_stop_mid_playback_leaves_no_note_hanging(virtual_out, recorder) -> None
 
 def test_panic_sends_all_notes_off_on_every_channel(virtual_out, recorder) -> None:
     scheduler = Scheduler(virtual_out)
-    for _attempt in range(3):
+    for _attempt in range(JACK_ATTEMPTS):
         recorder.messages.clear()
         scheduler.panic()
         recorder.settle()
@@ -128,7 +128,7 @@ def test_an_existing_jack_input_port_can_be_opened_by_name() -> None:
         assert "segue-listener:listen" in ports.list_outputs()[0]
         with ports.open_output("segue-listener:listen") as out:
             time.sleep(0.05)
-            for _attempt in range(3):  # a JACK xrun can drop a cycle's MIDI: see deliver()
+            for _attempt in range(JACK_ATTEMPTS):  # a JACK xrun can drop a cycle's MIDI: see deliver()
                 rec.messages.clear()
                 out.send([0x90, 61, 99])
                 rec.settle()
