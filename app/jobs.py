@@ -43,7 +43,8 @@ class Job(QObject):
         self._args = args
         self._kwargs = kwargs
         self._cancel_event = threading.Event()
-        self.done = False
+        self.done = False  # set before ``finished`` is emitted (its handlers see it)
+        self.signalled = False  # set after: every handler of the outcome has been queued
 
     def cancel(self) -> None:
         """Ask the job to stop; engine code sees it through ``cancelled()``."""
@@ -80,6 +81,7 @@ class Job(QObject):
         finally:
             self.done = True
             self.finished.emit()
+            self.signalled = True
 
 
 class _Worker(QObject):

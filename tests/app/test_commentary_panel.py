@@ -12,6 +12,7 @@ from app.jobs import JobRunner
 from app.panels.commentary import CommentaryPanel
 from engine.library import models as m
 from engine.library.db import Library
+from tests.app.jobwait import wait_job
 from tests.commentary_models import tiny_models
 
 WAIT = 60_000
@@ -39,9 +40,7 @@ def runner() -> Iterator[JobRunner]:
 
 
 def _wait(qtbot, job) -> None:
-    assert job is not None
-    if not job.done:
-        qtbot.waitSignal(job.finished, timeout=WAIT).wait()
+    wait_job(qtbot, job, timeout=WAIT)
 
 
 def test_tags_to_samples_and_favourite_listed_after_reopening(qtbot, runner, models: Path,

@@ -160,6 +160,7 @@ def test_work_asked_for_after_shutdown_never_starts_a_thread(qtbot):
     runner = JobRunner()
     done = runner.submit(lambda *, progress, cancelled: calls.append(1), title="Before")
     qtbot.waitUntil(lambda: done.done, timeout=3000)
+    qtbot.waitUntil(lambda: done.signalled, timeout=3000)  # set after finished is emitted
     runner.shutdown(timeout_ms=1000)
     late = runner.submit(lambda *, progress, cancelled: calls.append(2), title="After close")
     qtbot.wait(200)

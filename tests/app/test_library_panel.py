@@ -42,7 +42,8 @@ def music(tmp_path: Path) -> Path:
 
 
 def idle(qtbot, panel: LibraryPanel) -> None:
-    qtbot.waitUntil(lambda: not panel.first_load.isActive() and not panel.jobs, timeout=WAIT)
+    qtbot.waitUntil(lambda: not panel.first_load.isActive() and not panel.jobs  # each finished
+                    and panel.scan_job is None, timeout=WAIT)  # handler is a separate event
 
 
 def scan(qtbot, panel: LibraryPanel, folder: Path) -> None:

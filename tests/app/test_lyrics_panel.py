@@ -24,6 +24,7 @@ from engine.jobs import check_cancelled
 from engine.lyrics import artists, service
 from engine.lyrics.artists import ArtistInfo
 from engine.lyrics.model import save_artist
+from tests.app.jobwait import wait_job
 from tests.engine.lyrics.helpers import SAMPLE, make_assets, tiny_artist
 
 WAIT = 10_000
@@ -48,9 +49,7 @@ def panel(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ly
 
 
 def _wait(qtbot, job) -> None:
-    assert job is not None
-    if not job.done:
-        qtbot.waitSignal(job.finished, timeout=WAIT).wait()
+    wait_job(qtbot, job, timeout=WAIT)
 
 
 def _texts(panel: LyricsPanel) -> list[str]:
@@ -224,8 +223,7 @@ def test_cancelled_duet_clears_its_progress_label(panel: LyricsPanel, qtbot) -> 
     job = panel.write()
     qtbot.waitSignal(job.progress, timeout=WAIT).wait()
     job.cancel()
-    if not job.done:
-        qtbot.waitSignal(job.finished, timeout=WAIT).wait()
+    _wait(qtbot, job)
     assert panel.status.text() == "Writing duet: cancelled."
     assert panel.write_button.isEnabled()
 

@@ -19,6 +19,7 @@ from app.main_window import MainWindow
 from engine.paths import prepare_home
 from engine.project import autosave
 from tests.app import crash_session
+from tests.app.jobwait import wait_job
 from tests.conftest import REPO
 from tests.engine.lyrics.helpers import make_assets
 
@@ -48,12 +49,6 @@ def windows(qtbot):
     yield open_window
     for window in opened:
         window.project.discard_and_close()
-
-
-def wait_job(qtbot, job) -> None:
-    assert job is not None
-    if not job.done:
-        qtbot.waitSignal(job.finished, timeout=WAIT).wait()
 
 
 def compose(qtbot, window: MainWindow) -> None:
