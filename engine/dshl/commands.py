@@ -128,21 +128,18 @@ def _run_train(args: argparse.Namespace) -> int:
     for name in ("pre_epochs", "hash_epochs", "rerank_epochs"):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
+    out = None  # --family both: the store's family layout under --out
+    if family != "both":
+        out = Path(args.out) if args.out else store.family_dir(store.user_dir(), family)
+        out.mkdir(parents=True, exist_ok=True)  # before training: a bad folder fails at once
     if args.joint:
         from engine.dshl.joint import save_joint, train_joint
 
         trained = train_joint(config, log=_log)
-        if family == "both":
-            paths = save_joint(trained, args.out or store.user_dir())
-        else:
-            out = Path(args.out) if args.out else store.family_dir(store.user_dir(), family)
-            out.mkdir(parents=True, exist_ok=True)
-            paths = [save_trained(*trained[family], out, {})]
     else:
-        out = Path(args.out) if args.out else store.family_dir(store.user_dir(), family)
-        out.mkdir(parents=True, exist_ok=True)
-        trained, corpus = train(config, log=_log)
-        paths = [save_trained(trained, corpus, out, {})]
+        trained = {family: train(config, log=_log)}
+    paths = (save_joint(trained, args.out or store.user_dir()) if out is None
+             else [save_trained(*trained[family], out, {})])
     metrics: dict = {}
     if not args.no_eval:
         from engine.dshl.evaluate import calibrate_and_evaluate

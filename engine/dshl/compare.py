@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.checkpoint import CheckpointError
-from engine.dshl.ranking import composer_keys, rank_of
+from engine.dshl.ranking import composer_ranks
 
 
 def selection_ranks(model_path: str | Path, rerank_pool: int = 200, seed: int = 0
@@ -25,27 +25,16 @@ def selection_ranks(model_path: str | Path, rerank_pool: int = 200, seed: int = 
     from engine.dshl import store
     from engine.dshl.evaluate import melody_only, scoring, split_of
 
-    model_path = Path(model_path)
-    loaded = store.load_model(model_path)
-    corpus = store.read_corpus(model_path.parent / store.CORPUS_FILE)
-    col = store.index_corpus("selection", corpus, loaded)
-    split = split_of(col)
+    col = store.model_collection(model_path)
+    corpus, split = col.corpus, split_of(col)
     pool = corpus.subset_tunes(split.selection)
     junc = corpus.junctions[np.isin(corpus.tune[corpus.junctions[:, 0]], split.selection)]
-    where = {int(x): k for k, x in enumerate(pool)}
-    ranks = []
-    for view in (col, melody_only(col)):
-        rng = np.random.default_rng(seed)
-        s = scoring(view)
-        rr = []
-        for i, j in junc:
-            _, keys = composer_keys(s, int(i), pool, rerank_pool, rng.random(len(pool)) * 1e-9)
-            rr.append(1.0 / rank_of(keys, where[int(j)]))
-        ranks.append(rr)
+    ranks = np.stack([composer_ranks(scoring(view), junc, pool, rerank_pool, seed)
+                      for view in (col, melody_only(col))])
     tunes = [corpus.tunes[t] for t in corpus.tune[junc[:, 0]]]
     keys = [f"{corpus.tunes[corpus.tune[i]]}:{corpus.position[i]}>{corpus.position[j]}"
             for i, j in junc]
-    return np.asarray(ranks), np.asarray(tunes), keys
+    return ranks, np.asarray(tunes), keys
 
 
 def compare(path_a: str | Path, path_b: str | Path, rerank_pool: int = 200) -> dict:

@@ -286,9 +286,8 @@ def calibrate(path: str | Path, log: Callable[[str], None] = lambda m: None,
 
     path = Path(path)
     store.clear_cache()
-    loaded = store.load_model(path)
-    col = store.index_corpus("nottingham", store.read_corpus(path.parent / store.CORPUS_FILE),
-                             loaded)
+    col = store.model_collection(path)
+    loaded = col.loaded
     with single_threaded():
         temp, calibration = calibrate_temperature(col, melody_only(col), split_of(col), chains,
                                                   log=log)
@@ -327,11 +326,9 @@ def calibrate_and_evaluate(path: str | Path, chains: int = 100,
     from engine.dshl.threads import single_threaded
 
     calibration = calibrate(path, log)
-    loaded = store.load_model(path)
-    col = store.index_corpus("nottingham", store.read_corpus(Path(path).parent / store.CORPUS_FILE),
-                             loaded)
+    col = store.model_collection(path)
     with single_threaded():
-        metrics = evaluate(col, None, int(loaded.config["train"].get("rerank_pool", 200)), chains,
+        metrics = evaluate(col, None, int(col.loaded.config["train"].get("rerank_pool", 200)), chains,
                            log=log)
     metrics["calibration"] = calibration
     record_metrics(path, metrics)

@@ -13,6 +13,7 @@ it unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def train_joint(config: TrainConfig, sources: Sources | None = None,
     out = {}
     for family, part in zip(corpora, parts, strict=True):
         model.serve(part.meter)
-        family_config = TrainConfig(**{**vars(config), "family": family})
+        family_config = dataclasses.replace(config, family=family)
         reranker, chosen = train_reranker(model, part.corpus, part.split, part.train_junc,
                                           part.stat, family_config, rng, cancelled,
                                           lambda message, f=family: log(f"{f} {message}"),

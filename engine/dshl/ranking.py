@@ -67,9 +67,9 @@ def composer_keys(s: Scoring, i: int, pool: np.ndarray, rerank_pool: int,
     return hk, ck
 
 
-def composer_mrr(s: Scoring, junctions: np.ndarray, pool: np.ndarray, rerank_pool: int,
-                 seed: int = 0) -> float:
-    """MRR of the composer ranking over ``junctions`` (i, j) with candidates ``pool``."""
+def composer_ranks(s: Scoring, junctions: np.ndarray, pool: np.ndarray, rerank_pool: int,
+                   seed: int = 0) -> np.ndarray:
+    """Reciprocal rank of the composer ranking for each of ``junctions`` (i, j) within ``pool``."""
     rng = np.random.default_rng(seed)
     where = {int(x): k for k, x in enumerate(pool)}
     rr = []
@@ -77,4 +77,11 @@ def composer_mrr(s: Scoring, junctions: np.ndarray, pool: np.ndarray, rerank_poo
         jitter = rng.random(len(pool)) * 1e-9
         _, ck = composer_keys(s, int(i), pool, rerank_pool, jitter)
         rr.append(1.0 / rank_of(ck, where[int(j)]))
-    return float(np.mean(rr)) if rr else 0.0
+    return np.asarray(rr, dtype=float)
+
+
+def composer_mrr(s: Scoring, junctions: np.ndarray, pool: np.ndarray, rerank_pool: int,
+                 seed: int = 0) -> float:
+    """MRR of the composer ranking over ``junctions`` (i, j) with candidates ``pool``."""
+    rr = composer_ranks(s, junctions, pool, rerank_pool, seed)
+    return float(rr.mean()) if len(rr) else 0.0

@@ -216,13 +216,11 @@ def fit_and_save(model_path: str | Path, log: Callable[[str], None] = lambda m: 
 
     model_path = Path(model_path)
     store.clear_cache()
-    loaded = store.load_model(model_path)
-    corpus = store.read_corpus(model_path.parent / store.CORPUS_FILE)
-    col = store.index_corpus("nottingham", corpus, loaded)
+    col = store.model_collection(model_path)
     with single_threaded():
-        stacker = fit_stacker(col, melody_only(col), split_of(col), meter_groups(corpus), log=log,
-                              **kwargs)
-    stacker.model_created = loaded.created
+        stacker = fit_stacker(col, melody_only(col), split_of(col), meter_groups(col.corpus),
+                              log=log, **kwargs)
+    stacker.model_created = col.loaded.created
     out = model_path.parent / STACKER_FILE
     if require_win and stacker.selection.get("neural_wins"):
         log("the neural re-ranker alone does as well on selection: no stacker kept")

@@ -244,6 +244,12 @@ def load_collection(name: str = BUNDLED, family: str = "duple") -> Collection:
         return _collections[key]
 
 
+def model_collection(path: str | Path, name: str = BUNDLED) -> Collection:
+    """The corpus saved beside the model file at ``path``, indexed with that model."""
+    path = Path(path)
+    return index_corpus(name, read_corpus(path.parent / CORPUS_FILE), load_model(path))
+
+
 def index_corpus(name: str, corpus: Corpus, loaded: LoadedModel) -> Collection:
     """Hash every segment of ``corpus`` with ``loaded`` and build the indexes."""
     states = segment_states(loaded.model, corpus.features)
