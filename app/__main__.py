@@ -2,7 +2,7 @@
 
 import sys
 
-from app.main import main
+from app.launcher import open_window
 
 if __name__ == "__main__":  # spawn-based worker processes (the library scanner) re-import this
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(open_window(sys.argv[1:]))

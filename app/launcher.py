@@ -11,7 +11,13 @@ from collections.abc import Sequence
 
 
 def open_window(argv: list[str]) -> int:
-    """Open the main window (imports Qt now)."""
+    """Open the main window (imports Qt now); exit 2 on a Qt build that would abort it."""
+    from app.qt_check import toolkit_fault
+
+    fault = toolkit_fault()
+    if fault:
+        print(f"segue: error: {fault}", file=sys.stderr)
+        return 2
     from app.main import main as gui_main
 
     return gui_main(argv)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from app.widgets.roll_culling import NoteIndex, thin_to_pixels, visible_beats, visible_range
 from engine.dshl.chain import ChordSpan
 from engine.music.midi_export import RenderedNote
 
@@ -31,6 +32,7 @@ NAMES = ["C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "
 BLACK = {1, 3, 6, 8, 10}
 TRACK_COLOURS = {"melody": QColor("#e07a2f"), "chords": QColor("#4f7fbf")}
 MAX_ZOOM = 8.0
+MAX_WIDTH = 4_000_000  # Qt's own limit is 16,777,215 px; a wider chain is reached by zooming out
 
 
 def note_name(pitch: int) -> str:
@@ -76,6 +78,8 @@ class ChainView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.blocks: list[Block] = []
         self.notes: list[RenderedNote] = []
+        self._note_index = NoteIndex([])
+        self._view = (0.0, 0.0)  # the beats the current paint shows
         self.chords: list[ChordSpan] = []
         self.meter: tuple[int, int] = (4, 4)
         self.ghost: Ghost | None = None
@@ -94,10 +98,12 @@ class ChainView(QWidget):
         """Show new blocks, notes and chords (keeps the selection if it still exists)."""
         self.blocks, self.notes, self.chords, self.meter = (list(blocks), list(notes),
                                                             list(chords), meter)
+        self._note_index = NoteIndex(self.notes)
         self.ghost = None
         metrics = self._small_font_metrics()
-        lines = [line for b in self.blocks for line in (b.title + "  XX", *b.detail.split("\n"))]
-        lines += ["▶ " + b.title for b in self.blocks] + ["auditioning"]
+        texts = {line for b in self.blocks[:2000] for line in (b.title + "  XX", "▶ " + b.title,
+                                                               *b.detail.split("\n"))}
+        lines = [*texts, "auditioning"]
         self._block_px = max((metrics.horizontalAdvance(line) for line in lines), default=0) + 10
         self._apply_width()
         if self.selected_block is not None and self.selected_block >= len(self.blocks):
@@ -127,7 +133,7 @@ class ChainView(QWidget):
         """Wide enough for every block's text, and for the zoom."""
         whole = KEYS_W + 8 + len(self.blocks) * self._block_px
         zoomed = int(self._fit_width * self.zoom) if self.zoom > 1.0 else 0
-        self.setMinimumWidth(max(whole, zoomed))
+        self.setMinimumWidth(min(MAX_WIDTH, max(whole, zoomed)))
 
     def set_playhead(self, beats: float | None) -> None:
         """Move the playhead (None hides it)."""
@@ -181,8 +187,8 @@ class ChainView(QWidget):
 
     def pitch_range(self) -> tuple[int, int]:
         """Lowest and highest pitch shown (chain and ghost notes, plus a margin)."""
-        pitches = [n.pitch for n in self.notes] + [n.pitch for n in
-                                                   (self.ghost.notes if self.ghost else ())]
+        pitches = [*self._note_index.pitch_span, *(n.pitch for n in
+                                                   (self.ghost.notes if self.ghost else ()))]
         if not pitches:
             return 48, 84
         return min(pitches) - 2, max(pitches) + 2
@@ -261,6 +267,8 @@ class ChainView(QWidget):
                              | Qt.TextFlag.TextWordWrap, self.message)
             return
         painter.setFont(self._small_font())
+        shown = event.rect()
+        self._view = (self.beats_at(shown.left() - 2), self.beats_at(shown.right() + 2))
         self._paint_roll_grid(painter)
         self._paint_blocks(painter)
         self._paint_chords(painter)
@@ -290,15 +298,24 @@ class ChainView(QWidget):
                 painter.fillRect(QRectF(KEYS_W, y, self.width() - KEYS_W, row),
                                  QColor(0, 0, 0, 14))
         bar, beat = self._bar_beats()
-        total, b = self.total_beats(), 0.0
-        while b <= total + 1e-6:
+        for b in self._beats_shown(beat):
             strong = abs(b / bar - round(b / bar)) < 1e-6
             painter.setPen(QPen(QColor(0, 0, 0, 70 if strong else 25), 1))
             painter.drawLine(QPointF(self._x(b), TOP), QPointF(self._x(b), self.height()))
-            b += beat
+
+    def _beats_shown(self, step: float, end_inclusive: bool = True) -> list[float]:
+        """Multiples of ``step`` on screen and inside the chain (none when too dense to draw)."""
+        total = self.total_beats()
+        last = min(self._view[1], total if end_inclusive else total - 1e-6)
+        return visible_beats(max(0.0, self._view[0]), last, step)
+
+    def _blocks_shown(self) -> range:
+        return visible_range(self.blocks, *self._view, start=lambda b: b.start, end=lambda b: b.end)
 
     def _paint_blocks(self, painter: QPainter) -> None:
-        for index, block in enumerate(self.blocks):
+        shown = self._blocks_shown()
+        for index in shown:
+            block = self.blocks[index]
             rect = QRectF(self._x(block.start) + 1, 2, self._x(block.end) - self._x(block.start)
                           - 2, BLOCKS_H - 4)
             fill = QColor("#f4e3b5") if block.locked else QColor(
@@ -316,8 +333,8 @@ class ChainView(QWidget):
             detail = "auditioning" if ghosted else block.detail
             painter.drawText(rect.adjusted(4, 1, -2, -1), Qt.AlignmentFlag.AlignLeft
                              | Qt.AlignmentFlag.AlignTop, f"{title}\n{detail}")
-        for index, block in enumerate(self.blocks):
-            x = self._x(block.start)
+        for index in shown:
+            x = self._x(self.blocks[index].start)
             chosen = index == self.selected_junction
             painter.setPen(QPen(QColor("#1d5fbf") if chosen else QColor("#9aa5b5"),
                                 4 if chosen else 1))
@@ -338,7 +355,9 @@ class ChainView(QWidget):
         painter.setFont(bold)
         ghost = self.ghost
         span = (self.blocks[ghost.index].start, self.blocks[ghost.index].end) if ghost else None
-        chords = [c for c in self.chords if not (span and span[0] <= c.start < span[1])]
+        left_beat, right_beat = self._view
+        chords = [c for c in self.chords if not (span and span[0] <= c.start < span[1])
+                  and c.end >= left_beat and c.start <= right_beat]
         for chord in chords + list(ghost.chords if ghost else ()):
             left = self._x(chord.start) + 3
             painter.drawText(QRectF(left, BLOCKS_H, max(10.0, self._x(chord.end) - left),
@@ -350,10 +369,9 @@ class ChainView(QWidget):
         y0 = BLOCKS_H + CHORDS_H
         painter.fillRect(QRectF(KEYS_W, y0, self.width() - KEYS_W, RULER_H), QColor("#f0f0f0"))
         bar, beat = self._bar_beats()
-        total, b = self.total_beats(), 0.0
         px_per_beat = self._x(1.0) - self._x(0.0)
         painter.setPen(QColor("#444444"))
-        while b < total - 1e-6:
+        for b in self._beats_shown(beat, end_inclusive=False):
             bar_index, within = divmod(round(b / beat), round(bar / beat))
             x = self._x(b)
             if within == 0:
@@ -364,7 +382,6 @@ class ChainView(QWidget):
                 if px_per_beat * beat > 28:
                     painter.drawText(QPointF(x + 2, y0 + RULER_H - 4),
                                      f"{bar_index + 1}.{within + 1}")
-            b += beat
 
     def _paint_keyboard(self, painter: QPainter) -> None:
         top, row, low, high = self._row()
@@ -392,7 +409,7 @@ class ChainView(QWidget):
             x = self._x(note.start_beats)
             return QRectF(x, top + (high - note.pitch) * row,
                           max(2.0, self._x(note.end_beats) - x - 1), max(2.0, row - 1))
-        for note in self.notes:
+        for note in thin_to_pixels(self._note_index.overlapping(*self._view), self._x):
             colour = QColor(TRACK_COLOURS.get(note.track, QColor("#777777")))
             if span and span[0] <= note.start_beats < span[1]:
                 colour.setAlpha(45)  # the block being replaced, dimmed
