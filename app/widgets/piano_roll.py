@@ -18,7 +18,13 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from app.widgets.roll_culling import NoteIndex, thin_to_pixels, visible_beats, visible_range
+from app.widgets.roll_culling import (
+    NoteIndex,
+    chord_labels,
+    thin_to_pixels,
+    visible_beats,
+    visible_range,
+)
 from engine.dshl.chain import ChordSpan
 from engine.music.midi_export import RenderedNote
 
@@ -358,10 +364,11 @@ class ChainView(QWidget):
         left_beat, right_beat = self._view
         chords = [c for c in self.chords if not (span and span[0] <= c.start < span[1])
                   and c.end >= left_beat and c.start <= right_beat]
-        for chord in chords + list(ghost.chords if ghost else ()):
-            left = self._x(chord.start) + 3
-            painter.drawText(QRectF(left, BLOCKS_H, max(10.0, self._x(chord.end) - left),
-                                    CHORDS_H), Qt.AlignmentFlag.AlignVCenter, chord.name)
+        spans = [(c.start, c.end, c.name) for c in chords + list(ghost.chords if ghost else ())]
+        metrics = QFontMetrics(bold)
+        baseline = BLOCKS_H + (CHORDS_H + metrics.ascent() - metrics.descent()) / 2
+        for x, text in chord_labels(spans, self._x, metrics.horizontalAdvance):
+            painter.drawText(QPointF(x, baseline), text)  # a point, not a box: never clipped
         bold.setBold(False)
         painter.setFont(bold)
 

@@ -104,3 +104,35 @@ def visible_range(items: Sequence, left: float, right: float,
         else:
             hi = mid
     return range(first, lo)
+
+
+def short_chord(name: str) -> str:
+    """A chord symbol without its extensions and bass (``"Dmaj7/F♯"`` → ``"D"``, ``"Em7"`` → ``"Em"``)."""
+    root_len = 2 if len(name) > 1 and name[1] in "#b♯♭" else 1
+    root, rest = name[:root_len], name[root_len:].split("/")[0]
+    minor = rest.startswith("m") and not rest.startswith("maj")
+    return root + ("m" if minor else "") + ("°" if rest.startswith("dim") else "")
+
+
+def chord_labels(spans: Sequence[tuple[float, float, str]], x_of: Callable[[float], float],
+                 width_of: Callable[[str], float], gap: float = 4.0) -> list[tuple[float, str]]:
+    """Where each chord symbol goes, whole and never overlapping (``(x, text)`` pairs).
+
+    A symbol is drawn at its chord's start; if the full name is wider than the room up to the
+    next symbol, its short form is used; if even that does not fit without touching the symbol
+    before it, it is left out (thinned at small zoom), never clipped.
+    """
+    ordered = sorted(spans)
+    labels: list[tuple[float, str]] = []
+    free_from = -math.inf
+    for k, (start, _end, name) in enumerate(ordered):
+        x = x_of(start) + 3
+        if x < free_from:
+            continue
+        room = (x_of(ordered[k + 1][0]) + 3 - gap - x) if k + 1 < len(ordered) else math.inf
+        for text in dict.fromkeys((name, short_chord(name))):
+            if width_of(text) <= room or text == short_chord(name):
+                labels.append((x, text))
+                free_from = x + width_of(text) + gap
+                break
+    return labels
