@@ -133,9 +133,13 @@ def compose_state(request: api.ComposeRequest, progress: ProgressFn = no_progres
 
 
 def accept(state: ChainState, position: int, segment_id: int) -> ChainState:
-    """Put segment ``segment_id`` at ``position`` (a candidate or a variation)."""
+    """Put segment ``segment_id`` at ``position`` (a candidate or a variation), locked.
+
+    A block the musician chose is kept by :func:`regenerate` like any locked block (unlock it to
+    let Regenerate draw it again).
+    """
     _check(state, position)
-    return make_state(api.replace(state.chain, position, segment_id), state.locked)
+    return make_state(api.replace(state.chain, position, segment_id), state.locked | {position})
 
 
 def set_lock(state: ChainState, position: int, locked: bool) -> ChainState:

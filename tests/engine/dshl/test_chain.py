@@ -35,6 +35,9 @@ def test_edits_keep_locks_and_leave_the_old_state_alone(tiny_model: Path) -> Non
     taken = chain.accept(first, 2, options[-1].id)
     assert taken.chain.items[2].id == options[-1].id and [it.id for it in first.chain.items] == ids
     assert [n.start_beats for n in taken.notes] == sorted(n.start_beats for n in taken.notes)
+    assert taken.locked == {2}  # a chosen block is locked ...
+    redrawn = chain.regenerate(taken, seed=1234)
+    assert redrawn.chain.items[2].id == options[-1].id  # ... so Regenerate keeps it (issue 21)
     with pytest.raises(IndexError, match="block 9"):
         chain.delete(first, 8)
     with pytest.raises(ValueError, match="at least one block"):
