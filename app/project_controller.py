@@ -34,6 +34,7 @@ from app import settings
 from app.autosave import Autosaver
 from app.dialogs.errors import show_error, show_warning
 from engine.errors import UserFacingError
+from engine.logsetup import get_logger
 from engine.project.files import SUFFIX, load_project, project_name, save_project
 from engine.project.model import FORMAT, FORMAT_VERSION, Project, project_to_dict
 from engine.project.resolve import Resolved, resolve_project
@@ -196,10 +197,14 @@ class ProjectController(QObject):
     def open_path(self, path: Path, then: Callable[[], None] | None = None) -> Any:
         """Read ``path`` now, check it on the engine thread, then show it; errors in one box."""
         try:
-            project = load_project(path)
-        except UserFacingError as exc:
+            project = load_project(path)  # checks sizes, ranges and types once
+        except Exception as exc:  # noqa: BLE001 - a file that cannot be opened is said in one box
+            if not isinstance(exc, UserFacingError):
+                get_logger("project").exception("opening %s failed", path)
+            message = str(exc) if isinstance(exc, UserFacingError) else \
+                f"{path}: cannot open: {type(exc).__name__}: {exc}"
             self.window.show_status(f"Cannot open {path}")
-            self.report = show_error(self.window, "Cannot open project", str(exc))
+            self.report = show_error(self.window, "Cannot open project", message)
             if not path.exists():
                 self._forget_recent(path)
             return None
@@ -227,6 +232,9 @@ class ProjectController(QObject):
                 warnings += panel.apply_project_state(data[SECTIONS[panel.objectName()]])
             except UserFacingError as exc:
                 warnings.append(f"{panel.title}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - one panel's failure is said, not raised
+                get_logger("project").exception("%s could not show the project", panel.title)
+                warnings.append(f"{panel.title}: could not show its part ({exc})")
         self.path = path
         self.mark_saved(saved)
         self.forced_modified = modified
@@ -255,12 +263,18 @@ class ProjectController(QObject):
         return self.save_to(path if path.suffix else path.with_suffix(SUFFIX))
 
     def save_to(self, path: Path) -> bool:
-        """Write the project to ``path`` (atomic); report errors in one box."""
-        sections = self.sections()
+        """Write the project to ``path`` (atomic); report every failure in one box naming it."""
         try:
-            save_project(self.snapshot(), path)
+            sections = self.sections()
+            save_project({"format": FORMAT, "format_version": FORMAT_VERSION, **sections}, path)
         except UserFacingError as exc:
             self.report = show_error(self.window, "Cannot save project", str(exc))
+            return False
+        except Exception as exc:  # noqa: BLE001 - a failed save must never pass unnoticed
+            get_logger("project").exception("saving %s failed", path)
+            self.report = show_error(self.window, "Cannot save project",
+                                     f"{path}: cannot save: {type(exc).__name__}: {exc}",
+                                     "Nothing was written. Details are in the log file.")
             return False
         self.path = path
         self.mark_saved(sections)

@@ -24,11 +24,15 @@ def controls_settings(c: ComposerControls) -> dict[str, Any]:
 def apply_controls(c: ComposerControls, settings: Any) -> list[str]:
     """Set the widgets from project ``settings``; return warnings for values they cannot show."""
     warnings: list[str] = []
-    c.length.setValue(settings.segments)
-    c.seed.setValue(settings.seed)
+    c.length.setValue(min(settings.segments, c.length.maximum()))
+    if 0 <= settings.seed <= c.seed.maximum():  # a spin box cannot hold a 64-bit seed
+        c.seed.setValue(settings.seed)
+    else:
+        warnings.append(f"Composer: seed {settings.seed} is larger than the Composer can show; "
+                        f"the seed stays {c.seed.value()}.")
     c.random_seed.setChecked(settings.random_seed)
     c.tempo.setValue(settings.tempo)
-    c.reuse_limit.setValue(settings.reuse_limit or 0)
+    c.reuse_limit.setValue(min(settings.reuse_limit or 0, c.reuse_limit.maximum()))
     if c.key.findText(settings.key) < 0:
         warnings.append(f"Composer: unknown key '{settings.key}'; the key stays "
                         f"{c.key.currentText()}.")

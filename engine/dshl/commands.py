@@ -221,7 +221,14 @@ def _run_import(args: argparse.Namespace) -> int:
 def _run_compose(args: argparse.Namespace) -> int:
     from engine.checkpoint import CheckpointError
     from engine.dshl.api import ComposeRequest, compose, provenance, write_midi
+    from engine.project.files import refuse_same_file
 
+    phrases = {"the --start-midi phrase": args.start_midi,
+               "the --continue phrase": args.continue_midi}
+    if args.project:  # before composing: one output must never replace the other or an input
+        refuse_same_file(args.project, {"the --out MIDI file": args.out, **phrases})
+    if args.out or not args.project:
+        refuse_same_file(args.out or "tune.mid", phrases)
     try:
         start = args.start
         if args.start_midi:

@@ -1,13 +1,17 @@
-"""Playlist files: write M3U8 and XSPF with paths relative to the playlist, read M3U/M3U8/XSPF.
+"""Playlist files: write M3U8, PLS and XSPF with paths relative to the playlist, read M3U/M3U8,
+PLS and XSPF.
 
 Paths keep every character (spaces, unicode, quotes): M3U8 is UTF-8 text with one path a line;
+PLS is an INI-like ``[playlist]`` section of ``File1=…``, ``Title1=…``, ``Length1=…`` lines;
 XSPF locations are percent-encoded relative URIs. Readers resolve entries against the
-playlist's folder and accept ``file://`` URIs and absolute paths too.
+playlist's folder and accept ``file://`` URIs and absolute paths too. A file whose content is a
+PLS playlist is read as one whatever its extension; a ``.pls`` that is not one is refused.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -123,11 +127,10 @@ def _read_capped(source: Path) -> bytes:
 def read_m3u(source: str | Path) -> list[Entry]:
     """Read an M3U or M3U8 playlist (UTF-8, falling back to Latin-1 for old .m3u files)."""
     source = Path(source)
-    raw = _read_capped(source)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+    return _parse_m3u(_text(_read_capped(source)), source)
+
+
+def _parse_m3u(text: str, source: Path) -> list[Entry]:
     entries: list[Entry] = []
     pending: tuple[float, str, str] | None = None
     for line in text.split("\n"):  # not splitlines(): U+2028, \x1c... may be in names
@@ -177,15 +180,96 @@ def read_xspf(source: str | Path) -> list[Entry]:
     return entries
 
 
+_PLS_LINE = re.compile(r"(file|title|length)(\d+)\s*=(.*)", re.IGNORECASE)
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+://")
+MAX_PLS_DIGITS = 8  # entry numbers up to 99,999,999
+
+
+def _text(raw: bytes) -> str:
+    """Playlist bytes as text: UTF-8 (with or without a BOM), else Latin-1."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _is_pls(text: str) -> bool:
+    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    return first.lower() == "[playlist]"
+
+
+def read_pls(source: str | Path) -> list[Entry]:
+    """Read a PLS playlist: ``[playlist]`` then ``FileN=``, ``TitleN=`` and ``LengthN=`` lines.
+
+    Entries come in the order of N; relative paths are relative to the playlist's folder; a
+    ``LengthN`` of -1 means unknown; stream URLs (``http://…``) are kept as they are. A file
+    without the ``[playlist]`` header is refused.
+    """
+    source = Path(source)
+    return _parse_pls(_text(_read_capped(source)), source)
+
+
+def _parse_pls(text: str, source: Path) -> list[Entry]:
+    if not _is_pls(text):
+        raise UserFacingError(f"{display(source)}: not a PLS playlist (no [playlist] header)")
+    found: dict[int, dict[str, str]] = {}
+    for line in text.split("\n")[1:]:
+        match = _PLS_LINE.fullmatch(line.strip(" \t\r"))
+        if match is None:  # NumberOfEntries, Version, comments, blank lines
+            continue
+        field, digits, value = match.group(1).lower(), match.group(2), match.group(3)
+        if len(digits) <= MAX_PLS_DIGITS:
+            found.setdefault(int(digits), {})[field] = value.strip()
+    entries = []
+    for index in sorted(found):
+        item = found[index]
+        location = item.get("file", "")
+        if not location:
+            continue
+        if _URL.match(location) and not location.lower().startswith("file:"):
+            path = location
+        else:
+            path = _resolve(location, source.parent)
+        artist, sep, title = item.get("title", "").partition(" - ")
+        if not sep:
+            artist, title = "", artist
+        try:
+            seconds = max(0.0, float(item.get("length", "")))
+        except ValueError:
+            seconds = 0.0
+        entries.append(Entry(path, title.strip(), artist.strip(),
+                             seconds if seconds < float("inf") else 0.0))
+    return entries
+
+
+def write_pls(target: str | Path, entries: Sequence[Entry]) -> Path:
+    """Write a PLS playlist (UTF-8, version 2, paths relative to it) atomically; return its path."""
+    target = Path(target).resolve()
+    lines = ["[playlist]"]
+    for k, entry in enumerate(entries, start=1):
+        lines.append(f"File{k}={_m3u_location(entry.path, target.parent)}")
+        label = _one_line(" - ".join(x for x in (entry.artist, entry.title) if x))
+        if label:
+            lines.append(f"Title{k}={display(label)}")
+        lines.append(f"Length{k}={int(round(entry.duration)) if entry.duration else -1}")
+    lines += [f"NumberOfEntries={len(entries)}", "Version=2"]
+    atomic_write_text(target, "\n".join(lines) + "\n")
+    return target
+
+
 def read_playlist(source: str | Path) -> list[Entry]:
-    """Read any supported playlist by extension (.m3u, .m3u8, .xspf)."""
-    if Path(source).suffix.lower() == ".xspf":
+    """Read any supported playlist: .xspf as XSPF, .pls (or PLS content) as PLS, else M3U."""
+    source = Path(source)
+    if source.suffix.lower() == ".xspf":
         return read_xspf(source)
-    return read_m3u(source)
+    text = _text(_read_capped(source))
+    if source.suffix.lower() == ".pls" or _is_pls(text):
+        return _parse_pls(text, source)
+    return _parse_m3u(text, source)
 
 
 def write_playlist(target: str | Path, entries: Sequence[Entry]) -> Path:
-    """Write by extension: ``.xspf`` → XSPF, anything else → M3U8.
+    """Write by extension: ``.xspf`` → XSPF, ``.pls`` → PLS, anything else → M3U8.
 
     A folder as ``target``, or one that cannot be written, is a :class:`UserFacingError`
     naming it; nothing is half-written.
@@ -197,6 +281,8 @@ def write_playlist(target: str | Path, entries: Sequence[Entry]) -> Path:
     try:
         if target.suffix.lower() == ".xspf":
             return write_xspf(target, entries)
+        if target.suffix.lower() == ".pls":
+            return write_pls(target, entries)
         return write_m3u8(target, entries)
     except OSError as exc:
         raise UserFacingError(f"{display(target)}: cannot write the playlist "

@@ -23,8 +23,8 @@ from typing import Any
 
 from engine.atomic import atomic_write_text
 from engine.paths import segue_home
-from engine.project.files import read_data
-from engine.project.model import Project, ProjectFormatError, project_from_dict
+from engine.project.files import json_text, project_from_data, read_data
+from engine.project.model import Project, ProjectFormatError
 
 try:
     import fcntl
@@ -91,7 +91,7 @@ class Session:
         """Autosave project ``data`` (atomic); ``project_path`` is the file it belongs to, if any."""
         payload = {**data, "autosave": {"project_path": str(project_path) if project_path else
                                         None, "pid": os.getpid(), "saved_at": _now()}}
-        atomic_write_text(self.path, json.dumps(payload, ensure_ascii=False) + "\n")
+        atomic_write_text(self.path, json_text(payload) + "\n")
         return self.path
 
     def clear(self) -> None:
@@ -130,10 +130,7 @@ class Orphan:
         data = read_data(self.path)
         if isinstance(data, dict):
             data = {k: v for k, v in data.items() if k != "autosave"}
-        try:
-            return project_from_dict(data)
-        except ProjectFormatError as exc:
-            raise ProjectFormatError(f"{self.path}: {exc}") from exc
+        return project_from_data(data, self.path)
 
     def discard(self) -> None:
         """Delete the orphan's files (after it was restored or the user declined it)."""

@@ -138,16 +138,25 @@ def resolve_chain(record: Chain) -> tuple[Chain | None, list[str]]:
 
 
 def write_midi(record: Chain, path: str | Path) -> tuple[Path, list[str]]:
-    """Render ``record`` as a MIDI file: from its collection if installed, else from saved notes."""
+    """Render ``record`` as a MIDI file: from its collection if installed, else from saved notes.
+
+    Segments are found again in the collection first (:func:`resolve_chain`): an id outside the
+    collection is never rendered. When no segment is found the saved notes are rendered (and
+    said so in the changes); with no saved notes either, it is refused.
+    """
     from engine.music.midi_export import to_pretty_midi, write_pretty_midi
 
     resolved, changes = resolve_chain(record)
-    if resolved is None:
-        resolved = record
-    if resolved.collection in api.list_collections():
+    if resolved is not None and resolved.collection in api.list_collections():
+        check_segment_ids(resolved)
         chain, _notes, _locked = chain_from_project(resolved)
         return api.write_midi(chain, path), changes
+    resolved = resolved or record
     if not resolved.notes:
+        if resolved.collection in api.list_collections():
+            raise UserFacingError(f"no segment of the chain is in the collection "
+                                  f"'{resolved.collection}' and the project holds no saved "
+                                  "notes to render")
         raise UserFacingError(f"the chain's collection '{resolved.collection}' is not installed "
                               "and the project holds no saved notes to render")
     notes = [RenderedNote(n.start, n.end, n.pitch, n.velocity, n.track) for n in resolved.notes]
@@ -155,6 +164,19 @@ def write_midi(record: Chain, path: str | Path) -> tuple[Path, list[str]]:
     midi = to_pretty_midi(notes, resolved.key, resolved.tempo, resolved.melody_program,
                           resolved.chord_program, api.provenance(chain) + " (from saved notes)")
     return write_pretty_midi(midi, path), changes
+
+
+def check_segment_ids(record: Chain) -> None:
+    """Refuse a chain holding a segment id outside its (installed) collection's range."""
+    from engine.dshl import store
+
+    size = len(store.load_collection(record.collection,
+                                     meter_family(known_meter(record.meter))).corpus)
+    for k, segment in enumerate(record.segments):
+        if not 0 <= segment.id < size:
+            raise UserFacingError(f"composer.chain.segments[{k}].id: {segment.id} is not a "
+                                  f"segment of the collection '{record.collection}' "
+                                  f"(0 to {size - 1})")
 
 
 def save_chain_project(chain: api.Chain, path: str | Path) -> Path:

@@ -1,12 +1,13 @@
 """`segue project` subcommands: ``project show p.segue [--json]`` and ``project export p.segue --midi``.
 
 ``segue compose … --project p.segue`` (in the dshl room) writes projects; these read them.
+Everything printed that comes from the file (tune names, lyrics, artists) goes through
+:func:`engine.cli.printable`, so a project cannot send escape sequences to the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 
@@ -27,30 +28,34 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
 
 def _run_show(args: argparse.Namespace) -> int:
-    from engine.project.files import load_project, project_name
+    from engine.cli import one_line, printable
+    from engine.project.files import json_text, load_project, project_name
     from engine.project.model import project_to_dict
 
     project = load_project(args.path)
-    if args.json:
-        print(json.dumps(project_to_dict(project), ensure_ascii=False))
+    if args.json:  # every control character as a JSON escape
+        print(json_text(project_to_dict(project), terminal=True))
         return 0
-    print(f"{project_name(args.path)} (project format {project.format_version}, "
-          f"saved by Segue {project.segue_version or 'unknown'})")
+
+    def p(text: str) -> str:
+        return printable(text)
+    print(f"{p(one_line(project_name(args.path)))} (project format {project.format_version}, "
+          f"saved by Segue {p(project.segue_version) or 'unknown'})")
     chain = project.composer.chain
     if chain is None:
         print("Composer: no chain yet")
     else:
         locked = sum(s.locked for s in chain.segments)
-        print(f"Composer: {len(chain.segments)} segments from '{chain.collection}', key "
-              f"{chain.key}, {chain.meter}, {chain.tempo:g} BPM, {locked} locked, "
+        print(f"Composer: {len(chain.segments)} segments from '{p(chain.collection)}', key "
+              f"{p(chain.key)}, {p(chain.meter)}, {chain.tempo:g} BPM, {locked} locked, "
               f"{len(chain.notes)} notes")
-        print("  " + " ".join(f"{s.tune}#{s.position}{'*' if s.locked else ''}"
+        print("  " + " ".join(f"{p(s.tune)}#{s.position}{'*' if s.locked else ''}"
                               for s in chain.segments))
     lyrics = project.lyrics
-    print(f"Lyrics: {len(lyrics.lines)} lines, {lyrics.artist_a or '?'} & "
-          f"{lyrics.artist_b or '?'}, pattern {lyrics.pattern}")
+    print(f"Lyrics: {len(lyrics.lines)} lines, {p(lyrics.artist_a) or '?'} & "
+          f"{p(lyrics.artist_b) or '?'}, pattern {p(lyrics.pattern)}")
     for line in lyrics.lines:
-        print(f"  {line.artist}{' (locked)' if line.locked else ''}: {line.text}")
+        print(f"  {p(line.artist)}{' (locked)' if line.locked else ''}: {p(line.text)}")
     print(f"Commentary: {len(project.commentary.tags)} tags, "
           f"{len(project.commentary.samples)} kept samples")
     return 0
@@ -60,8 +65,9 @@ def _run_export(args: argparse.Namespace) -> int:
     from engine.checkpoint import CheckpointError
     from engine.errors import UserFacingError
     from engine.project.chain import write_midi
-    from engine.project.files import load_project
+    from engine.project.files import load_project, refuse_same_file
 
+    refuse_same_file(args.midi, {"the project being exported": args.path})
     project = load_project(args.path)
     chain = project.composer.chain
     if chain is None:
