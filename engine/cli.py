@@ -20,7 +20,6 @@ import argparse
 import errno
 import importlib
 import os
-import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -104,30 +103,20 @@ def _log_warning(message, category, filename, lineno, file=None, line=None) -> N
 
 
 def one_line(text: str) -> str:
-    """Make ``text`` printable on one line: escape newlines and undecodable file-name bytes."""
-    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    """Make ``text`` printable on one line: escape newlines, control characters (ESC, BEL, C1,
+    bidirectional overrides) and undecodable file-name bytes."""
+    text = _escape_controls(text)
     try:  # a file name's undecodable bytes come back as \xff, as the shell shows them
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-                          "\u2066-\u2069\ud800-\udfff]")
-_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+def _escape_controls(text: str) -> str:
+    """Control characters as escapes; a file name's undecodable bytes are left for one_line."""
+    from engine.printable import printable
 
-
-def printable(text: str) -> str:
-    """``text`` safe to print on a terminal: control characters (ESC, BEL, CR, newlines, C1),
-    bidirectional overrides and lone surrogates are shown as escapes (``\\x1b``, ``\\u202e``).
-
-    For anything a command prints that came from a user's file (titles, lyrics, tune names).
-    """
-    def escape(match: re.Match[str]) -> str:
-        char = match.group()
-        code = ord(char)
-        return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-    return _UNPRINTABLE.sub(escape, text)
+    return "".join(ch if 0xDC80 <= ord(ch) <= 0xDCFF else printable(ch) for ch in text)
 
 
 def describe(exc: BaseException) -> str | None:

@@ -10,6 +10,7 @@ import json
 import sys
 
 from engine.argtypes import integer, number
+from engine.printable import printable
 
 MAX_SEGMENTS = 1000  # a 4000-beat tune; longer chains are refused before composing
 
@@ -71,7 +72,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     compose = sub.add_parser("compose", help="compose a tune from hashed segments (DSHL)")
     compose.add_argument("--segments", type=integer(1, MAX_SEGMENTS), default=8,
                          help="chain length (4 beats each)")
-    compose.add_argument("--seed", type=integer(0), help="random seed (same seed, same chain)")
+    compose.add_argument("--seed", type=integer(0, 2**31 - 1),
+                         help="random seed (same seed, same chain; 0 to 2147483647)")
     compose.add_argument("--out", help="MIDI file to write (default tune.mid, or none with --project)")
     compose.add_argument("--project", help="also (or, without --out, only) write a .segue project")
     compose.add_argument("--key", default="C", help="output key, e.g. D, Bb, F#m")
@@ -214,7 +216,7 @@ def _run_import(args: argparse.Namespace) -> int:
         print(f"{report.name}: {report.tunes} tunes, {report.segments} segments"
               + (f" -> {report.path}" if report.path else ""))
         for name, reason in report.skipped:
-            print(f"  skipped {name}: {reason}")
+            print(printable(f"  skipped {name}: {reason}"))
     return 0 if report.tunes else 1
 
 
@@ -269,7 +271,7 @@ def _run_compose(args: argparse.Namespace) -> int:
             "provenance": provenance(chain)}))
     else:
         written = " and ".join(str(p) for p in (out, args.project) if p)
-        print(f"wrote {written}: " + " ".join(f"{it.tune}#{it.position}" for it in chain.items))
+        print(printable(f"wrote {written}: " + " ".join(f"{it.tune}#{it.position}" for it in chain.items)))
     return 0
 
 

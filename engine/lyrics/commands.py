@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from engine.argtypes import integer, number
+from engine.printable import printable, printable_lines
 
 MAX_MINUTES = 7 * 24 * 60.0  # a week: longer budgets are typos
 MINUTES = number(0, MAX_MINUTES, low_open=True)  # 0 is an error, never "no limit"
@@ -157,7 +158,7 @@ def _run_duet(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         width = max(len(a.name), len(b.name), 3)
-        print(duet_text(lines, spec, width=width))
+        print(printable_lines(duet_text(lines, spec, width=width)))
     return 0
 
 
@@ -187,11 +188,12 @@ def _run_artists(args: argparse.Namespace) -> int:
     if not found:
         print("no artists installed")
     for path, why in broken:
-        print(f"{path.stem:<24} unreadable: {why}")
+        print(printable(f"{path.stem:<24} unreadable: {why}"))
     for a in found:
         nats = a.metrics.get("val_nats_per_char")
         where = "bundled" if a.bundled else "yours"
-        print(f"{a.name:<24} {where:<8} {nats if nats is not None else '?'} nats/char  ({a.slug})")
+        print(printable(f"{a.name:<24} {where:<8} {nats if nats is not None else '?'} nats/char  "
+                        f"({a.slug})"))
     return 0
 
 

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from engine.argtypes import integer, number
+from engine.printable import printable
 
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
@@ -39,9 +40,9 @@ def _run_play(args: argparse.Namespace) -> int:
     if args.list:
         found, problems = outputs.list_outputs()
         for output in found:
-            print(output.label)
+            print(printable(output.label))
         for problem in problems:
-            print(f"({problem})")
+            print(printable(f"({problem})"))
         return 0
     if not args.file:
         raise UserFacingError("play: give a MIDI file (or --list)")
@@ -56,7 +57,7 @@ def _run_play(args: argparse.Namespace) -> int:
         player = outputs.open_output(outputs.choose(args.port, args.virtual), args.soundfont)
     except outputs.OutputError as exc:
         raise UserFacingError(str(exc)) from exc
-    print(f"playing {args.file} ({duration(events):.1f} s) on {player.name}; Ctrl+C stops",
+    print(printable(f"playing {args.file} ({duration(events):.1f} s) on {player.name}; Ctrl+C stops"),
           file=sys.stderr)
     try:
         player.play(events, start_delay=max(0.0, args.delay))

@@ -2,7 +2,7 @@
 
 ``segue compose … --project p.segue`` (in the dshl room) writes projects; these read them.
 Everything printed that comes from the file (tune names, lyrics, artists) goes through
-:func:`engine.cli.printable`, so a project cannot send escape sequences to the terminal.
+:func:`engine.printable.printable`, so a project cannot send escape sequences to the terminal.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
 
 def _run_show(args: argparse.Namespace) -> int:
-    from engine.cli import one_line, printable
+    from engine.cli import one_line
+    from engine.printable import printable
     from engine.project.files import json_text, load_project, project_name
     from engine.project.model import project_to_dict
 
