@@ -40,6 +40,7 @@ def import_folder(folder: str | Path, name: str, progress: ProgressFn = no_progr
     from engine.music.tune import ImportProblem
 
     folder = Path(folder)
+    store.check_collection_name(name)  # a name, never a path (BadName is a ValueError)
     if not folder.is_dir():
         raise ValueError(f"{folder} is not a folder")
     if not NAME_PATTERN.match(name) or name == store.BUNDLED:

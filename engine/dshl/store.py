@@ -17,19 +17,26 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.checkpoint import CheckpointError, config_from_dict, load_checkpoint
+from engine.checkpoint import (
+    CheckpointError,
+    check_weights,
+    config_from_dict,
+    load_checkpoint,
+    zip_members,
+)
 from engine.dshl.corpus import Corpus
 from engine.dshl.model import DSHL, FORMAT_VERSION, KIND, DSHLConfig
 from engine.dshl.pairs import TransitionStat, edges
 from engine.dshl.reranker import NumpyScorer, Reranker, RerankerConfig, SegmentMeta
 from engine.dshl.search import HashIndex, segment_meta, segment_states
 from engine.dshl.stacker import STACKER_FILE, Stacker, load_stacker
-from engine.paths import assets_dir, models_dir
+from engine.paths import assets_dir, check_name, models_dir
 
 MODEL_FILE = "model.pt"  # a trained model folder: the hash model + re-ranker checkpoint
 CORPUS_FILE = "nottingham.npz"  # ... and the segments it was trained on
 
 BUNDLED = "nottingham"
+MAX_COLLECTION_BYTES = 256 * 1024 * 1024  # unpacked arrays of one collection file (Nottingham: 2 MB)
 _lock = threading.RLock()
 _models: dict[tuple[str, float], LoadedModel] = {}
 _collections: dict[tuple[str, str, float], Collection] = {}
@@ -117,10 +124,14 @@ def _read_model(path: Path) -> LoadedModel:
     try:
         config = config_from_dict(DSHLConfig, ckpt.config["dshl"])
         rconfig = config_from_dict(RerankerConfig, ckpt.config["reranker"])
-        model, reranker = DSHL(config), Reranker(rconfig)
         state = ckpt.state_dict
-        model.load_state_dict({k[5:]: v for k, v in state.items() if k.startswith("hash.")})
-        reranker.load_state_dict({k[7:]: v for k, v in state.items() if k.startswith("rerank.")})
+        hashing = {k[5:]: v for k, v in state.items() if k.startswith("hash.")}
+        reranking = {k[7:]: v for k, v in state.items() if k.startswith("rerank.")}
+        check_weights(path, lambda: DSHL(config), hashing)  # sizes match before allocating
+        check_weights(path, lambda: Reranker(rconfig), reranking)
+        model, reranker = DSHL(config), Reranker(rconfig)
+        model.load_state_dict(hashing)
+        reranker.load_state_dict(reranking)
         stat = TransitionStat(state["stat.chord"].numpy(), state["stat.pitch"].numpy())
         vocab = [str(v) for v in ckpt.extra["vocab"]]
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
@@ -152,8 +163,19 @@ def _read_stacker(path: Path, created: str) -> Stacker | None:
 FAMILY_SUFFIX = "@"  # imported triple-meter tunes: NAME@triple.npz (names never hold "@")
 
 
+def check_collection_name(name: str) -> str:
+    """Return ``name`` if it is a name (never a path); else raise :class:`engine.paths.BadName`.
+
+    Every collection name becomes a file name here, so a name like ``../../x`` is refused
+    before any file is looked for.
+    """
+    return check_name(name, "collection")
+
+
 def collection_file(name: str, family: str = "duple") -> Path:
-    """Where collection ``name``'s tunes of meter ``family`` are stored."""
+    """Where collection ``name``'s tunes of meter ``family`` are stored (BadName if ``name`` is
+    not a plain name)."""
+    check_collection_name(name)
     if name == BUNDLED:
         return model_dir(family) / CORPUS_FILE
     suffix = "" if family == "duple" else f"{FAMILY_SUFFIX}{family}"
@@ -173,6 +195,7 @@ def collection_meters(name: str) -> list[str]:
     held: set[str] = set()
     for family in collection_families(name):
         try:
+            _check_unpacked_size(collection_file(name, family))
             with np.load(collection_file(name, family), allow_pickle=False) as arrays:
                 meters = arrays["meters"] if "meters" in arrays.files else ["4/4"]  # old files
                 held.update(str(m) for m in meters)
@@ -185,12 +208,22 @@ def list_collections() -> list[str]:
     """Names of the collections: the bundled one, then imported ones (sorted)."""
     folder = user_dir() / "collections"
     stems = {p.stem.split(FAMILY_SUFFIX)[0] for p in folder.glob("*.npz")} if folder.is_dir() else set()
-    return [BUNDLED] + sorted(n for n in stems if n != BUNDLED)
+    return [BUNDLED] + sorted(n for n in stems if n != BUNDLED and _is_name(n))
+
+
+def _is_name(stem: str) -> bool:
+    """Tell whether a file stem is a valid collection name (stray files are not listed)."""
+    try:
+        check_collection_name(stem)
+    except ValueError:
+        return False
+    return True
 
 
 def read_corpus(path: Path) -> Corpus:
     """Load a corpus file, naming the file when it cannot be read (truncated, tampered, foreign)."""
     try:
+        _check_unpacked_size(path)
         with np.load(path, allow_pickle=False) as arrays:
             corpus = Corpus.from_arrays(arrays)
         _check_corpus(corpus)
@@ -198,6 +231,15 @@ def read_corpus(path: Path) -> Corpus:
         raise CheckpointError(f"{path}: not a readable collection: {exc or type(exc).__name__}"
                               ) from exc
     return corpus
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Raise ValueError if the arrays of a collection file would unpack to more than
+    :data:`MAX_COLLECTION_BYTES` (a small deflate bomb), judged before any is decompressed."""
+    unpacked = sum(member.file_size for member in zip_members(path))
+    if unpacked > MAX_COLLECTION_BYTES:
+        raise ValueError(f"its arrays would unpack to {unpacked / 2**20:.0f} MB (the limit is "
+                         f"{MAX_COLLECTION_BYTES // 2**20} MB)")
 
 
 def _check_corpus(corpus: Corpus) -> None:
@@ -222,6 +264,7 @@ def load_collection(name: str = BUNDLED, family: str = "duple") -> Collection:
     Files are re-checked (a retrained model or re-imported collection is picked up) at most
     every :data:`RECHECK_SECONDS` per collection, so composing does not pay for file-system calls.
     """
+    check_collection_name(name)  # a path is refused before the model loads
     home = str(models_dir())
     now = time.monotonic()
     with _lock:

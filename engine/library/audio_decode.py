@@ -3,6 +3,11 @@
 soundfile (libsndfile: WAV, FLAC, Ogg Vorbis/Opus, MP3, AIFF...) reads the file; other formats
 (M4A/AAC, WMA) fall back to audioread. Long tracks are read as a few evenly spaced
 excerpts, so a 4-minute track costs about as much as one minute of audio.
+
+What a file claims is checked before it costs memory: a sample rate outside
+:data:`MIN_SAMPLE_RATE`..:data:`MAX_SAMPLE_RATE` is refused, and samples are read in blocks of at
+most :data:`READ_BYTES` and decimated as they come, so the samples kept are bounded by the
+excerpts' duration at the target rate whatever the header says.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ TARGET_RATE = 11025
 EXCERPT_SECONDS = 20.0
 EXCERPTS = 3
 MAX_FILE_BYTES = 2 * 1024**3  # "huge" files are skipped, never read
+MIN_SAMPLE_RATE = 1_000
+MAX_SAMPLE_RATE = 768_000  # the highest rate recorders and converters offer
+READ_BYTES = 4 * 1024 * 1024  # float32 samples read at once, whatever the channel count
 
 
 class DecodeError(Exception):
@@ -31,6 +39,13 @@ class Decoded:
     samples: np.ndarray
     sample_rate: int
     duration: float
+
+
+def _check_rate(rate: int) -> None:
+    """Raise DecodeError for a sample rate no real recording has (a hostile or broken header)."""
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise DecodeError(f"implausible sample rate ({rate} Hz; expected {MIN_SAMPLE_RATE} to "
+                          f"{MAX_SAMPLE_RATE} Hz): corrupt or not audio")
 
 
 def _windows(frames: int, rate: int) -> list[tuple[int, int]]:
@@ -81,7 +96,14 @@ def decode(path: str | Path) -> Decoded:
     return decoded
 
 
+def _block_frames(channels: int, factor: int) -> int:
+    """Frames per read: at most :data:`READ_BYTES` of float32, a multiple of ``factor``."""
+    frames = READ_BYTES // (4 * max(1, channels)) // factor * factor
+    return max(factor, frames)
+
+
 def _decode_soundfile(path: Path) -> Decoded:
+    """Decode through libsndfile, reading each excerpt in bounded blocks."""
     import soundfile as sf
 
     with sf.SoundFile(native(path)) as handle:
@@ -89,20 +111,73 @@ def _decode_soundfile(path: Path) -> Decoded:
         frames = int(handle.frames)
         if rate <= 0:
             raise DecodeError("no sample rate")
+        _check_rate(rate)
         factor = max(1, round(rate / TARGET_RATE))
+        block = _block_frames(handle.channels, factor)
         parts = []
         for start, length in _windows(frames, rate):
             if start:
                 handle.seek(start)
-            block = handle.read(length, dtype="float32", always_2d=True)
-            parts.append(_downmix_decimate(block, factor))
+            left = length
+            while left > 0:
+                chunk = handle.read(min(block, left), dtype="float32", always_2d=True)
+                if not len(chunk):
+                    break
+                parts.append(_downmix_decimate(chunk, factor))
+                left -= len(chunk)
         samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
     duration = frames / rate if frames > 0 else 0.0
     return Decoded(samples, rate // factor, duration)
 
 
+class _Excerpt:
+    """One excerpt being decoded from a stream: decimated as frames arrive (the remainder of
+    fewer than ``factor`` frames waits for the next block)."""
+
+    def __init__(self, start: int, length: int, factor: int) -> None:
+        self.start, self.end, self.factor = start, start + length, factor
+        self.parts: list[np.ndarray] = []
+        self.pending: np.ndarray | None = None
+
+    def add(self, block: np.ndarray) -> None:
+        """Take ``block`` (frames, channels) of float32 samples that lie inside this excerpt."""
+        if self.pending is not None and len(self.pending):
+            block = np.concatenate([self.pending, block])
+        usable = len(block) // self.factor * self.factor
+        if usable:
+            self.parts.append(_downmix_decimate(block[:usable], self.factor))
+        self.pending = block[usable:]
+
+
+def _stream_excerpts(buffers, channels: int, excerpts: list[_Excerpt], count_all: bool) -> int:
+    """Feed 16-bit interleaved ``buffers`` into ``excerpts``; return the frames seen (all of
+    them if ``count_all``, else up to the end of the last excerpt)."""
+    position, current, carry = 0, 0, np.zeros(0, dtype="<i2")
+    for buf in buffers:
+        data = np.concatenate([carry, np.frombuffer(buf, dtype="<i2")])
+        n = len(data) // channels
+        data, carry = data[:n * channels], data[n * channels:]
+        block = data.reshape(n, channels)
+        while current < len(excerpts) and excerpts[current].start < position + n:
+            excerpt = excerpts[current]
+            a, b = max(excerpt.start, position) - position, min(excerpt.end, position + n) - position
+            if b > a:
+                excerpt.add(block[a:b].astype(np.float32) / np.float32(32768.0))
+            if excerpt.end > position + n:
+                break
+            current += 1
+        position += n
+        if current >= len(excerpts) and not count_all:
+            break
+    return position
+
+
 def _decode_audioread(path: Path) -> Decoded:
-    """Decode formats libsndfile lacks (M4A/AAC, WMA) through audioread (ffmpeg/GStreamer)."""
+    """Decode formats libsndfile lacks (M4A/AAC, WMA) through audioread (ffmpeg/GStreamer).
+
+    The stream is decimated as it is decoded and only the excerpts are kept (the first
+    ``EXCERPTS + 0.5`` excerpt lengths when the duration is unknown), so memory stays bounded.
+    """
     try:
         import audioread
     except ImportError as exc:
@@ -110,13 +185,21 @@ def _decode_audioread(path: Path) -> Decoded:
     try:
         with audioread.audio_open(str(path)) as handle:
             rate, channels = int(handle.samplerate), max(1, int(handle.channels))
-            blocks = [np.frombuffer(buf, dtype="<i2") for buf in handle]
+            _check_rate(rate)
+            factor = max(1, round(rate / TARGET_RATE))
+            known = int(float(handle.duration or 0) * rate)
+            windows = _windows(known, rate) if known > 0 else []
+            if len(windows) < 2:  # short or of unknown length: its start, up to the whole budget
+                windows = [(0, int(EXCERPT_SECONDS * (EXCERPTS + 0.5) * rate))]
+            excerpts = [_Excerpt(start, length, factor) for start, length in windows]
+            frames = _stream_excerpts(handle, channels, excerpts, count_all=known <= 0)
     except PermissionError as exc:
         raise DecodeError("permission denied") from exc
+    except DecodeError:
+        raise
     except Exception as exc:  # noqa: BLE001 - audioread backends raise many kinds
         raise DecodeError("not a readable audio file (no decoder could open it)") from exc
-    data = np.concatenate(blocks) if blocks else np.zeros(0, dtype="<i2")
-    data = data[: len(data) // channels * channels].reshape(-1, channels)
-    factor = max(1, round(rate / TARGET_RATE)) if rate > 0 else 1
-    samples = _downmix_decimate(data.astype(np.float32) / 32768.0, factor)
-    return Decoded(samples, rate // factor, len(data) / float(max(rate, 1)))
+    parts = [part for excerpt in excerpts for part in excerpt.parts]
+    samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    duration = max(frames, known) / float(rate)
+    return Decoded(samples, rate // factor, duration)

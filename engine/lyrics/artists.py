@@ -18,6 +18,7 @@ from typing import Any
 
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress
 from engine.paths import assets_dir, models_dir
+from engine.paths import check_name as check_file_name
 
 BUNDLED = {
     "robert_burns": "Robert Burns",
@@ -111,12 +112,16 @@ def _check_free(path: Path, name: str) -> None:
 
 def _info(path: Path, bundled: bool, problems: list[tuple[Path, str]] | None = None
           ) -> ArtistInfo | None:
-    """Read an artist file's header (name, metrics); None if unusable (reason added to ``problems``)."""
-    from engine.checkpoint import CheckpointError, load_checkpoint
+    """Read an artist file's header (name, metrics); None if unusable (reason added to ``problems``).
+
+    Only the header is read (no weights), and a file that would unpack to more than a model
+    can is refused unread, so listing artists stays cheap whatever lies in the folder.
+    """
+    from engine.checkpoint import CheckpointError, load_checkpoint_header
     from engine.lyrics.model import FORMAT_VERSION, KIND
 
     try:
-        ck = load_checkpoint(path, KIND, FORMAT_VERSION)
+        ck = load_checkpoint_header(path, KIND, FORMAT_VERSION)
     except (CheckpointError, OSError) as exc:
         if problems is not None:
             problems.append((path, str(exc)))
@@ -154,8 +159,12 @@ def list_artists(problems: list[tuple[Path, str]] | None = None) -> list[ArtistI
 
 
 def find_artist(query: str, artists: list[ArtistInfo] | None = None) -> ArtistInfo:
-    """Resolve a slug, a name or a unique part of one; raise LookupError listing the choices."""
-    artists = list_artists() if artists is None else artists
+    """Resolve a slug, a name or a unique part of one; raise LookupError listing the choices.
+
+    A query naming one of the user's unusable files (corrupt, too large) gets that file's problem.
+    """
+    problems: list[tuple[Path, str]] = []
+    artists = list_artists(problems) if artists is None else artists
     q = query.strip().lower()
     for info in artists:
         if q in (info.slug, info.name.lower(), slugify(info.name)):
@@ -163,6 +172,9 @@ def find_artist(query: str, artists: list[ArtistInfo] | None = None) -> ArtistIn
     partial = [a for a in artists if q and (q in a.slug or q in a.name.lower())]
     if len(partial) == 1:
         return partial[0]
+    broken = [why for path, why in problems if path.stem in (q, slugify(query))]
+    if broken and not partial:
+        raise LookupError(f"artist '{query}' cannot be used: {broken[0]}")
     names = ", ".join(a.name for a in artists) or "none installed"
     kind = "is ambiguous" if partial else "is not installed"
     raise LookupError(f"artist '{query}' {kind} (installed: {names})")
@@ -216,7 +228,7 @@ def train_artist(
     name = check_name(name)
     if not (isinstance(minutes, (int, float)) and math.isfinite(minutes) and minutes > 0):
         raise ValueError(f"the time budget must be a positive number of minutes, not {minutes!r}")
-    out = (out_dir or user_models_dir()) / f"{slugify(name)}.pt"
+    out = (out_dir or user_models_dir()) / f"{check_file_name(slugify(name), 'artist')}.pt"
     _check_free(out, name)
     corpus = load_corpus(files)
     train_songs, val_songs = split_songs(corpus.songs)

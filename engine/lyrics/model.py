@@ -18,6 +18,8 @@ from torch.nn import functional as F
 
 from engine.checkpoint import (
     Checkpoint,
+    CheckpointError,
+    check_weights,
     config_from_dict,
     config_to_dict,
     load_checkpoint,
@@ -117,7 +119,11 @@ def save_artist(
 def load_artist(path: str | Path) -> ArtistModel:
     """Load an artist model (weights-only); raise CheckpointError naming the file if unusable."""
     ckpt = load_checkpoint(path, KIND, FORMAT_VERSION)
-    config = config_from_dict(CharLSTMConfig, ckpt.config)
+    try:
+        config = config_from_dict(CharLSTMConfig, ckpt.config)
+    except TypeError as exc:
+        raise CheckpointError(f"{path}: not a usable artist model: {exc}") from exc
+    check_weights(path, lambda: CharLSTM(config), ckpt.state_dict)  # before allocating the model
     model = CharLSTM(config)
     state = {k: v.float() if v.is_floating_point() else v for k, v in ckpt.state_dict.items()}
     model.load_state_dict(state)

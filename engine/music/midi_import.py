@@ -13,14 +13,16 @@ from pathlib import Path
 
 from engine import safe_io
 from engine.music.segments import METER_NAMES, METERS
-from engine.music.tune import ImportProblem, Note, Tune
+from engine.music.tune import ImportProblem, Note, Tune, check_length
 
 SUPPORTED_METERS = {m: beats for m, (_, _, beats) in METERS.items()}  # meter -> quarter beats
+DEFAULT_TEMPO = 500_000  # microseconds per beat (120 bpm) until the first tempo change
 _MINOR_SUFFIX = "m"
 
 
 def read_midi(path: str | Path) -> Tune:
-    """Parse ``path`` into a Tune or raise ImportProblem (unparseable, no melody, bad meter)."""
+    """Parse ``path`` into a Tune or raise ImportProblem (unparseable, no melody, bad meter, or
+    longer than any tune: :func:`engine.music.tune.check_length`)."""
     import mido
 
     path = Path(path)
@@ -35,13 +37,16 @@ def read_midi(path: str | Path) -> Tune:
     parts: dict[tuple[int, int], list[Note]] = defaultdict(list)
     keys: list[str] = []
     meters: list[tuple[int, int]] = []
+    tempos: list[tuple[float, int]] = []
     for track_index, track in enumerate(midi.tracks):
-        _read_track(track, track_index, tpb, parts, keys, meters)
-    return _build_tune(path.stem, parts, keys, meters)
+        _read_track(track, track_index, tpb, parts, keys, meters, tempos)
+    return _build_tune(path.stem, parts, keys, meters, tempos)
 
 
-def _read_track(track, track_index: int, tpb: int, parts, keys: list[str], meters) -> None:
-    """Collect the notes, key and time signatures of one track."""
+def _read_track(track, track_index: int, tpb: int, parts, keys: list[str], meters,
+                tempos: list[tuple[float, int]]) -> None:
+    """Collect the notes, key and time signatures and tempo changes (beat, µs per beat) of one
+    track."""
     now = 0
     sounding: dict[tuple[int, int], list[int]] = defaultdict(list)
     for msg in track:
@@ -50,6 +55,8 @@ def _read_track(track, track_index: int, tpb: int, parts, keys: list[str], meter
             keys.append(msg.key)
         elif msg.type == "time_signature":
             meters.append((now / tpb, msg.numerator, msg.denominator))
+        elif msg.type == "set_tempo":
+            tempos.append((now / tpb, msg.tempo))
         elif msg.type == "note_on" and msg.velocity > 0:
             sounding[(msg.channel, msg.note)].append(now)
         elif msg.type in ("note_off", "note_on"):
@@ -82,10 +89,24 @@ def _main_meter(meters, end: float) -> tuple[tuple[int, int], list[tuple[float, 
     return main, irregular
 
 
-def _build_tune(name: str, parts, keys: list[str], meters) -> Tune:
-    """Choose melody and chords among the parts and check the meter."""
+def seconds_at(beats: float, tempos: list[tuple[float, int]]) -> float:
+    """Seconds from the start to ``beats`` under tempo changes (beat, µs per beat); 120 bpm
+    until the first."""
+    total, at, tempo = 0.0, 0.0, DEFAULT_TEMPO
+    for start, value in sorted(tempos):
+        if start >= beats:
+            break
+        total += (start - at) * tempo / 1e6
+        at, tempo = start, value
+    return total + (beats - at) * tempo / 1e6
+
+
+def _build_tune(name: str, parts, keys: list[str], meters, tempos: list[tuple[float, int]]
+                ) -> Tune:
+    """Choose melody and chords among the parts and check the meter and the length."""
     end = max((n.end for notes in parts.values() for n in notes), default=0.0)
     main, irregular = _main_meter(meters, end)
+    check_length(end, SUPPORTED_METERS[main], seconds_at(end, tempos))
     if not parts:
         raise ImportProblem("no notes (no melody)")
     scored = sorted(parts.items(), key=lambda kv: _polyphony(kv[1]))

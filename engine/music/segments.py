@@ -24,7 +24,7 @@ import numpy as np
 
 from engine.music.chords import chord_name
 from engine.music.transpose import shift_to_c
-from engine.music.tune import ImportProblem, Tune
+from engine.music.tune import ImportProblem, Tune, check_length
 
 STEPS_PER_BEAT = 4
 SEGMENT_BEATS = 4
@@ -162,7 +162,12 @@ def _phase(tune: Tune, total: int, bar: int, bad: np.ndarray, found: dict[str, s
 
 
 def to_grid(tune: Tune) -> StepGrid:
-    """Put ``tune`` on the sixteenth-note grid, transposed so that its main key becomes C (Am)."""
+    """Put ``tune`` on the sixteenth-note grid, transposed so that its main key becomes C (Am).
+
+    Raises ImportProblem for a tune longer than :data:`engine.music.tune.MAX_TUNE_BARS`, before
+    the grid is allocated.
+    """
+    check_length(tune.length_beats, tune.beats_per_bar)
     shift = shift_to_c(tune.key)
     bar = bar_steps(tune.meter)
     total = int(np.ceil(tune.length_beats * STEPS_PER_BEAT - GRID_TOLERANCE))

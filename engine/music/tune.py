@@ -4,9 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_TUNE_BARS = 5000  # the longest real pieces (a symphony movement) run to about 1000 bars
+MAX_TUNE_SECONDS = 2 * 3600.0  # and none plays for anywhere near two hours
+
 
 class ImportProblem(Exception):
     """A file that cannot become a usable tune; the message is the reason shown to the user."""
+
+
+def check_length(beats: float, beats_per_bar: float, seconds: float | None = None) -> None:
+    """Raise ImportProblem if a tune of ``beats`` quarter beats (``seconds`` long, when known)
+    is longer than any real tune.
+
+    Called before a tune is put on a grid, whose size grows with its length: a tiny file with
+    year-long note gaps must be refused here, not after gigabytes are allocated.
+    """
+    bars = beats / max(beats_per_bar, 1e-9)
+    if not bars <= MAX_TUNE_BARS:  # also refuses nan
+        raise ImportProblem(f"too long: {bars:,.0f} bars (the limit is {MAX_TUNE_BARS:,} bars; "
+                            f"a note or a gap between notes that lasts for ages?)")
+    if seconds is not None and not seconds <= MAX_TUNE_SECONDS:
+        raise ImportProblem(f"too long: {seconds / 3600:,.1f} hours (the limit is "
+                            f"{MAX_TUNE_SECONDS / 3600:g} hours)")
 
 
 @dataclass(frozen=True)
