@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from engine.dshl.api import ChainItem
 from engine.dshl.chain import source_bar
 
-COLUMNS = ("#", "Fit", "Source tune", "Bar")
+COLUMNS = ("#", "Fit 0–100", "Source tune", "Bar")
 FIT_TIP = ("Fit (0–100): how smoothly this block follows the one before it, as judged by the "
            "learned re-ranker. It is the share of real joins in the collection's tunes that "
            "score lower: 50 joins like a typical real tune, 90 better than nine in ten.")

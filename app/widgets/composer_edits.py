@@ -25,7 +25,7 @@ class EditBar(QWidget):
         self.regenerate_button.setToolTip("Re-draw every unlocked block with a new seed")
         self.zoom_out = QPushButton("−")
         self.zoom_in = QPushButton("+")
-        self.zoom_fit = QPushButton("Fit")
+        self.zoom_fit = QPushButton("Whole chain")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         for widget in (self.lock_button, self.delete_button, self.insert_button,
@@ -35,7 +35,7 @@ class EditBar(QWidget):
         row.addStretch(1)
         row.addWidget(QLabel("Zoom"))
         for button, tip in ((self.zoom_out, "Zoom out"), (self.zoom_in, "Zoom in (Ctrl+wheel)"),
-                            (self.zoom_fit, "Show the whole chain")):
+                            (self.zoom_fit, "Zoom to show the whole chain")):
             button.setToolTip(tip)
             button.setFixedWidth(button.fontMetrics().horizontalAdvance(button.text()) + 22)
             row.addWidget(button)

@@ -42,6 +42,10 @@ class ComposeRequest:
     # (4-beat segments) or 3/4, 6/8, 9/8, 3/2, 6/4 (24-step segments); meters never mix in a chain
     meter: str = "4/4"
     phrase: str = ""  # name of the user's MIDI phrase the chain continues, if any
+    # the phrase itself: its notes as played (beats from the chain's start) fill the first
+    # ``phrase_blocks`` blocks (items with id -1); ``segments`` counts them too
+    phrase_notes: tuple[RenderedNote, ...] = ()
+    phrase_blocks: int = 0
 
 
 @dataclass
@@ -220,13 +224,52 @@ def compose(
     rng = np.random.default_rng(request.seed)
     from engine.dshl.threads import single_threaded
 
+    head, start, locked = request.phrase_blocks, request.start, request.locked
+    if head:  # continue the user's phrase: search from its last block's code (phrase.anchor)
+        from engine.dshl.phrase import anchor
+
+        with single_threaded():
+            start = anchor(col, request, allowed)
+        locked = {k - head + 1: seg for k, seg in request.locked.items() if k >= head and seg >= 0}
     with single_threaded():
-        picks = compose_ids(col, request.segments, rng, request.mode, request.reuse_limit,
-                            request.start, request.locked, request.prefer_ending,
-                            check=lambda: check_cancelled(cancelled), allowed=allowed)
-    items = [_item(col, k, p.id, p.distance, p.score, scored=k > 0) for k, p in enumerate(picks)]
+        picks = compose_ids(col, request.segments - head + (1 if head else 0), rng,
+                            request.mode, request.reuse_limit, start, locked,
+                            request.prefer_ending, check=lambda: check_cancelled(cancelled),
+                            allowed=allowed)
+    if head:
+        items = phrase_items(request) + [_item(col, head + k - 1, p.id, p.distance, p.score)
+                                         for k, p in enumerate(picks) if k > 0]
+    else:
+        items = [_item(col, k, p.id, p.distance, p.score, scored=k > 0)
+                 for k, p in enumerate(picks)]
     progress(1.0, "done")
     return Chain(request=request, items=items)
+
+
+def phrase_items(request: ComposeRequest) -> list[ChainItem]:
+    """The chain items of the user's phrase: one per block, id -1, titled "your phrase"."""
+    from engine.dshl.phrase import PHRASE_ID, PHRASE_TUNE
+
+    return [ChainItem(PHRASE_ID, PHRASE_TUNE, 2 * k, 0, 0.0, False)
+            for k in range(request.phrase_blocks)]
+
+
+def _left(col, chain: Chain, position: int) -> int:
+    """The segment the search and re-ranker see before block ``position``: the block before
+    it, or for the phrase's last block the segment standing for it (:func:`phrase.anchor`)."""
+    prev = chain.items[position - 1].id
+    if prev >= 0:
+        return prev
+    from engine.dshl.phrase import anchor
+
+    req = chain.request
+    return anchor(col, req, col.corpus.mask(req.meter, tonality(req.key)))
+
+
+def _check_not_phrase(chain: Chain, position: int) -> None:
+    """Refuse to change a block of the user's phrase."""
+    if position < chain.request.phrase_blocks:
+        raise ValueError(f"block {position + 1} is your phrase: it stays as you played it")
 
 
 def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
@@ -241,8 +284,10 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
     col = _collection(chain.request.collection, chain.request.meter)
     if not 0 <= position < len(chain.items):
         raise IndexError(f"position {position} is outside the chain (0..{len(chain.items) - 1})")
+    if position < chain.request.phrase_blocks:
+        return []  # your phrase has no alternatives
     used = np.zeros(len(col.corpus), dtype=bool)
-    used[[it.id for k, it in enumerate(chain.items) if k != position]] = True
+    used[[it.id for k, it in enumerate(chain.items) if k != position and it.id >= 0]] = True
     if position == 0:
         if len(chain.items) < 2:
             openings = np.nonzero(col.corpus.position == 0)[0][:limit]
@@ -253,7 +298,7 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
         scores = pair_scores(col, ids, np.full(len(ids), nxt))
         order = np.argsort(-scores, kind="stable")[:limit]
         return [_item(col, 0, ids[k], dist[k], scores[k]) for k in order]
-    prev = chain.items[position - 1].id
+    prev = _left(col, chain, position)
     mask = col.corpus.mask(chain.request.meter, tonality(chain.request.key))
     ids, dist, scores = ranked_successors(col, prev, allowed=~used & mask)
     keep = on_the_beat(col, prev, ids)
@@ -270,17 +315,19 @@ def replace(chain: Chain, position: int, segment_id: int) -> Chain:
     col = _collection(chain.request.collection, chain.request.meter)
     if not 0 <= segment_id < len(col.corpus):
         raise ValueError(f"segment id {segment_id} is not in collection {col.name!r}")
+    _check_not_phrase(chain, position)
     ids = [it.id for it in chain.items]
     ids[position] = int(segment_id)
     items = list(chain.items)
+    chain = Chain(request=chain.request, items=items)
     for k in (position, position + 1):
         if 0 <= k < len(ids):
             if k == 0:
                 items[k] = _item(col, 0, ids[0], 0, 0.0, scored=False)
             else:
-                seg = np.array([ids[k]])
-                items[k] = _item(col, k, ids[k], int(hamming(col, ids[k - 1], seg)[0]),
-                                 float(rerank(col, ids[k - 1], seg)[0]))
+                prev, seg = _left(col, chain, k), np.array([ids[k]])
+                items[k] = _item(col, k, ids[k], int(hamming(col, prev, seg)[0]),
+                                 float(rerank(col, prev, seg)[0]))
     return Chain(request=chain.request, items=items)
 
 
@@ -288,7 +335,8 @@ def regenerate(chain: Chain, keep: set[int], seed: int | None = None) -> Chain:
     """Return a new chain that keeps the positions in ``keep`` and re-draws the others."""
     from dataclasses import replace as dc_replace
 
-    locked = {k: chain.items[k].id for k in keep if 0 <= k < len(chain.items)}
+    locked = {k: chain.items[k].id for k in keep if 0 <= k < len(chain.items)
+              and chain.items[k].id >= 0}
     request = dc_replace(chain.request, seed=seed, locked=locked, start=locked.get(0),
                          segments=len(chain.items))
     return compose(request)
@@ -299,17 +347,25 @@ def _features(chain: Chain):
     import numpy as np
 
     col = _collection(chain.request.collection, chain.request.meter)
-    return np.concatenate([col.corpus.features[it.id] for it in chain.items]), col
+    return np.concatenate([col.corpus.features[it.id] for it in chain.items if it.id >= 0]), col
 
 
 def chain_notes(chain: Chain) -> list[RenderedNote]:
-    """Return the chain's notes in the request's key, for the piano roll, playback and MIDI."""
+    """Return the chain's notes in the request's key, for the piano roll, playback and MIDI:
+    the user's phrase first, exactly as played, then the segments."""
+    from dataclasses import replace as dc_replace
+
     from engine.music.midi_export import render
 
-    if not chain.items:
-        return []
+    head = chain.request.phrase_blocks
+    phrase = [n for n in chain.request.phrase_notes] if head else []
+    if len(chain.items) <= head:
+        return phrase
     feats, col = _features(chain)
-    return render(feats, col.loaded.vocab, chain.request.key, col.corpus.steps)
+    shift = head * col.corpus.steps / 4  # quarter beats of the phrase's blocks
+    rendered = render(feats, col.loaded.vocab, chain.request.key, col.corpus.steps)
+    return phrase + [dc_replace(n, start_beats=n.start_beats + shift,
+                                end_beats=n.end_beats + shift) for n in rendered]
 
 
 def provenance(chain: Chain) -> str:
@@ -317,7 +373,7 @@ def provenance(chain: Chain) -> str:
 
     The Composer panel shows this same line, so the export always says what the panel says.
     """
-    parts = ", ".join(f"{it.tune}#{it.position}" for it in chain.items)
+    parts = ", ".join(it.tune if it.id < 0 else f"{it.tune}#{it.position}" for it in chain.items)
     req = chain.request
     locked = ",".join(str(k + 1) for k in sorted(req.locked))
     extra = (f"; continues {req.phrase}" if req.phrase else "") + (

@@ -24,7 +24,6 @@ from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress
 from engine.music.midi_export import RenderedNote
 from engine.music.segments import SEGMENT_BEATS
 
-MAX_PHRASE_BLOCKS = 4  # continue-my-phrase matches at most this many 4-beat windows
 VARIATION_POOL = 200
 
 
@@ -45,6 +44,7 @@ class ChainState:
     notes: tuple[RenderedNote, ...]
     locked: frozenset[int] = field(default_factory=frozenset)
     chords: tuple[ChordSpan, ...] = ()
+    remarks: tuple[str, ...] = ()  # what reading the user's phrase estimated or changed
 
     @property
     def block_beats(self) -> float:
@@ -160,6 +160,7 @@ def regenerate(state: ChainState, seed: int | None) -> ChainState:
 def delete(state: ChainState, position: int) -> ChainState:
     """Remove block ``position`` and re-measure the join that closes the gap."""
     _check(state, position)
+    api._check_not_phrase(state.chain, position)
     items = [it for k, it in enumerate(state.chain.items) if k != position]
     if not items:
         raise ValueError("a chain needs at least one block")
@@ -174,6 +175,8 @@ def insert(state: ChainState, position: int) -> ChainState:
     """Insert the best continuation of block ``position - 1`` as a new block at ``position``."""
     if not 0 <= position <= len(state.chain.items):
         raise IndexError(f"cannot insert at {position} (0..{len(state.chain.items)})")
+    if position < state.chain.request.phrase_blocks:
+        raise ValueError("your phrase stays as you played it: insert after it")
     items = list(state.chain.items)
     items.insert(position, items[max(0, position - 1)])  # placeholder, replaced below
     chain = api.Chain(request=state.chain.request, items=items)
@@ -222,60 +225,26 @@ def variations(state: ChainState, position: int, count: int = 4, adventurousness
     return [pool[int(k)] for k in picks]
 
 
-def phrase_segments(path: str | Path, collection: str = "nottingham",
-                    max_blocks: int = MAX_PHRASE_BLOCKS, meter: str = "4/4") -> list[int]:
-    """Ids of the segments nearest to each 4-beat window of the MIDI phrase in ``path``.
-
-    Distance is the number of differing feature bits (melody articulation, octave, pitch class
-    and chord, in C); each window takes the nearest segment not taken by an earlier window.
-    """
-    import numpy as np
-
-    from engine.dshl import store
-    from engine.music.midi_import import read_midi
-    from engine.music.segments import encode, meter_family, to_grid
-    from engine.music.tune import ImportProblem
-
-    try:
-        col = store.load_collection(collection, meter_family(meter))
-    except (KeyError, ImportProblem) as exc:
-        raise ValueError(exc.args[0]) from exc
-    STEPS = col.corpus.steps  # noqa: N806  (segment length of the meter family)
-    try:
-        feats = encode(to_grid(read_midi(path)), col.loaded.vocab)
-    except ImportProblem as exc:
-        raise ValueError(f"{path}: {exc}") from exc
-    windows = max(1, min(max_blocks, int(np.ceil(len(feats) / STEPS))))
-    pad = windows * STEPS - len(feats)
-    if pad > 0:
-        feats = np.concatenate([feats, np.zeros((pad, feats.shape[1]), np.uint8)])
-    flat = col.corpus.features.reshape(len(col.corpus), -1)
-    taken: list[int] = []
-    for w in range(windows):
-        target = feats[w * STEPS:(w + 1) * STEPS].reshape(-1)
-        if not target.any():
-            break  # silence after the phrase: stop matching
-        diff = (flat != target[None]).sum(1)
-        diff[taken] = diff.max() + 1
-        taken.append(int(np.argmin(diff)))
-    if not taken:
-        raise ValueError(f"{path}: the phrase has no notes in its first {windows * 4} beats")
-    return taken
-
-
 def continue_phrase(path: str | Path, request: api.ComposeRequest,
                     progress: ProgressFn = no_progress,
                     cancelled: CancelledFn = never_cancelled) -> ChainState:
-    """Continue the user's phrase: its nearest segments start the chain (locked), then compose.
+    """Continue the user's phrase: its notes, as played, are the first block(s) of the chain
+    (locked), in its own key, meter and tempo; ``request.segments`` new blocks follow.
 
-    ``request.segments`` new blocks follow the matched ones.
+    The state's ``remarks`` say what was estimated (no key signature: Krumhansl-Schmuckler; no
+    time signature: 4/4; no tempo: 120 BPM) or moved onto the 16th grid.
     """
-    progress(0.0, "matching your phrase")
-    starts = phrase_segments(path, request.collection, meter=request.meter)
-    locked = {k: seg for k, seg in enumerate(starts)}
-    request = dataclasses.replace(request, segments=len(starts) + request.segments,
-                                  locked=locked, start=starts[0], phrase=Path(path).name)
-    return compose_state(request, progress, cancelled)
+    from engine.dshl.phrase import read_phrase
+
+    progress(0.0, "reading your phrase")
+    phrase = read_phrase(path)
+    head = phrase.blocks
+    request = dataclasses.replace(
+        request, key=phrase.key, meter=phrase.meter, tempo=phrase.tempo,
+        segments=head + request.segments, start=None, phrase=phrase.name,
+        phrase_notes=phrase.notes, phrase_blocks=head, locked=dict.fromkeys(range(head), -1))
+    state = compose_state(request, progress, cancelled)  # the phrase's blocks are locked
+    return dataclasses.replace(state, remarks=phrase.remarks)
 
 
 def to_midi(state: ChainState):

@@ -90,8 +90,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     compose.add_argument("--start", type=integer(0), help="segment id to start from")
     compose.add_argument("--start-midi", help="start from the segment closest to this MIDI phrase")
     compose.add_argument("--continue", dest="continue_midi", metavar="PHRASE.mid",
-                         help="continue your phrase: its nearest segments start the chain, "
-                              "then --segments more follow")
+                         help="continue your phrase: its notes start the chain (in its own key, "
+                              "meter and tempo), then --segments more follow")
     compose.add_argument("--no-ending", action="store_true", help="do not prefer a tune ending")
     compose.add_argument("--melody-program", type=integer(0, 127), default=73, help="General MIDI program")
     compose.add_argument("--chord-program", type=integer(0, 127), default=0, help="General MIDI program")
@@ -221,8 +221,11 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _run_compose(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from engine.checkpoint import CheckpointError
-    from engine.dshl.api import ComposeRequest, compose, provenance, write_midi
+    from engine.dshl.api import compose, provenance, write_midi
+    from engine.dshl.settings import ComposerSettings, key_tonality
     from engine.project.files import refuse_same_file
 
     phrases = {"the --start-midi phrase": args.start_midi,
@@ -237,23 +240,30 @@ def _run_compose(args: argparse.Namespace) -> int:
             from engine.dshl.phrase import closest_segment
 
             start = closest_segment(args.start_midi, args.collection, args.meter)
-        request = ComposeRequest(
-            segments=args.segments, seed=args.seed, key=args.key, tempo=args.tempo,
-            mode=args.mode, reuse_limit=args.reuse_limit or None, collection=args.collection,
-            meter=args.meter,
-            start=start, prefer_ending=not args.no_ending,
+        settings = ComposerSettings(
+            segments=args.segments, seed=args.seed if args.seed is not None else 1,
+            random_seed=args.seed is None, key=args.key, meter=args.meter,
+            tonality=key_tonality(args.key), tempo=args.tempo, mode=args.mode,
+            reuse_limit=args.reuse_limit or None, collection=args.collection,
             melody_program=args.melody_program, chord_program=args.chord_program)
+        request = replace(settings.request(seed=args.seed), start=start,
+                          prefer_ending=not args.no_ending)
         if args.continue_midi:
             from engine.dshl.chain import continue_phrase
 
-            chain = continue_phrase(args.continue_midi, request).chain
+            state = continue_phrase(args.continue_midi, request)
+            chain = state.chain
+            req = chain.request  # the phrase's key, meter and tempo
+            settings = settings.follow(req.key, req.meter, req.tempo)
+            for remark in state.remarks:
+                print(printable(f"segue: note: {args.continue_midi}: {remark}"), file=sys.stderr)
         else:
             chain = compose(request)
         out = write_midi(chain, args.out or "tune.mid") if args.out or not args.project else None
         if args.project:
             from engine.project.chain import save_chain_project
 
-            save_chain_project(chain, args.project)
+            save_chain_project(chain, args.project, settings)
     except (ValueError, CheckpointError) as exc:  # OSError: one line from engine.cli
         raise _user_error(exc) from exc
     if not args.continue_midi and len(chain.items) < args.segments:
@@ -265,8 +275,8 @@ def _run_compose(args: argparse.Namespace) -> int:
                           "distance": it.distance, "score": round(it.score, 4),
                           "ends_tune": it.ends_tune} for it in chain.items],
             "out": str(out) if out else None, "project": args.project,
-            "key": request.key, "tempo": request.tempo, "mode": request.mode,
-            "meter": request.meter,
+            "key": chain.request.key, "tempo": chain.request.tempo, "mode": request.mode,
+            "meter": chain.request.meter,
             "collection": request.collection, "seed": request.seed,
             "provenance": provenance(chain)}))
     else:

@@ -9,6 +9,7 @@ raised as :class:`ImportProblem` with a reason a user can read.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine import safe_io
@@ -41,6 +42,42 @@ def read_midi(path: str | Path) -> Tune:
     for track_index, track in enumerate(midi.tracks):
         _read_track(track, track_index, tpb, parts, keys, meters, tempos)
     return _build_tune(path.stem, parts, keys, meters, tempos)
+
+
+@dataclass(frozen=True)
+class MidiMeta:
+    """A file's first key signature (mido's name, e.g. ``"Em"``), time signature (``"6/8"``)
+    and tempo (BPM), each None when the file has none."""
+
+    key: str | None
+    meter: str | None
+    tempo: float | None
+
+
+def read_meta(path: str | Path) -> MidiMeta:
+    """The key signature, time signature and tempo meta events of the MIDI file at ``path``
+    (the first of each, in time order)."""
+    import mido
+
+    path = Path(path)
+    safe_io.check_input_file(path, "MIDI", safe_io.MAX_MIDI_BYTES, ImportProblem)
+    try:
+        midi = mido.MidiFile(str(path), clip=True)
+    except Exception as exc:  # mido raises many types
+        raise ImportProblem(f"cannot parse MIDI: {type(exc).__name__}: {exc}") from exc
+    found: dict[str, tuple[int, object]] = {}
+    for track in midi.tracks:
+        now = 0
+        for msg in track:
+            now += msg.time
+            value = {"key_signature": lambda m: m.key,
+                     "time_signature": lambda m: f"{m.numerator}/{m.denominator}",
+                     "set_tempo": lambda m: round(mido.tempo2bpm(m.tempo), 3)}.get(msg.type)
+            if value is not None and (msg.type not in found or now < found[msg.type][0]):
+                found[msg.type] = (now, value(msg))
+    get = {name: found[name][1] if name in found else None for name in
+           ("key_signature", "time_signature", "set_tempo")}
+    return MidiMeta(get["key_signature"], get["time_signature"], get["set_tempo"])
 
 
 def _read_track(track, track_index: int, tpb: int, parts, keys: list[str], meters,

@@ -52,7 +52,10 @@ def chain_to_project(chain: api.Chain, notes: Iterable[RenderedNote], locked: It
         melody_program=req.melody_program, chord_program=req.chord_program,
         segments=[Segment(it.id, it.tune, it.position, it.distance, float(it.score),
                           it.ends_tune, k in locked, it.fit) for k, it in enumerate(chain.items)],
-        notes=[Note(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track) for n in notes])
+        notes=[Note(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track) for n in notes],
+        phrase_blocks=req.phrase_blocks,
+        phrase_notes=[Note(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track)
+                      for n in req.phrase_notes])
 
 
 def chain_from_project(record: Chain) -> tuple[api.Chain, list[RenderedNote], set[int]]:
@@ -63,7 +66,10 @@ def chain_from_project(record: Chain) -> tuple[api.Chain, list[RenderedNote], se
         mode=record.mode, reuse_limit=record.reuse_limit, collection=record.collection,
         prefer_ending=record.prefer_ending, melody_program=record.melody_program,
         chord_program=record.chord_program, meter=record.meter, phrase=record.phrase,
-        locked={k: record.segments[k].id for k in sorted(locked)})
+        locked={k: record.segments[k].id for k in sorted(locked)},
+        phrase_blocks=record.phrase_blocks, phrase_notes=tuple(
+            RenderedNote(n.start, n.end, n.pitch, n.velocity, n.track)
+            for n in record.phrase_notes))
     items = [api.ChainItem(s.id, s.tune, s.position, s.distance, s.score, s.ends_tune, s.fit)
              for s in record.segments]
     notes = [RenderedNote(n.start, n.end, n.pitch, n.velocity, n.track) for n in record.notes]
@@ -107,6 +113,9 @@ def resolve_chain(record: Chain) -> tuple[Chain | None, list[str]]:
     corpus = store.load_collection(record.collection, meter_family(meter)).corpus
     kept: list[Segment] = []
     for k, segment in enumerate(record.segments):
+        if k < record.phrase_blocks:  # your phrase: its notes are in the file
+            kept.append(segment)
+            continue
         found = _find(corpus, segment)
         if found is None:
             bar, beat = source_bar(segment, meter)
@@ -127,7 +136,7 @@ def resolve_chain(record: Chain) -> tuple[Chain | None, list[str]]:
     remeasure = (now.kind, now.format_version, now.fingerprint) != (
         record.model.kind, record.model.format_version, record.model.fingerprint)
     if remeasure or changes:
-        for position in range(len(chain.items)):
+        for position in range(record.phrase_blocks, len(chain.items)):
             chain = api.replace(chain, position, chain.items[position].id)
     if remeasure:
         made = (f"format {record.model.format_version}, {record.model.fingerprint or 'unknown'}")
@@ -162,7 +171,8 @@ def write_midi(record: Chain, path: str | Path) -> tuple[Path, list[str]]:
     notes = [RenderedNote(n.start, n.end, n.pitch, n.velocity, n.track) for n in resolved.notes]
     chain, _notes, _locked = chain_from_project(resolved)
     midi = to_pretty_midi(notes, resolved.key, resolved.tempo, resolved.melody_program,
-                          resolved.chord_program, api.provenance(chain) + " (from saved notes)")
+                          resolved.chord_program, api.provenance(chain) + " (from saved notes)",
+                          api.parse_meter(known_meter(resolved.meter)))
     return write_pretty_midi(midi, path), changes
 
 
@@ -173,31 +183,33 @@ def check_segment_ids(record: Chain) -> None:
     size = len(store.load_collection(record.collection,
                                      meter_family(known_meter(record.meter))).corpus)
     for k, segment in enumerate(record.segments):
-        if not 0 <= segment.id < size:
+        if k >= record.phrase_blocks and not 0 <= segment.id < size:
             raise UserFacingError(f"composer.chain.segments[{k}].id: {segment.id} is not a "
                                   f"segment of the collection '{record.collection}' "
                                   f"(0 to {size - 1})")
 
 
-def save_chain_project(chain: api.Chain, path: str | Path) -> Path:
-    """Write a project holding ``chain`` (the Composer's settings set to match it); return the path."""
+def save_chain_project(chain: api.Chain, path: str | Path,
+                       settings: ComposerSettings | None = None) -> Path:
+    """Write a project holding ``chain`` and the Composer's ``settings`` (default: those that
+    made the chain, its length counting the blocks after a phrase); return the path."""
     from engine.project.files import save_project
-    from engine.project.model import ComposerSection, ComposerSettings, Project
+    from engine.project.model import ComposerSection, Project
 
     req = chain.request
-    settings = ComposerSettings(
-        segments=len(chain.items), seed=req.seed if req.seed is not None else 1, key=req.key,
-        tempo=float(req.tempo), mode=req.mode, reuse_limit=req.reuse_limit,
-        collection=req.collection, melody_program=req.melody_program,
-        chord_program=req.chord_program)
+    if settings is None:
+        settings = ComposerSettings.from_request(
+            req, segments=max(1, len(chain.items) - req.phrase_blocks))
     record = chain_to_project(chain, api.chain_notes(chain), req.locked.keys())
     return save_project(Project(composer=ComposerSection(settings, record)), path)
 
 
-def composer_section(settings: dict, state: ChainState | None) -> dict:
+def composer_section(settings: dict | ComposerSettings, state: ChainState | None) -> dict:
     """The Composer panel's project section as plain data (its settings and its chain state)."""
     from engine.project.model import ComposerSection, section_from_dict, section_to_dict
 
+    if isinstance(settings, ComposerSettings):
+        settings = settings.to_dict()
     record = None if state is None else chain_to_project(state.chain, state.notes, state.locked)
     section = ComposerSection(section_from_dict("composer", {"settings": settings}).settings,
                               record)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engine.dshl.settings import TONALITIES, ComposerSettings, key_tonality
 from engine.errors import UserFacingError
 
 FORMAT = "segue-project"
@@ -75,23 +76,14 @@ class Chain:
     chord_program: int = 0
     segments: list[Segment] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    # the user's phrase: the first ``phrase_blocks`` segments (id -1) are its notes, as played
+    phrase_blocks: int = 0
+    phrase_notes: list[Note] = field(default_factory=list)
 
 
-@dataclass
-class ComposerSettings:
-    """The Composer's controls (what the next Compose would use)."""
 
-    segments: int = 8
-    seed: int = 1
-    random_seed: bool = False
-    key: str = "C"
-    meter: str = "4/4"
-    tempo: float = 120.0
-    mode: str = "min"
-    reuse_limit: int | None = 2
-    collection: str = "nottingham"
-    melody_program: int = 73
-    chord_program: int = 0
+# ComposerSettings (the Composer's controls) is engine.dshl.settings's: one record for the panel,
+# the command line and the file.
 
 
 @dataclass
@@ -154,8 +146,9 @@ def project_to_dict(project: Project) -> dict[str, Any]:
     data = {"format": FORMAT, **data, "format_version": FORMAT_VERSION}
     chain = data["composer"]["chain"]
     if chain is not None:
-        chain["notes"] = [[n["start"], n["end"], n["pitch"], n["velocity"], n["track"]]
-                          for n in chain["notes"]]
+        for name in ("notes", "phrase_notes"):
+            chain[name] = [[n["start"], n["end"], n["pitch"], n["velocity"], n["track"]]
+                           for n in chain[name]]
     return data
 
 
@@ -241,10 +234,36 @@ def _chain(data: Any, where: str) -> Chain | None:
         "model": lambda d, w: _fill(ModelStamp, d, w),
         "segments": lambda d, w: _items(_segment, d, w),
         "notes": lambda d, w: _items(_note, d, w),
+        "phrase_notes": lambda d, w: _items(_note, d, w),
     })
     if chain.tempo <= 0:
         raise ProjectFormatError(f"{where}.tempo must be positive, not {chain.tempo}")
+    if chain.phrase_blocks > len(chain.segments) or any(
+            s.id != -1 for s in chain.segments[:chain.phrase_blocks]):
+        raise ProjectFormatError(f"{where}.phrase_blocks: {chain.phrase_blocks} blocks of your "
+                                 "phrase, but the chain does not start with them (id -1)")
     return chain
+
+
+def _settings(data: Any, where: str) -> ComposerSettings:
+    """The Composer's settings; a missing ``tonality`` (an older Segue) follows the key."""
+    settings = _fill(ComposerSettings, data, where)
+    if "tonality" not in data:
+        settings.tonality = key_tonality(settings.key)
+    elif settings.tonality in TONALITIES and settings.tonality != key_tonality(settings.key):
+        raise ProjectFormatError(f"{where}.tonality: {settings.tonality} does not match the key "
+                                 f"{settings.key!r}")
+    return settings
+
+
+def _composer(data: Any, where: str) -> ComposerSection:
+    """The Composer section. Settings written before ``tonality`` existed never held the meter:
+    they take the chain's meter and key (see ``ComposerSettings.settle_legacy``)."""
+    section = _fill(ComposerSection, data, where, {"settings": _settings, "chain": _chain})
+    raw = data.get("settings") if isinstance(data, dict) else None
+    if section.chain is not None and isinstance(raw, dict) and "tonality" not in raw:
+        section.settings = section.settings.settle_legacy(section.chain.key, section.chain.meter)
+    return section
 
 
 def _line(data: Any, where: str) -> LyricLine:
@@ -291,10 +310,7 @@ def check_version(data: Any) -> int:
 def project_from_dict(data: Any) -> Project:
     """Build a :class:`Project` from JSON data; raise :class:`ProjectFormatError` naming the field."""
     version = check_version(data)
-    composer = _fill(ComposerSection, data.get("composer", {}), "composer", {
-        "settings": lambda d, w: _fill(ComposerSettings, d, w),
-        "chain": _chain,
-    })
+    composer = _composer(data.get("composer", {}), "composer")
     return Project(
         composer=composer,
         lyrics=_lyrics(data.get("lyrics", {}), "lyrics"),
@@ -307,8 +323,7 @@ def project_from_dict(data: Any) -> Project:
 def section_from_dict(name: str, data: Any) -> Any:
     """Read one section (``composer``, ``lyrics`` or ``commentary``) as panels hand it over."""
     readers = {
-        "composer": lambda d: _fill(ComposerSection, d, "composer", {
-            "settings": lambda s, w: _fill(ComposerSettings, s, w), "chain": _chain}),
+        "composer": lambda d: _composer(d, "composer"),
         "lyrics": lambda d: _lyrics(d, "lyrics"),
         "commentary": lambda d: _commentary(d, "commentary"),
     }

@@ -39,6 +39,9 @@ MAX_SEED = 2**63 - 1
 MAX_QT_INT = 2**31 - 1  # what a spin box in the window can show
 METERS = ("2/4", "4/4", "2/2", "3/4", "6/8", "9/8", "3/2", "6/4")
 MODES = ("min", "max")
+TONALITIES = ("major", "minor")
+MAX_PHRASE_BLOCKS = 8  # blocks of the user's phrase (engine.dshl.phrase keeps at most 8)
+MAX_PHRASE_NOTES = 4_096
 
 
 class LongInteger:
@@ -209,6 +212,7 @@ RULES: dict[str, Any] = {
     "composer.settings.seed": Number(0, MAX_SEED, integer=True),
     "composer.settings.key": Check(_key),
     "composer.settings.meter": Text(choices=METERS),
+    "composer.settings.tonality": Text(choices=TONALITIES),
     "composer.settings.tempo": Number(20, 400),
     "composer.settings.mode": Text(choices=MODES),
     "composer.settings.reuse_limit": Number(0, MAX_SEGMENTS, integer=True, optional=True),
@@ -229,7 +233,7 @@ RULES: dict[str, Any] = {
     _CHAIN + "melody_program": _PROGRAM,
     _CHAIN + "chord_program": _PROGRAM,
     _CHAIN + "segments": Items(MAX_SEGMENTS),
-    _CHAIN + "segments[*].id": Number(0, MAX_QT_INT, integer=True),
+    _CHAIN + "segments[*].id": Number(-1, MAX_QT_INT, integer=True),  # -1: your phrase
     _CHAIN + "segments[*].tune": Text(1_000),
     _CHAIN + "segments[*].position": Number(0, 10_000_000, integer=True),
     _CHAIN + "segments[*].distance": Number(0, 1_000_000, integer=True),
@@ -239,6 +243,11 @@ RULES: dict[str, Any] = {
     _CHAIN + "notes[*][0]": Number(0, MAX_BEATS),
     _CHAIN + "notes[*][1]": Number(0, MAX_BEATS),
     _CHAIN + "notes[*][4]": Text(32),
+    _CHAIN + "phrase_blocks": Number(0, MAX_PHRASE_BLOCKS, integer=True),
+    _CHAIN + "phrase_notes": Items(MAX_PHRASE_NOTES),
+    _CHAIN + "phrase_notes[*][0]": Number(0, MAX_BEATS),
+    _CHAIN + "phrase_notes[*][1]": Number(0, MAX_BEATS),
+    _CHAIN + "phrase_notes[*][4]": Text(32),
     "lyrics.artist_a": Text(200),
     "lyrics.artist_b": Text(200),
     "lyrics.temperatures[*]": Number(0.01, 10),

@@ -78,7 +78,7 @@ def test_compose_audition_in_place_accept_undo_export(qtbot, panel: ComposerPane
     qtbot.waitUntil(lambda: panel.candidates.position == 2 and panel.busy is None, timeout=WAIT)
     table = panel.candidates.table
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert headers == ["#", "Fit", "Source tune", "Bar"]
+    assert headers == ["#", "Fit 0–100", "Source tune", "Bar"]
     assert table.horizontalHeaderItem(1).toolTip() == FIT_TIP
     items = panel.candidates.items
     assert items and all(0 <= int(table.item(r, 1).text()) <= 100 for r in range(len(items)))
@@ -263,7 +263,8 @@ def test_dropping_a_phrase_on_the_composer_continues_it(qtbot, panel: ComposerPa
     assert drop(panel, mime)
     qtbot.waitUntil(lambda: panel.busy is None and panel.state is not None, timeout=WAIT)
     ids = [it.id for it in panel.state.chain.items]
-    assert ids[:2] == [it.id for it in phrase_state.chain.items] and len(ids) == 5
+    assert ids[:2] == [-1, -1] and len(ids) == 5  # the phrase itself, then 3 segments
+    assert panel.state.notes[:4] == phrase_state.notes[:4]
     assert panel.state.locked == {0, 1} and "continues riff.mid" in panel.provenance.text()
     assert panel.undo_stack.undoText() == "continued riff.mid"
 

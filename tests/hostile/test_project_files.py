@@ -154,7 +154,7 @@ BAD_VALUES: dict[str, tuple[Callable[[dict], None], str]] = {
     "note-end-1e300": (_set("composer.chain.notes.1.1", 1e300), "composer.chain.notes[1][1]"),
     "note-negative": (_set("composer.chain.notes.0.0", -4.0), "composer.chain.notes[0][0]"),
     "segment-id-negative": (_set("composer.chain.segments.0.id", -5),
-                            "composer.chain.segments[0].id: must be an integer from 0"),
+                            "composer.chain.segments[0].id: must be an integer from -1"),
     "segment-id-huge": (_set("composer.chain.segments.0.id", 2**62),
                         "composer.chain.segments[0].id"),
     "segment-position-negative": (_set("composer.chain.segments.0.position", -1),
