@@ -63,6 +63,14 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     cmp.add_argument("model_b", help="model.pt (B), trained on the same tunes and split")
     cmp.set_defaults(func=_run_compare)
 
+    style = dshl_sub.add_parser("style", help="calibrate the sampler (temperature, top-p, top-k) "
+                                "on a collection's own tunes so chains leap like them")
+    style.add_argument("--collection", default="nottingham")
+    style.add_argument("--family", choices=("all", "duple", "triple"), default="all")
+    style.add_argument("--chains", type=integer(10, 10_000), default=80,
+                       help="chains composed per setting tried (default 80)")
+    style.set_defaults(func=_run_style)
+
     imp = dshl_sub.add_parser("import", help="index a folder of your own MIDI/ABC tunes")
     imp.add_argument("folder")
     imp.add_argument("--name", required=True, help="collection name for `segue compose`")
@@ -101,6 +109,8 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     ev = eval_sub.add_parser("dshl", help="Hamming gap, MRR/recall of four rankers, junctions")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--chains", type=integer(1, 100_000), default=100, help="composed chains per mode")
+    ev.add_argument("--collection", default="nottingham",
+                    help="the bundled 'nottingham' or a collection made by 'segue dshl import'")
     ev.add_argument("--family", choices=("all", "duple", "triple"), default="all",
                     help="meter families to evaluate (default all; top-level keys: duple)")
     ev.set_defaults(func=_run_eval)
@@ -176,6 +186,25 @@ def _run_stack(args: argparse.Namespace) -> int:
         raise _user_error(exc) from exc
     print(json.dumps({"stacker": str(out) if out else None, "selection": selection,
                       "calibration": calibration}))
+    return 0
+
+
+def _run_style(args: argparse.Namespace) -> int:
+    from engine.checkpoint import CheckpointError
+    from engine.dshl import store
+    from engine.dshl.style import calibrate_collection
+
+    families = (list(store.FAMILY_DIRS) if args.collection == store.BUNDLED
+                else store.collection_families(args.collection)) if args.family == "all" \
+        else [args.family]
+    stored = {}
+    for family in families:
+        try:
+            record = calibrate_collection(args.collection, family, args.chains, log=_log)
+        except (CheckpointError, KeyError, ValueError, OSError) as exc:
+            raise _user_error(exc) from exc
+        stored[family] = {k: record[k] for k in ("temperature", "top_p", "top_k", "calibration")}
+    print(json.dumps(stored, indent=2))
     return 0
 
 
@@ -269,6 +298,12 @@ def _run_compose(args: argparse.Namespace) -> int:
     if not args.continue_midi and len(chain.items) < args.segments:
         print(f"segue: warning: collection {args.collection!r} ran out of segments: the chain has "
               f"{len(chain.items)} of the {args.segments} asked for", file=sys.stderr)
+    from engine.dshl.style import variety_message
+
+    note = variety_message(args.collection, args.meter, args.key, args.segments,
+                           args.reuse_limit or None)
+    if note:
+        print(f"segue: note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps({
             "segments": [{"id": it.id, "tune": it.tune, "position": it.position,
@@ -287,27 +322,11 @@ def _run_compose(args: argparse.Namespace) -> int:
 
 def _run_eval(args: argparse.Namespace) -> int:
     from engine.checkpoint import CheckpointError
-    from engine.dshl import store
-    from engine.dshl.evaluate import evaluate
-    from engine.dshl.threads import single_threaded
+    from engine.dshl.style_eval import run_eval
 
-    families = list(store.FAMILY_DIRS) if args.family == "all" else [args.family]
-    results = {}
-    for family in families:
-        try:
-            col = store.load_collection(store.BUNDLED, family)
-        except CheckpointError as exc:
-            raise _user_error(exc) from exc
-        pool = int(col.loaded.config.get("train", {}).get("rerank_pool", 200))
-        with single_threaded():
-            results[family] = evaluate(col, None, pool, args.chains, log=_log)
-    metrics = results.pop(families[0])
-    metrics["family"] = families[0]
-    for family, other in results.items():  # further families: their meters, and a summary
-        metrics["by_meter"].update(other["by_meter"])
-        metrics[family] = {k: other[k] for k in (
-            "segments", "tunes", "heldout", "mrr", "recall_at_10", "ci95", "melody_only",
-            "junction_interval", "splits", "duplicate_groups", "test_segments_seen_in_train",
-            "temperature", "gbm")}
+    try:
+        metrics = run_eval(args.collection, args.family, args.chains, log=_log)
+    except (CheckpointError, KeyError, ValueError) as exc:
+        raise _user_error(exc) from exc
     print(json.dumps(metrics) if args.json else json.dumps(metrics, indent=2))
     return 0

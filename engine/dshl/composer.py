@@ -8,8 +8,12 @@ probability (nucleus sampling, at most 20): always taking the top few would favo
 notes and make junctions smoother than real ones. ``max`` mode (the paper's Task 2, for
 comparison) draws among the segments whose code is farthest. A tune contributes at most
 ``reuse_limit`` segments; at the last position, only segments that end a tune are drawn when
-``prefer_ending`` is set and one is available. Candidates start on the metric phase a real
-successor would (:func:`on_the_beat`), so a chain that opens on a downbeat keeps its bar lines.
+``prefer_ending`` is set and one is available; among those, the ones whose last note is the
+tonic of the chain so far (Krumhansl-Schmuckler, :mod:`engine.dshl.keyfind`) come first, so a
+chain ends on its tonic at least as often as the tunes do. Candidates start on the metric
+phase a real successor would (:func:`on_the_beat`), so a chain that opens on a downbeat keeps
+its bar lines. The sampler (temperature, ``top_p``, ``top_k``) is the collection's own,
+calibrated on its tunes when a style is stored (:mod:`engine.dshl.style`), else the model's.
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.dshl import style as _style
+from engine.dshl.keyfind import find_key, last_onset_pc, pitch_histogram
 from engine.dshl.store import Collection
+from engine.dshl.style import CollectionStyle, collection_style
 
-TOP_P = 0.9  # nucleus sampling over the re-ranker's softmax
-TOP_K = 20
+TOP_P, TOP_K = _style.TOP_P, _style.TOP_K  # the model's sampler: nucleus 0.9, at most 20
+
 TEMPERATURE = 2.0  # default; each model stores the temperature calibrated on its selection split
 
 
@@ -154,19 +161,57 @@ def on_the_beat(col: Collection, prev: int, ids: np.ndarray) -> np.ndarray:
     return keep if keep.any() else np.ones(len(keep), dtype=bool)
 
 
+_last_pcs: dict[int, tuple[Collection, np.ndarray]] = {}
+
+
+def final_pitch_classes(col: Collection) -> np.ndarray:
+    """Pitch class of the last note struck in every segment of ``col`` (cached, -1: none)."""
+    hit = _last_pcs.get(id(col))
+    if hit is None or hit[0] is not col:
+        if len(_last_pcs) > 16:
+            _last_pcs.clear()
+        hit = _last_pcs[id(col)] = (col, last_onset_pc(col.corpus.features))
+    return hit[1]
+
+
+def chain_tonic(col: Collection, ids: list[int]) -> int | None:
+    """Tonic pitch class of the chain ``ids`` so far (Krumhansl-Schmuckler), None if silent."""
+    hist = pitch_histogram(col.corpus.features[np.asarray(ids, dtype=np.int64)])
+    return find_key(hist)[0] if hist.sum() else None
+
+
+def ending_mask(col: Collection, allowed: np.ndarray, tonic: int | None) -> np.ndarray:
+    """What the last block may be: segments that end a tune on the ``tonic``, else any tune
+    ending, else any segment ending on the tonic, else ``allowed`` (the first of these that is
+    not empty): a tune ending stays the rule, the tonic chooses among tune endings."""
+    ends = allowed & col.corpus.ends
+    options = [ends]
+    if tonic is not None:
+        on_tonic = allowed & (final_pitch_classes(col) == tonic)
+        options = [ends & on_tonic, ends, on_tonic]
+    return next((m for m in options if m.any()), allowed)
+
+
 def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str, allowed,
-                last: bool, prefer_ending: bool, pool: int = 200, top_p: float = TOP_P,
-                top_k: int = TOP_K, temperature: float | None = None) -> Pick | None:
+                last: bool, prefer_ending: bool, pool: int = 200, top_p: float | None = None,
+                top_k: int | None = None, temperature: float | None = None,
+                style: CollectionStyle | None = None, tonic: int | None = None) -> Pick | None:
     """Pick the segment that follows ``prev`` (None when no allowed segment is left).
 
     At the last position with ``prefer_ending``, only segments that end a tune are considered
-    (when any is allowed), so the chain closes on a cadence. Only segments on the expected
-    metric phase are drawn when the retrieved candidates hold any (:func:`on_the_beat`).
+    (when any is allowed), those ending on ``tonic`` first (:func:`ending_mask`), so the chain
+    closes on a cadence in its key. Only segments on the expected metric phase are drawn when
+    the retrieved candidates hold any (:func:`on_the_beat`). The sampler is ``style`` (default:
+    the model's temperature with :data:`TOP_P` and :data:`TOP_K`); ``temperature``, ``top_p``
+    and ``top_k`` override it.
     """
+    if style is None:
+        style = CollectionStyle(float(col.loaded.temperature))
+    temperature = style.temperature if temperature is None else temperature
+    top_p = style.top_p if top_p is None else top_p
+    top_k = style.top_k if top_k is None else top_k
     if last and prefer_ending:
-        endings = allowed & col.corpus.ends
-        if endings.any():
-            allowed = endings
+        allowed = ending_mask(col, allowed, tonic)
     if mode == "max":
         ids, dist = farthest(col, prev, allowed)
         if len(ids) == 0:
@@ -180,7 +225,6 @@ def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str,
         return None
     keep = on_the_beat(col, prev, ids)  # retrieval first, so the pool stays of near codes
     ids, dist, scores = ids[keep], dist[keep], scores[keep]
-    temperature = col.loaded.temperature if temperature is None else temperature
     probs = np.exp((scores - scores.max()) / temperature)
     probs /= probs.sum()
     k = int(min(top_k, len(ids), np.searchsorted(np.cumsum(probs), top_p) + 1))
@@ -191,12 +235,14 @@ def choose_next(col: Collection, prev: int, rng: np.random.Generator, mode: str,
 def compose_ids(col: Collection, length: int, rng: np.random.Generator, mode: str = "min",
                 reuse_limit: int | None = 2, start: int | None = None,
                 locked: dict[int, int] | None = None, prefer_ending: bool = True,
-                pool: int = 200, check=lambda: None, allowed: np.ndarray | None = None
-                ) -> list[Pick]:
+                pool: int = 200, check=lambda: None, allowed: np.ndarray | None = None,
+                style: CollectionStyle | None = None) -> list[Pick]:
     """Compose ``length`` segment picks; ``locked`` positions keep their segment as is.
 
-    ``allowed`` (a boolean mask, e.g. one meter and mode) limits what is drawn.
+    ``allowed`` (a boolean mask, e.g. one meter and mode) limits what is drawn; ``style`` is
+    the sampler (default: the collection's, :func:`engine.dshl.style.collection_style`).
     """
+    style = collection_style(col) if style is None else style
     locked = dict(locked or {})
     n = len(col.corpus)
     if start is None:
@@ -232,9 +278,12 @@ def compose_ids(col: Collection, length: int, rng: np.random.Generator, mode: st
                               float(rerank(col, prev, np.array([seg]))[0])))
         else:
             last = position == length - 1
-            pick = choose_next(col, prev, rng, mode, allowed, last, prefer_ending, pool)
+            tonic = chain_tonic(col, [p.id for p in picks]) if last and prefer_ending else None
+            pick = choose_next(col, prev, rng, mode, allowed, last, prefer_ending, pool,
+                               style=style, tonic=tonic)
             if pick is None:  # every tune used up: relax the reuse limit rather than stop
-                pick = choose_next(col, prev, rng, mode, unused, last, prefer_ending, pool)
+                pick = choose_next(col, prev, rng, mode, unused, last, prefer_ending, pool,
+                                   style=style, tonic=tonic)
             if pick is None:
                 break
             picks.append(pick)

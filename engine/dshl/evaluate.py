@@ -9,7 +9,10 @@ true successor's rank is recorded under ``dshl`` (hash codes), ``composer`` (has
 tunes (1,000 draws). The same ranking is repeated with the chords removed (``melody_only``).
 Junction leaps are measured as heard (:mod:`engine.dshl.leaps`) on test tunes and on chains
 composed from test tunes only. Every choice (re-ranker epoch, gbm settings, sampling
-temperature) was made on the selection split.
+temperature) was made on the selection split. ``style`` (:mod:`engine.dshl.style_eval`): the
+collection's own sampler, calibrated on its calibration tunes in the same run, and its test
+chains' leaps, tonic endings and variety with bootstrap intervals and the targets met or missed.
+
 """
 
 from __future__ import annotations
@@ -219,8 +222,11 @@ def seen_in_train(corpus: Corpus, split: Split, tunes: np.ndarray) -> float:
 
 
 def evaluate(col: Collection, split: Split | None = None, rerank_pool: int = 200,
-             chains: int = 100, seed: int = 0, log: Callable[[str], None] = lambda m: None) -> dict:
-    """All figures of ``segue eval dshl`` for the collection ``col`` of one meter family."""
+             chains: int = 100, seed: int = 0, log: Callable[[str], None] = lambda m: None,
+             style: bool = True) -> dict:
+    """All figures of ``segue eval dshl`` for the collection ``col`` of one meter family; with
+    ``style``, also the collection's own sampler and its chains
+    (:func:`engine.dshl.style_eval.style_section`)."""
     corpus, meta, stat = col.corpus, col.meta, col.loaded.stat
     split = split or split_of(col)
     test = _test_tunes(split)
@@ -249,7 +255,7 @@ def evaluate(col: Collection, split: Split | None = None, rerank_pool: int = 200
                           "junctions": int(rows.sum()), "mrr": part["mrr"],
                           "recall_at_10": part["recall_at_10"], "ci95_mrr": part["ci95"]["mrr"]}
     cfg = col.loaded.model.config
-    return {
+    figures = {
         "segments": int(len(corpus)), "tunes": int(len(corpus.tunes)), "L": cfg.L, "K": cfg.K,
         "mean_hamming_pos": round(ham_pos, 4), "mean_hamming_neg": round(ham_neg, 4),
         "hamming_gap": round(ham_neg - ham_pos, 4),
@@ -273,6 +279,11 @@ def evaluate(col: Collection, split: Split | None = None, rerank_pool: int = 200
         "gbm": {"params": gbm.params, "selection_mrr": gbm.selection_mrr},
         "by_meter": by_meter,
     }
+    if style:
+        from engine.dshl.style_eval import style_section
+
+        figures["style"] = style_section(col, split, test, chains, log=log)
+    return figures
 
 
 def calibrate(path: str | Path, log: Callable[[str], None] = lambda m: None,

@@ -76,5 +76,9 @@ def import_folder(folder: str | Path, name: str, progress: ProgressFn = no_progr
     if not tunes:
         extra = [] if files else [(str(folder), "no MIDI or ABC files found")]
         return ImportReport(name, 0, 0, skipped + extra, None)
+    from engine.dshl.style import calibrate_imported
+
+    progress(0.9, "calibrating the sampler on the collection's own tunes")
+    calibrate_imported(name)
     progress(1.0, f"imported {tunes} tunes")
     return ImportReport(name, tunes, segments, skipped, first_path)

@@ -39,15 +39,22 @@ def heard_edges(features: np.ndarray) -> dict[str, np.ndarray]:
 
 def heard_leaps(edges: dict[str, np.ndarray], pairs: np.ndarray) -> np.ndarray:
     """Absolute leaps (semitones) at the junctions ``pairs`` (P, 2); unmeasurable ones dropped."""
+    return measured_leaps(edges, pairs)[0]
+
+
+def measured_leaps(edges: dict[str, np.ndarray], pairs: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(leaps at the measurable junctions of ``pairs``, mask (P,) of which were measurable)."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     if len(pairs) == 0:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros(0, dtype=bool)
     a, b = pairs[:, 0], pairs[:, 1]
     before = edges["last_onset"][a]
     held = edges["held_start"][b]
     restruck = (held >= 0) & (held != edges["last_sounding"][a])
     after = np.where(restruck, held, edges["first_onset"][b])
     ok = (before >= 0) & (after >= 0)
-    return np.abs(after[ok] - before[ok]).astype(float)
+    return np.abs(after[ok] - before[ok]).astype(float), ok
 
 
 def real_pairs(sequence: np.ndarray, sequence_tune: np.ndarray, tunes: np.ndarray,

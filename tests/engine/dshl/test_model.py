@@ -92,6 +92,6 @@ def test_corrupt_truncated_and_foreign_files(tmp_path: Path, tiny_model: Path) -
     payload["format_version"] = FORMAT_VERSION
     payload["state_dict"] = {"hash.nothing": torch.zeros(1)}
     torch.save(payload, broken)
-    expected = rf"broken.pt: incompatible DSHL model \(format version {FORMAT_VERSION}\)"
+    expected = r"broken.pt: not a usable model: its weights do not match its config"
     with pytest.raises(CheckpointError, match=expected):
         load_model(broken)
