@@ -8,6 +8,10 @@ exact search. Run each size in a fresh process (memory figures stay separate):
 
     python bench/ann_compare.py --tracks 100000
     python bench/ann_compare.py --tracks 1000000
+
+hnswlib comes with the ``bench`` extra (``make bench`` installs it; it builds from source). Without
+it the hnswlib line says so and the others still run. ``--quick`` (or ``SEGUE_BENCH_QUICK=1``):
+3,000 vectors and 30 queries, a few seconds (``make test`` runs it so the script never rots).
 """
 
 from __future__ import annotations
@@ -136,7 +140,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--indexes", default="ivf,hnswlib,faiss-hnsw,faiss-ivf",
                         help="comma-separated subset to build")
+    parser.add_argument("--quick", action="store_true", help="3,000 vectors, a few seconds")
     args = parser.parse_args()
+    if args.quick or os.environ.get("SEGUE_BENCH_QUICK", "") not in ("", "0"):
+        args.tracks, args.queries = min(args.tracks, 3000), min(args.queries, 30)
     wanted = set(args.indexes.split(","))
     data = vectors(args.tracks)
     queries = data[np.random.default_rng(1).integers(0, len(data), args.queries)]
@@ -158,9 +165,14 @@ def main() -> None:
         report("segue IVF (numpy)", time.perf_counter() - started, rss_mb() - base,
                lambda q: ivf.query(q, K)[0])
         ivf = None  # free it before the next build
-    if "hnswlib" in wanted:
+    try:
         import hnswlib
-
+    except ImportError:
+        hnswlib = None
+    if "hnswlib" in wanted and hnswlib is None:
+        print(f"{'hnswlib HNSW M=16':22s} skipped: hnswlib is not installed "
+              "(pip install -e '.[bench]', or make bench)")
+    elif "hnswlib" in wanted:
         base = rss_mb()
         started = time.perf_counter()
         hnsw = hnswlib.Index(space="l2", dim=data.shape[1])

@@ -9,8 +9,13 @@ ratios of wall time and of CPU time (target <= 1.10) and whether both stored ide
 Then a measured model of N machines: per-file analysis time (CPU-s on one
 core), and the per-result cost of the one local writer (commit of a result, and the scanning
 process's CPU per file during the cluster run: Dask client + commit), which caps the speed-up.
+The commit is measured by storing the run's results again (patches and lyrics rows included) in
+the scan's own batches (``scanner.DEFAULT_BATCH``).
 
-    python bench/cluster_scan.py [--tracks 1000] [--workers 2]
+    python bench/cluster_scan.py [--tracks 1000] [--workers 2] [--quick]
+
+``--quick`` (or ``SEGUE_BENCH_QUICK=1``): 8 twenty-second tracks, a few seconds (``make test``
+runs it so the script never rots; its figures mean little).
 """
 
 from __future__ import annotations
@@ -26,13 +31,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from library_scan import SOURCES, MemorySampler, make_track  # noqa: E402
+from library_scan import (  # noqa: E402
+    QUICK_SECONDS,
+    SECONDS,
+    SOURCES,
+    MemorySampler,
+    make_track,
+    quick_mode,
+)
 from sqlalchemy import select  # noqa: E402
 
 from engine import paths  # noqa: E402
 from engine.library import models as m  # noqa: E402
 from engine.library.db import Library  # noqa: E402
-from engine.library.scanner import ScanResult, _store, reconcile, scan_folder  # noqa: E402
+from engine.library.scan_store import store_results  # noqa: E402
+from engine.library.scanner import DEFAULT_BATCH, ScanResult, reconcile, scan_folder  # noqa: E402
 
 
 class OwnMemory(MemorySampler):
@@ -43,13 +56,18 @@ class OwnMemory(MemorySampler):
         return []
 
 
+MAIN_THREAD = {"cpu": 0.0}  # CPU seconds of the scanning thread itself in the cluster rounds
+
+
 def timed_scan(db: Path, folder: Path, **kwargs: object) -> tuple[ScanResult, float, float, float]:
     """Scan; return the result, wall seconds, this process's CPU seconds and peak MB."""
     library = Library(db)
-    cpu, started = time.process_time(), time.perf_counter()
+    cpu, started, own = time.process_time(), time.perf_counter(), time.thread_time()
     with OwnMemory() as sampler:
         result = scan_folder(library, folder, **kwargs)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if "backend" in kwargs:
+        MAIN_THREAD["cpu"] += time.thread_time() - own
     library.close()
     return result, seconds, cpu, sampler.peak_mb
 
@@ -94,20 +112,36 @@ def vectors(db: Path) -> dict[str, bytes]:
         return dict(session.execute(query).all())
 
 
-def commit_seconds(db_from: Path, db_to: Path, folder: Path, batch: int = 16) -> float:
-    """Seconds per result for the single writer: store db_from's results into a fresh library."""
-    with Library(db_from) as source, source.transaction() as session:
-        rows = session.scalars(select(m.Track)).all()
-        items = [{"path": t.path, "vector": session.get(m.Feature, t.id).vector,
-                  "version": session.get(m.Feature, t.id).version, "duration": t.duration,
-                  "tempo": t.tempo, "music_score": t.music_score, "fingerprint": t.fingerprint,
-                  "tags": {"title": t.title, "artist": t.artist, "album": t.album,
-                           "genre": t.genre}} for t in rows]
+def stored_items(db: Path) -> list[dict[str, object]]:
+    """The analysis results a scan stored in ``db``, as ``analyse_one`` returned them."""
+    with Library(db) as source, source.transaction() as session:
+        items = []
+        for t in session.scalars(select(m.Track).where(m.Track.status == m.ANALYSED)):
+            feature, patches = session.get(m.Feature, t.id), session.get(m.TrackPatches, t.id)
+            lyrics = session.get(m.TrackLyrics, t.id)
+            item = {"path": t.path, "vector": feature.vector, "version": feature.version,
+                    "duration": t.duration, "tempo": t.tempo, "music_score": t.music_score,
+                    "fingerprint": t.fingerprint,
+                    "tags": {"title": t.title, "artist": t.artist, "album": t.album,
+                             "genre": t.genre}}
+            if patches is not None:
+                item.update(patches=patches.patches, patch_count=patches.count,
+                            patch_version=patches.version)
+            if lyrics is not None:
+                item.update(lyrics=lyrics.text, lyrics_source=lyrics.source, sentiment=None)
+            items.append(item)
+    return items
+
+
+def commit_seconds(db_from: Path, db_to: Path, folder: Path, batch: int = DEFAULT_BATCH) -> float:
+    """Seconds per result for the single writer: store db_from's results (with their patches and
+    lyrics rows) into a fresh library, in the scan's batches."""
+    items = stored_items(db_from)
     library = Library(db_to)
     reconcile(library, folder, ScanResult())
     started = time.perf_counter()
     for start in range(0, len(items), batch):
-        _store(library, items[start : start + batch])
+        store_results(library, items[start : start + batch])
     seconds = time.perf_counter() - started
     library.close()
     return seconds / max(1, len(items))
@@ -119,7 +153,11 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2, help="alternating local/cluster rounds")
+    parser.add_argument("--quick", action="store_true", help="8 short tracks, a few seconds")
     args = parser.parse_args()
+    length, idle_seconds = SECONDS, 5.0
+    if quick_mode(args.quick):
+        args.tracks, length, idle_seconds = min(args.tracks, 8), QUICK_SECONDS, 1.0
     from distributed import LocalCluster
 
     from engine.library.cluster import ClusterAnalysis
@@ -129,7 +167,7 @@ def main() -> None:
         originals = []
         for i, name in enumerate(SOURCES):
             originals.append(tmp_path / f"source {i}.ogg")
-            make_track(paths.assets_dir() / "audio" / name, originals[-1])
+            make_track(paths.assets_dir() / "audio" / name, originals[-1], length)
         folder = tmp_path / "library"
         for i in range(args.tracks):  # one sub-folder per round
             sub = folder / f"round {i % args.rounds}"
@@ -144,8 +182,8 @@ def main() -> None:
         local, remote = Totals(), Totals()
         with ClusterAnalysis(cluster.scheduler_address) as backend:
             idle_cpu = time.process_time()
-            time.sleep(5.0)  # the client's and in-process scheduler's background work
-            idle = (time.process_time() - idle_cpu) / 5.0
+            time.sleep(idle_seconds)  # the client's and in-process scheduler's background work
+            idle = (time.process_time() - idle_cpu) / idle_seconds
             for r in range(args.rounds):  # A B B A ...: the machine's load hits both alike
                 sub = folder / f"round {r}"
                 runs = [(local, "local.sqlite", {"workers": args.workers}),
@@ -167,7 +205,7 @@ def main() -> None:
     skipped = remote.skipped
 
     n = max(1, local.analysed)
-    print(f"{n} four-minute ogg tracks (44.1 kHz stereo, {size_mb:.1f} MB each), {args.workers} "
+    print(f"{n} {length}-second ogg tracks (44.1 kHz stereo, {size_mb:.1f} MB each), {args.workers} "
           f"cores; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"local pool   : {local_s:7.1f} s = {local_s / n:.3f} s per track; scanning process "
           f"CPU {local_cpu / n * 1000:.1f} ms per track; its peak memory {local_mb:.0f} MB")
@@ -188,6 +226,9 @@ def main() -> None:
     print(f"model: analysis {analysis:.3f} core-s per track; single writer {writer * 1000:.1f} "
           f"ms CPU per track (client + in-process scheduler + commit; commit alone "
           f"{commit * 1000:.2f} ms; idle background {idle * 1000:.1f} ms per s not counted)")
+    print(f"  (of which the scanning thread itself — reconcile, client calls, commit: "
+          f"{MAIN_THREAD['cpu'] / max(1, remote.analysed) * 1000:.2f} ms per track; the rest is "
+          "the Dask client's and the in-process scheduler's threads)")
     ceiling = 1 / writer
     print(f"  the writer saturates at {ceiling:.0f} tracks/s = {ceiling * analysis:.0f} "
           f"analysis cores (= {ceiling * analysis / args.workers:.0f} machines of {args.workers} "

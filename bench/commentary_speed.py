@@ -4,13 +4,15 @@ Run: ``python bench/commentary_speed.py [--threads 1] [--repeats 20] [--json]``.
 (VAE and GAN-refined, greedy) in under 300 ms warm; the three models load in under 1 s. Wall-clock
 medians are the figures; CPU-time medians are printed too, since a shared machine stretches wall
 time. Same-run baselines: the raw ``torch.load`` of the three files (load) and 5 VAE-only samples
-(generation), so the ratios show what the model building and the GAN pass add.
+(generation), so the ratios show what the model building and the GAN pass add. ``--quick`` (or
+``SEGUE_BENCH_QUICK=1``): 2 repeats, a few seconds (``make test`` runs it so it never rots).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -50,7 +52,10 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--models", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="2 repeats, a few seconds")
     args = parser.parse_args()
+    if args.quick or os.environ.get("SEGUE_BENCH_QUICK", "") not in ("", "0"):
+        args.repeats = min(args.repeats, 2)
     torch.set_num_threads(args.threads)
     folder = args.models or bundled_dir()
     files = sorted(folder.glob("*.pt"))

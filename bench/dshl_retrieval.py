@@ -8,6 +8,8 @@ index's memory, and the warm time to compose 8 segments with the bundled models 
 6/8, 9/8, D minor).
 
 Run: ``.venv/bin/python bench/dshl_retrieval.py [--queries 2000]``. Prints figures; not a test.
+``--quick`` (or ``SEGUE_BENCH_QUICK=1``): 10k codes only, 200 queries, 3 compose runs, a few
+seconds (``make test`` runs it so the script never rots).
 """
 
 from __future__ import annotations
@@ -139,13 +141,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=50, help="compose runs (warm)")
+    parser.add_argument("--quick", action="store_true", help="10k codes, a few seconds")
     args = parser.parse_args()
+    sizes = (10_000, 100_000, 1_000_000)
+    if args.quick or os.environ.get("SEGUE_BENCH_QUICK", "") not in ("", "0"):
+        sizes, args.queries, args.runs = (10_000,), min(args.queries, 200), min(args.runs, 3)
     rng = np.random.default_rng(0)
     print(f"DSHL retrieval, L={L}, K={K}, {args.queries} queries, one thread")
     print(f"{'codes':>9} {'index p50':>10} {'index p99':>10} {'brute p50':>10} {'brute p99':>10}"
           f" {'speed-up p50':>13} {'memory':>9}")
     with single_threaded():
-        for n in (10_000, 100_000, 1_000_000):
+        for n in sizes:
             r = bench_scale(n, args.queries, rng)
             print(f"{n:>9,} {r['index_p50']:>8.4f}ms {r['index_p99']:>8.4f}ms "
                   f"{r['brute_p50']:>8.3f}ms {r['brute_p99']:>8.3f}ms "

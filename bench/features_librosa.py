@@ -6,11 +6,16 @@ librosa where it is not materially slower, and keeps its own code where it is (t
 quoted in docs/library.md). Also measures the humpback clip's music score with librosa's chroma
 bank, the reason Segue keeps its own.
 
-    python bench/features_librosa.py
+    python bench/features_librosa.py [--quick]
+
+``--quick`` (or ``SEGUE_BENCH_QUICK=1``): 2 timing rounds instead of 10 (``make test`` runs it so
+the script never rots).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,9 +32,12 @@ from engine.library import features as F  # noqa: E402
 from engine.library.audio_decode import decode  # noqa: E402
 from engine.library.nonmusic import music_score  # noqa: E402
 
+ROUNDS = {"max": 10}  # at most this many timing rounds (2 in quick mode)
+
 
 def timed(fn, rounds: int = 10) -> float:  # noqa: ANN001
     """Median milliseconds of ``fn()`` over ``rounds`` calls (after one warm-up)."""
+    rounds = min(rounds, ROUNDS["max"])
     fn()
     times = []
     for _ in range(rounds):
@@ -41,6 +49,10 @@ def timed(fn, rounds: int = 10) -> float:  # noqa: ANN001
 
 def main() -> None:
     """Print one line per piece: Segue ms, librosa ms, ratio and the largest difference."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 timing rounds")
+    if parser.parse_args().quick or os.environ.get("SEGUE_BENCH_QUICK", "") not in ("", "0"):
+        ROUNDS["max"] = 2
     decoded = decode(REPO / "assets" / "audio" / "Kevin_MacLeod_-_Vibe_Ace.ogg")
     y, sr = decoded.samples, decoded.sample_rate
     window, mel_fb, chroma_fb, freqs = F._filters(sr)

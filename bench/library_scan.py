@@ -6,7 +6,10 @@ the process pool and prints the wall time per track next to bliss-rs's published
 files in about 56 minutes, about 0.34 s per track; target: at least 2x faster) and the peak
 resident memory of the scan (target for 1,000 files: under 1 GB).
 
-    python bench/library_scan.py [--files 1000] [--workers 2] [--format ogg|flac]
+    python bench/library_scan.py [--files 1000] [--workers 2] [--format ogg|flac] [--quick]
+
+``--quick`` (or ``SEGUE_BENCH_QUICK=1``): 8 twenty-second tracks, a few seconds (``make test``
+runs it so the script never rots; its figures mean little).
 """
 
 from __future__ import annotations
@@ -30,19 +33,25 @@ from engine.library.scanner import scan_folder  # noqa: E402
 BLISS_SECONDS_PER_TRACK = 56 * 60 / 10_000
 RATE = 44100
 SECONDS = 240
+QUICK_SECONDS = 20  # track length in quick mode
 SOURCES = ("Kevin_MacLeod_-_Vibe_Ace.ogg", "Karissa_Hobbs_-_Lets_Go_Fishin.ogg",
            "Kevin_MacLeod_-_P_I_Tchaikovsky_Dance_of_the_Sugar_Plum_Fairy.ogg",
            "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra).ogg")
 
 
-def make_track(source: Path, target: Path) -> None:
-    """Loop ``source`` to a 4-minute 44.1 kHz stereo file (written in blocks)."""
+def quick_mode(flag: bool = False) -> bool:
+    """Whether a bench runs in quick mode: its ``--quick`` flag or ``SEGUE_BENCH_QUICK=1``."""
+    return flag or os.environ.get("SEGUE_BENCH_QUICK", "") not in ("", "0")
+
+
+def make_track(source: Path, target: Path, seconds: int = SECONDS) -> None:
+    """Loop ``source`` to a ``seconds``-long (4-minute) 44.1 kHz stereo file (written in blocks)."""
     import soundfile as sf
     import soxr
 
     mono, rate = sf.read(str(source), dtype="float32")
     mono = soxr.resample(mono, rate, RATE).astype(np.float32)
-    total = SECONDS * RATE
+    total = seconds * RATE
     looped = np.tile(mono, int(np.ceil(total / len(mono))))[:total]
     stereo = np.stack([looped, np.roll(looped, 441) * 0.9], axis=1)
     with sf.SoundFile(str(target), "w", RATE, 2) as handle:
@@ -110,13 +119,17 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--format", choices=("ogg", "flac"), default="ogg")
+    parser.add_argument("--quick", action="store_true", help="8 short tracks, a few seconds")
     args = parser.parse_args()
+    length = SECONDS
+    if quick_mode(args.quick):
+        args.files, length = min(args.files, 8), QUICK_SECONDS
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         originals = []
         for i, name in enumerate(SOURCES):
             target = tmp_path / f"source {i}.{args.format}"
-            make_track(paths.assets_dir() / "audio" / name, target)
+            make_track(paths.assets_dir() / "audio" / name, target, length)
             originals.append(target)
         folder = tmp_path / "library"
         folder.mkdir()
@@ -135,7 +148,7 @@ def main() -> None:
         cpu = cpu_seconds() - cpu_before
         library.close()
     per_track = seconds / max(1, result.analysed)
-    print(f"scan: {result.analysed} four-minute {args.format} tracks "
+    print(f"scan: {result.analysed} {length}-second {args.format} tracks "
           f"(44.1 kHz stereo), {args.workers} workers, {len(result.skipped)} skipped")
     print(f"wall time {seconds:.1f} s = {per_track:.3f} s per track; bliss-rs published "
           f"{BLISS_SECONDS_PER_TRACK:.2f} s per track -> {BLISS_SECONDS_PER_TRACK / per_track:.1f}x "

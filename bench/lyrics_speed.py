@@ -6,7 +6,9 @@ and real words only, timed warm (the pronouncing dictionary and models already l
 several seeds, next to the same run's plain (unconstrained) 8-line duet as the baseline ratio.
 Generation writes whole plain duets and counts the characters written; training times
 truncated-BPTT steps of the default model size on the bundled texts. Targets: an 8-line constrained
-duet in under 2 s on one thread; generation at least 1,000 chars/s.
+duet in under 2 s on one thread; generation at least 1,000 chars/s. ``--quick`` (or
+``SEGUE_BENCH_QUICK=1``): one seed, 1 s of generation, 3 training steps (``make test`` runs it so
+the script never rots; its figures mean little).
 """
 
 from __future__ import annotations
@@ -109,11 +111,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="one seed, a few seconds")
     args = parser.parse_args()
+    quick = args.quick or os.environ.get("SEGUE_BENCH_QUICK", "") not in ("", "0")
     torch.set_num_threads(args.threads)
-    duet = constrained_duet_time()
-    gen = generation_speed(args.seconds)
-    train = training_speed()
+    duet = constrained_duet_time(1 if quick else 9)
+    gen = generation_speed(min(args.seconds, 1.0) if quick else args.seconds)
+    train = training_speed(3 if quick else 20)
     load = round(os.getloadavg()[0], 1)
     result = {"threads": args.threads, "load_average": load, "constrained_duet": duet,
               "generation": gen, "training": train,

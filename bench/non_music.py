@@ -7,11 +7,16 @@ recall are for the *non-music* class. The rule's threshold was chosen by looking
 clips (there is no held-out set this small), so the figures are in-sample: read them as "the rule
 separates what we ship", not as a generalisation estimate.
 
-    python bench/non_music.py
+    python bench/non_music.py [--quick]
+
+``--quick`` (or ``SEGUE_BENCH_QUICK=1``): two clips of each kind (``make test`` runs it so the
+script never rots; its figures mean little).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -47,8 +52,12 @@ def report(name: str, truth: list[bool], flagged: list[bool]) -> str:
 
 def main() -> None:
     """Score every clip and window; print the rule and the baselines."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="two clips of each kind")
+    quick = parser.parse_args().quick or os.environ.get("SEGUE_BENCH_QUICK", "") not in ("", "0")
+    music, non_music_clips = (MUSIC[:2], NON_MUSIC[:2]) if quick else (MUSIC, NON_MUSIC)
     clips, windows = [], []
-    for path, non_music in [(p, False) for p in MUSIC] + [(p, True) for p in NON_MUSIC]:
+    for path, non_music in [(p, False) for p in music] + [(p, True) for p in non_music_clips]:
         decoded = decode(path)
         stability, pulse = features(decoded.samples, decoded.sample_rate)
         clips.append((non_music, stability, pulse, path.name))
@@ -56,7 +65,7 @@ def main() -> None:
         for start in range(0, len(decoded.samples) - step + 1, step):
             windows.append((non_music, *features(decoded.samples[start:start + step],
                                                  decoded.sample_rate)))
-    print(f"{len(MUSIC)} music clips, {len(NON_MUSIC)} non-music clips; "
+    print(f"{len(music)} music clips, {len(non_music_clips)} non-music clips; "
           f"{len(windows)} five-second windows")
     for label, rows in (("clips", clips), ("5 s windows", windows)):
         truth = [r[0] for r in rows]

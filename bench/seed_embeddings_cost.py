@@ -6,12 +6,15 @@ existing per-track work (features + music score + fingerprint) and, in the same 
 sidecar, VADER sentiment). A lyrics sidecar is written to a temp copy so sentiment is exercised.
 Also prints the bytes stored per track and the encode time of the bundled VAE per track.
 
-    python bench/seed_embeddings_cost.py [--repeats 7]
+    python bench/seed_embeddings_cost.py [--repeats 7] [--quick]
+
+``--quick`` (or ``SEGUE_BENCH_QUICK=1``): one repeat, a few seconds (``make test`` runs it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -45,7 +48,10 @@ def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="one repeat, a few seconds")
     args = parser.parse_args()
+    if args.quick or os.environ.get("SEGUE_BENCH_QUICK", "") not in ("", "0"):
+        args.repeats = 1
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / CLIP
         shutil.copyfile(paths.assets_dir() / "audio" / CLIP, clip)

@@ -1,18 +1,21 @@
 """Scan analysis on a Dask ``distributed`` cluster (``segue library scan --cluster tcp://HOST:8786``).
 
 The scan's reconcile and every database write stay local (one writer); only the analysis of
-``pending`` files is sent to the cluster, a bounded number of files in flight (about two per
-worker thread, so memory stays flat whatever the library's size). Workers run the very function
-the local pool runs (:func:`engine.library.scanner.analyse_file`, i.e. ``analyse_one`` at one
-BLAS thread): on the file's own path when they can see it (a shared mount, same size), else on a
-temporary copy of the bytes this process sends them under the same file name (so tags and the
-title fallback are the same).
+``pending`` files is sent to the cluster, in chunks of up to :data:`CHUNK_MAX` files per task (one
+client and scheduler round trip per chunk, not per file: the one writer's work per track stays
+small) and a bounded number of tasks in flight (about two per worker thread, so memory stays flat
+whatever the library's size). Workers run the very function the local pool runs
+(:func:`engine.library.scan_analyse.analyse_file`, i.e. ``analyse_one`` at one BLAS thread): on
+the file's own path when they can see it (a shared mount, same size), else on a temporary copy of
+the bytes this process sends them (one file per task) under the same file name (so tags and the
+title fallback are the same). Connecting is bounded (engine/library/cluster_connect.py).
 
-Faults: a worker that dies mid-file has its file retried elsewhere by the scheduler; a file whose
-worker died twice (``allowed_failures`` = 1, set on the scheduler for this scan) is stored as
-skipped with the reason; a scheduler that goes away (or a cluster left with no workers) ends the
-scan with :class:`ClusterLost` — what was committed stays and the next scan resumes. Cancel
-releases every outstanding task and closes the client at once.
+Faults: a worker that dies mid-chunk has its chunk retried elsewhere by the scheduler; a chunk
+whose worker died twice (``allowed_failures`` = 1, set on the scheduler for this scan) is split
+and its files tried one per task, so only a file that kills its worker twice is stored as skipped
+with the reason; a scheduler that goes away (or a cluster left with no workers) ends the scan
+with :class:`ClusterLost` — what was committed stays and the next scan resumes. Cancel releases
+every outstanding task and closes the client at once.
 
 ``distributed`` is an optional extra (``pip install segue[cluster]``), imported only here and
 only when a cluster address is given.
@@ -23,52 +26,32 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import UserFacingError
 from engine.jobs import CancelledFn, check_cancelled
+from engine.library.cluster_connect import (
+    ClusterError,
+    ClusterLost,
+    close_client,
+    distributed_module,
+    open_client,
+    scheduler_address,
+)
 from engine.library.scanner import analyse_file
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
-IN_FLIGHT_PER_THREAD = 2  # files submitted per worker thread (back-pressure)
+IN_FLIGHT_PER_THREAD = 2  # tasks submitted per worker thread (back-pressure)
+CHUNK_MAX = 16  # files per task at most (a task's result is one client/scheduler round trip)
 BYTES_IN_FLIGHT = 256 * 1024**2  # at most this much shipped audio waiting at once
 ALLOWED_FAILURES = 1  # a task may lose one worker; the second death skips the file
 NO_WORKERS_GRACE = 30.0  # seconds with no worker at all before the scan gives up
 NEED_BYTES = "need_bytes"
 POLL = 0.2  # seconds between checks of cancel while nothing completes
-
-
-class ClusterError(UserFacingError):
-    """The cluster cannot be used (unreachable, wrong Segue on a worker, no `distributed`)."""
-
-
-class ClusterLost(ClusterError):
-    """The scheduler went away mid-scan; committed results are kept and the next scan resumes."""
-
-
-def scheduler_address(text: str) -> str:
-    """``tcp://HOST:PORT`` from what the user typed (``HOST:PORT`` is taken as TCP)."""
-    import re
-
-    typed = text.strip()
-    text = typed if "://" in typed else f"tcp://{typed}"
-    if not re.fullmatch(r"(tcp|tls|ucx|inproc)://(\[[0-9a-fA-F:.]+\]|[\w.-]+)(:\d{1,5})(/\S*)?",
-                        text):
-        raise ClusterError(f"not a Dask scheduler address (like tcp://HOST:8786): {typed!r}")
-    return text
-
-
-def _distributed() -> Any:
-    try:
-        import distributed
-    except ImportError:
-        raise ClusterError("--cluster needs the optional 'distributed' package: "
-                           "pip install 'segue[cluster]'") from None
-    return distributed
 
 
 def analyse_remote(path: str, size: int, data: bytes | None = None) -> dict[str, object]:
@@ -92,6 +75,11 @@ def analyse_remote(path: str, size: int, data: bytes | None = None) -> dict[str,
     if "reason" in item:
         item["reason"] = str(item["reason"]).replace(local, path)
     return item
+
+
+def analyse_remote_many(files: list[tuple[str, int]]) -> list[dict[str, object]]:
+    """Worker entry: :func:`analyse_remote` (without bytes) on each ``(path, size)``, in order."""
+    return [analyse_remote(path, size) for path, size in files]
 
 
 @dataclass
@@ -159,11 +147,7 @@ class ClusterAnalysis:
         mount the music under another path)."""
         self.address = address = scheduler_address(address)
         self.send_audio = send_audio
-        distributed = _distributed()
-        try:
-            self.client = distributed.Client(address, timeout=timeout, set_as_default=False)
-        except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, a refused handshake...
-            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+        self.client = open_client(address, timeout)  # bounded waits (engine/library/cluster_connect)
         self._old_failures: int | None = None
 
     def __enter__(self) -> ClusterAnalysis:
@@ -180,10 +164,7 @@ class ClusterAnalysis:
         except Exception:  # noqa: BLE001, S110 - best effort while leaving
             pass
         self._old_failures = None
-        try:
-            self.client.close(timeout=2)
-        except Exception:  # noqa: BLE001, S110 - the scheduler may be gone already
-            pass
+        close_client(self.client)  # within 2 s, never raises, leaves nothing for __del__
 
     def workers(self, folders: list[str] | tuple[str, ...] = ()) -> list[WorkerInfo]:
         """Every worker: threads, memory limit, whether it sees each folder, its Segue."""
@@ -217,13 +198,18 @@ class ClusterAnalysis:
 
     def __call__(self, todo: list[str], record: Callable[[dict[str, object]], None],
                  cancelled: CancelledFn) -> None:
-        """Analyse ``todo`` on the cluster, calling ``record`` with each result as it arrives."""
-        distributed = _distributed()
+        """Analyse ``todo`` on the cluster, calling ``record`` with each result as it arrives.
+
+        Files the workers see go in chunks of up to :data:`CHUNK_MAX` per task (one client and
+        scheduler round trip per chunk, not per file); files sent as bytes go one per task."""
+        distributed = distributed_module()
         threads = self._check_workers()
         self.limit_failures()
         limit = max(2, threads * IN_FLIGHT_PER_THREAD)
+        per_task = chunk_size(len(todo), limit)
         queue: deque[tuple[str, bool]] = deque((path, self.send_audio) for path in todo)
-        in_flight: dict[Any, tuple[str, int]] = {}  # future -> (path, shipped bytes)
+        in_flight: dict[Any, tuple[list[str], int]] = {}  # future -> (paths, shipped bytes)
+        alone: set[str] = set()  # files of a chunk that lost two workers: one per task now
         waiting = distributed.as_completed(loop=self.client.loop)
         shipped = 0
         last_check, no_workers_since = time.monotonic(), None
@@ -233,21 +219,30 @@ class ClusterAnalysis:
                     path, ship = queue[0]
                     if ship and shipped and shipped + _size(path) > BYTES_IN_FLIGHT:
                         break
-                    queue.popleft()
-                    future, nbytes = self._submit(path, ship, record)
+                    if ship:
+                        paths = [queue.popleft()[0]]
+                        future, nbytes = self._ship(path, record)
+                    else:
+                        paths = _take(queue, per_task, alone)
+                        future, nbytes = self._submit(paths), 0
                     if future is not None:
-                        in_flight[future] = (path, nbytes)
+                        in_flight[future] = (paths, nbytes)
                         shipped += nbytes
                         waiting.add(future)
                 done = waiting.next_batch(block=False)
                 for future in done:
-                    path, nbytes = in_flight.pop(future)
+                    paths, nbytes = in_flight.pop(future)
                     shipped -= nbytes
-                    item = self._result(future, path, distributed)
-                    if item.get(NEED_BYTES):
-                        queue.appendleft((path, True))
-                    else:
-                        record(item)
+                    items = self._result(future, paths, distributed)
+                    if items is None:  # a chunk lost two workers: its files again, one per task
+                        alone.update(paths)
+                        queue.extendleft((p, False) for p in reversed(paths))
+                        continue
+                    for item in items:
+                        if item.get(NEED_BYTES):
+                            queue.appendleft((str(item["path"]), True))
+                        else:
+                            record(item)
                 check_cancelled(cancelled)
                 if not done:
                     _wait_for_one(waiting)
@@ -269,13 +264,17 @@ class ClusterAnalysis:
         if self._old_failures is None:
             self._old_failures = old
 
-    def _submit(self, path: str, ship: bool,
-                record: Callable[[dict[str, object]], None]) -> tuple[Any, int]:
+    def _submit(self, paths: list[str]) -> Any:
+        """One task analysing ``paths`` where the workers see them (else they ask for bytes),
+        named ``analyse_remote-…`` on the scheduler like the single-file tasks."""
+        return self.client.submit(analyse_remote_many, [(p, _size(p)) for p in paths],
+                                  key=f"analyse_remote-{uuid.uuid4().hex}")
+
+    def _ship(self, path: str, record: Callable[[dict[str, object]], None]) -> tuple[Any, int]:
+        """One task analysing ``path`` from its bytes, sent along (or its result at once)."""
         from engine.library.audio_decode import MAX_FILE_BYTES
 
         size = _size(path)
-        if not ship:
-            return self.client.submit(analyse_remote, path, size, pure=False), 0
         if size > MAX_FILE_BYTES or size <= 0:  # analyse_one only says why; no need to ship it
             record(analyse_file(path))
             return None, 0
@@ -287,14 +286,21 @@ class ClusterAnalysis:
         scattered = self.client.scatter(data, hash=False)
         return self.client.submit(analyse_remote, path, size, scattered, pure=False), len(data)
 
-    def _result(self, future: Any, path: str, distributed: Any) -> dict[str, object]:
+    def _result(self, future: Any, paths: list[str] | str,
+                distributed: Any) -> list[dict[str, object]] | dict[str, object] | None:
+        """The task's result(s); for a failed task of one file, that file's skip reason, and
+        ``None`` for a failed chunk of several (each file is then tried on its own)."""
         from distributed.scheduler import KilledWorker
 
+        path = paths if isinstance(paths, str) else paths[0]
+        alone = isinstance(paths, str) or len(paths) == 1
         try:
-            return future.result()
+            value = future.result()
         except KilledWorker:
-            return {"path": path, "reason": f"crashed an analysis worker {ALLOWED_FAILURES + 1} "
-                    "times (cluster)"}
+            if not alone:
+                return None
+            value = {"path": path, "reason": f"crashed an analysis worker {ALLOWED_FAILURES + 1} "
+                     "times (cluster)"}
         except distributed.client.FutureCancelledError as exc:
             raise ClusterLost(f"the Dask scheduler at {self.address} went away "
                               f"({exc.reason}); analysed files are kept and the next scan "
@@ -305,8 +311,13 @@ class ClusterAnalysis:
         except ImportError as exc:
             raise ClusterError(f"a worker of {self.address} cannot run Segue: {exc}") from exc
         except Exception as exc:  # noqa: BLE001 - one file's trouble must not stop the scan
-            return {"path": path, "reason": f"analysis failed on the cluster: "
-                    f"{type(exc).__name__}: {exc}"}
+            if not alone:
+                return None
+            value = {"path": path, "reason": f"analysis failed on the cluster: "
+                     f"{type(exc).__name__}: {exc}"}
+        if isinstance(paths, str):  # one file asked for directly
+            return value
+        return value if isinstance(value, list) else [value]
 
     def _alive(self, no_workers_since: float | None) -> float | None:
         """Raise :class:`ClusterLost` when the scheduler is gone or has had no worker too long."""
@@ -324,6 +335,22 @@ class ClusterAnalysis:
             raise ClusterLost(f"the Dask cluster at {self.address} has had no worker for "
                               f"{NO_WORKERS_GRACE:.0f} s; analysed files are kept")
         return no_workers_since or now
+
+
+def chunk_size(files: int, tasks_in_flight: int) -> int:
+    """Files per task: at most :data:`CHUNK_MAX`, and few enough that every task slot gets about
+    two tasks (a small scan keeps one file per task, and all its parallelism)."""
+    return max(1, min(CHUNK_MAX, files // (2 * max(1, tasks_in_flight))))
+
+
+def _take(queue: deque[tuple[str, bool]], count: int, alone: set[str]) -> list[str]:
+    """Up to ``count`` paths from the front of ``queue`` for one task, stopping at one to be sent
+    as bytes; a path in ``alone`` gets a task of its own."""
+    paths = [queue.popleft()[0]]
+    while (queue and len(paths) < count and paths[0] not in alone and not queue[0][1]
+           and queue[0][0] not in alone):
+        paths.append(queue.popleft()[0])
+    return paths
 
 
 def _wait_for_one(waiting: Any) -> None:
