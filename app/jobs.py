@@ -9,9 +9,11 @@ Segue's single engine thread, so engine work is ordered). Each :class:`Job` emit
 
 from __future__ import annotations
 
+import importlib
 import threading
 import traceback
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -24,6 +26,44 @@ log = get_logger(__name__)
 # Worker threads that did not stop in time at shutdown: kept referenced (destroying a running
 # QThread aborts the process) until wait_for_lingering() at application exit.
 _LINGERING: list[_Lane] = []
+
+
+class EngineModule:
+    """An engine module the GUI names without importing it (so the window opens quickly).
+
+    ``service = EngineModule("engine.library.service")`` stands for the module in a panel;
+    ``runner.submit(service.list_tracks, …)`` imports it when the job runs, on the worker thread,
+    so heavy imports (SQLAlchemy, numpy, torch) neither delay the window nor stall the GUI thread.
+    Every attribute is an :class:`EngineCall` (functions only: read constants from the module).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> EngineCall:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return EngineCall(self._name, attr)
+
+    def load(self) -> ModuleType:
+        """Import the module now (on the calling thread) and return it."""
+        return importlib.import_module(self._name)
+
+
+class EngineCall:
+    """``module.function`` looked up when called: the import happens then, and a test's
+    monkeypatch of the function is honoured."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.__name__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Import the module (once; then a dictionary look-up) and call the function."""
+        return getattr(importlib.import_module(self.module), self.__name__)(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<engine call {self.module}.{self.__name__}>"
 
 
 class Job(QObject):

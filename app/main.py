@@ -6,9 +6,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 
-from engine.logsetup import configure_logging
+from engine.logsetup import configure_logging, get_logger
 from engine.paths import prepare_home
 
 if TYPE_CHECKING:
@@ -25,6 +26,16 @@ def display_available() -> bool:
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def log_uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """``sys.excepthook`` while the window runs: a bug in a Qt slot is logged with its traceback
+    (in the log file; stderr gets one line) instead of a traceback on stderr."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, tb)
+        return
+    get_logger(__name__).error("internal error: %s: %s", kind.__name__, value,
+                               exc_info=(kind, value, tb))
 
 
 def open_files(window: MainWindow, files: Sequence[str]) -> None:
@@ -47,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     home = prepare_home()
     configure_logging(to_file=home.writable)
+    sys.excepthook = log_uncaught
     app = QApplication.instance() or QApplication(["segue", *(argv or [])])
     app.setApplicationName("Segue")
     app.setOrganizationName("Segue")
@@ -54,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(icons.get("segue"))
     window = MainWindow(home)
     window.show()
+    QTimer.singleShot(0, window.load_behind)  # the window first, then models and torch behind it
     files = [arg for arg in argv or [] if not arg.startswith("-")]  # the rest are Qt's options
     if files:
         QTimer.singleShot(0, lambda: open_files(window, files))

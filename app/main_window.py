@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from app import icons, settings
-from app.dialogs.about import AboutDialog
-from app.dialogs.errors import show_error, show_warning
-from app.dialogs.licences import LicencesDialog
+from app.dialogs.errors import show_error
 from app.jobs import Job, JobRunner
 from app.panels.base import Panel
 from app.panels.commentary import CommentaryPanel
@@ -20,6 +20,11 @@ from app.panels.lyrics import LyricsPanel
 from app.project_controller import ProjectController
 from app.widgets.job_indicator import JobIndicator
 from engine.paths import HomeStatus
+
+if TYPE_CHECKING:  # pragma: no cover - imported when first shown, not with the window
+    from app.dialogs.about import AboutDialog
+    from app.dialogs.licences import LicencesDialog
+    from app.widgets.read_only_banner import ReadOnlyBanner
 
 MINIMUM_SIZE = (1024, 640)
 PANEL_CLASSES: tuple[tuple[type[Panel], str], ...] = (
@@ -54,7 +59,14 @@ class MainWindow(QMainWindow):
             self.panels.append(panel)
             self.tabs.addTab(panel, icons.get(icon_name), panel.title.replace("&", "&&"))
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.setCentralWidget(self.tabs)
+        self.banner: ReadOnlyBanner | None = None
+        if not home.writable:  # said once, in the window; panels turn off what would write there
+            from app.widgets.read_only_banner import ReadOnlyBanner
+
+            self.banner = ReadOnlyBanner(home.problem)
+            for panel in self.panels:
+                panel.set_read_only(f"{home.path}: {home.reason or 'read-only'}")
+        self.setCentralWidget(self._central(self.banner, self.tabs))
         self.job_indicator = JobIndicator(self.runner)
         self.statusBar().addPermanentWidget(self.job_indicator)
         self.project = ProjectController(self)
@@ -65,7 +77,25 @@ class MainWindow(QMainWindow):
         self._on_tab_changed(self.tabs.currentIndex())
         if not home.writable:
             self.show_status(home.problem)
-            show_warning(self, "Segue is read-only", home.problem)
+
+    @staticmethod
+    def _central(banner: QWidget | None, tabs: QTabWidget) -> QWidget:
+        """The tabs, under the read-only banner when there is one."""
+        if banner is None:
+            return tabs
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(banner)
+        column.addWidget(tabs, 1)
+        return central
+
+    def load_behind(self) -> None:
+        """After the window shows: each panel loads what it needs soon on its worker lane (the
+        composer model and torch on the engine lane, where a Compose asked for meanwhile waits)."""
+        for panel in self.panels:
+            panel.load_behind()
 
     # --- menus and shortcuts -------------------------------------------------------------------
     def _action(self, text: str, shortcut: QKeySequence | str | None, slot,
@@ -142,12 +172,16 @@ class MainWindow(QMainWindow):
     # --- help ----------------------------------------------------------------------------------
     def show_about(self) -> AboutDialog:
         """Show the About box (non-modal): version, licence, credits; return it."""
+        from app.dialogs.about import AboutDialog
+
         dialog = AboutDialog(self)
         dialog.show()
         return dialog
 
     def show_licences(self) -> LicencesDialog:
         """Open the Licences dialog (non-modal) and return it."""
+        from app.dialogs.licences import LicencesDialog
+
         dialog = LicencesDialog(self)
         dialog.show()
         return dialog

@@ -59,7 +59,11 @@ class Settings:
         if store is None:
             store = QSettings(str(paths.segue_home() / "settings.ini"), QSettings.Format.IniFormat)
         self.store = store
-        if store.status() != QSettings.Status.NoError:
+        # A read-only SEGUE_HOME: changes live in memory for this session, nothing is written.
+        self.read_only = not store.isWritable()
+        status = store.status()
+        if status == QSettings.Status.FormatError or (
+                status != QSettings.Status.NoError and not self.read_only):
             log.warning("settings file %s is unreadable or corrupt; using defaults",
                         store.fileName())
             store.clear()
@@ -93,7 +97,7 @@ class Settings:
         from pathlib import Path
 
         source = Path(self.store.fileName())
-        if not source.is_file():
+        if self.read_only or not source.is_file():
             return ""
         target = source.with_name(f"{source.name}.unknown-version")
         try:
@@ -129,7 +133,13 @@ class Settings:
         self.store.setValue(option.key, value)
 
     def sync(self) -> bool:
-        """Write pending changes; return False (and log) if the file could not be written."""
+        """Write pending changes; return False (and log) if the file could not be written.
+
+        A read-only store is not written at all (its folder is read-only: the window said so).
+        """
+        if self.read_only:
+            log.info("settings not saved: %s is read-only", self.store.fileName())
+            return False
         self.store.sync()
         if self.store.status() != QSettings.Status.NoError:
             log.warning("could not write settings to %s", self.store.fileName())

@@ -18,15 +18,49 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
         """Drop the record: the one error line the user sees must stay one line."""
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Console lines without tracebacks: those belong in the log file (``-v`` shows them)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format the message only; ``exc_info`` and a cached traceback text are left out."""
+        record.message = record.getMessage()
+        return self.formatMessage(record)
+
+
+class _Once(logging.Filter):
+    """Let each distinct console message through once: a repeated failure is not a flood."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[tuple[int, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """True the first time this level and message are seen."""
+        key = (record.levelno, record.getMessage())
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
 def configure_logging(verbose: bool = False, to_file: bool = True) -> logging.Logger:
-    """Configure the ``segue`` logger once; file logging is skipped when the folder is unwritable."""
+    """Configure the ``segue`` logger once; file logging is skipped when the folder is unwritable.
+
+    Without ``verbose`` the console shows warnings and errors on one line each, once, without
+    tracebacks (the log file keeps those); with it, everything, tracebacks included.
+    """
     root = logging.getLogger("segue")
     if getattr(root, "_segue_configured", False):
         return root
     root.setLevel(logging.DEBUG)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("segue: %(levelname)s: %(message)s"))
+    console_format = "segue: %(levelname)s: %(message)s"
+    if verbose:
+        console.setFormatter(logging.Formatter(console_format))
+    else:  # tracebacks go to the log file only; each message is said once
+        console.setFormatter(_OneLineFormatter(console_format))
+        console.addFilter(_Once())
     root.addHandler(console)
     if to_file:
         try:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QWidget
 
-from app.jobs import JobRunner
+from app.jobs import Job, JobRunner
 
 
 class Panel(QWidget):
@@ -34,6 +34,18 @@ class Panel(QWidget):
     def export(self) -> None:
         """File > Export… while this panel is current (override to support it)."""
         self.status_message.emit(f"{self.title}: nothing to export here.")
+
+    def load_behind(self) -> Job | None:
+        """Once the window shows (``app.main``): start loading, on a worker lane, what the panel
+        will need soon (models, torch), so that the window opens first. Returns the job, if any."""
+        return None
+
+    def set_read_only(self, reason: str) -> None:
+        """SEGUE_HOME cannot be written (``reason`` says why): turn off what would write there.
+
+        The window calls this right after building the panel, before its first job runs; the
+        window itself says it once. The default keeps everything: the panel writes nothing there.
+        """
 
     def shutdown(self) -> None:
         """Stop anything the panel owns (playback, timers) before the window closes."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QGuiApplication, QUndoCommand
 from PySide6.QtWidgets import (
@@ -30,14 +30,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.jobs import Job, JobRunner
+from app.jobs import EngineModule, Job, JobRunner
 from app.panels.base import Panel
 from app.widgets.commentary_samples import SamplesTable
 from app.widgets.commentary_tags import TagEdit
 from engine.atomic import atomic_write_text
-from engine.commentary import service
-from engine.commentary.service import Pair
 from engine.project.model import section_from_dict, section_to_dict
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.commentary.service import CommentResult, Pair
+
+# Imported by the jobs that use them (numpy, SQLAlchemy, torch), not with the window.
+service = EngineModule("engine.commentary.service")
+library = EngineModule("engine.library.service")
 
 
 def _plain(func: Any) -> Any:
@@ -45,6 +50,13 @@ def _plain(func: Any) -> Any:
     def run(*args: Any, progress: Any = None, cancelled: Any = None, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
     return run
+
+
+def _pair(vae: str, gan: str, z: list[float]) -> Pair:
+    """A sample pair from a project (the service module loads when a project is opened)."""
+    from engine.commentary.service import Pair
+
+    return Pair(vae, gan, z)
 
 
 class SamplesCommand(QUndoCommand):
@@ -79,6 +91,7 @@ class CommentaryPanel(Panel):
         self._closed = False
         self._loaded = False
         self._busy = 0
+        self.read_only = False  # SEGUE_HOME (and the library in it) cannot be written
         self._build()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -159,21 +172,28 @@ class CommentaryPanel(Panel):
     # ----------------------------------------------------------------- jobs
     def load(self) -> None:
         """Ask for the model vocabulary, the library tracks and the kept favourites."""
-        from engine.library import service as library
-
         self._loaded = True
         self._run(service.model_info, self.models, title="Loading commentary models",
                   done=self._on_info)
+        if self.read_only:
+            return
         self._run(library.list_tracks, self.library_path, title="Listing tracks", lane="library",
                   done=self._on_tracks)
         self.refresh_favourites()
 
     def refresh_favourites(self) -> Job:
         """Re-read the kept commentary from the library DB."""
-        from engine.library import service as library
-
         return self._run(_plain(library.list_favourites), self.library_path, lane="library",
                          title="Listing kept commentary", done=self._on_favourites)
+
+    def set_read_only(self, reason: str) -> None:
+        """The library is in SEGUE_HOME: no tracks to derive tags from; Keep ★ keeps sentences in
+        the project only."""
+        self.read_only = True
+        for widget in (self.track, self.derive_button):
+            widget.setEnabled(False)
+            widget.setToolTip(f"Off: the library is in SEGUE_HOME ({reason}).")
+        self.keep_button.setToolTip("Keeps sentences in this project (the library is read-only).")
 
     def _on_info(self, info: dict) -> None:
         self.tags.set_vocabulary(info["tags"])
@@ -211,7 +231,7 @@ class CommentaryPanel(Panel):
                          self.temperature.value(), self.seed.value(), self.models,
                          title="Writing commentary", done=self._on_generated, busy=True)
 
-    def _on_generated(self, result: service.CommentResult) -> None:
+    def _on_generated(self, result: CommentResult) -> None:
         note = f"Ignored unknown tags: {', '.join(result.unknown_tags)}. " if result.unknown_tags else ""
         used = ", ".join(result.tags) or "none (unconditioned)"
         self._say(f"{note}Tags used: {used}.")
@@ -247,14 +267,16 @@ class CommentaryPanel(Panel):
 
     def keep_selected(self) -> Job | None:
         """Store the selected sentence(s) as favourites, with the chosen track if any."""
-        from engine.library import service as library
-
         texts = self.table.selected_texts()
         if not texts:
             self._say("Select a sentence to keep.")
             return None
         track_id = self.track.currentData()
         self.kept += texts
+        if self.read_only:
+            self.favourites.addItems(texts)
+            self._say(f"Kept {len(texts)} sentence(s) in this project (the library is read-only).")
+            return None
 
         def keep_all(progress: Any = None, cancelled: Any = None) -> int:
             for text in texts:
@@ -334,7 +356,7 @@ class CommentaryPanel(Panel):
                 z = sample.get("z", [])
                 z = [float(x) for x in z] if isinstance(z, list) and all(
                     isinstance(x, (int, float)) for x in z) else []
-                pairs.append(Pair(sample["vae"], sample["gan"], z))
+                pairs.append(_pair(sample["vae"], sample["gan"], z))
             else:
                 warnings.append(f"commentary.samples[{k}]: not a sample, skipped")
         self.table.set_pairs(pairs)

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from app.jobs import Job, JobRunner
 from app.panels.base import Panel
-from app.project_sections import apply_controls, controls_settings
+from app.project_sections import apply_controls, controls_settings, follow_phrase
 from app.widgets.composer_candidates import CandidateList
-from app.widgets.composer_commands import SetStateCommand, call
+from app.widgets.composer_commands import SetStateCommand, call, preload_composer
 from app.widgets.composer_controls import ComposerControls
 from app.widgets.composer_edits import EditBar
 from app.widgets.composer_transport import ComposerTransport
@@ -75,7 +75,7 @@ class ComposerPanel(Panel):
         self._build()
         self._connect()
         self.setAcceptDrops(True)
-        self.refresh_outputs()
+        self.transport.list_in_background()  # device probes stay off the window's way
         self._update_actions()
 
     # -- layout ----------------------------------------------------------------------------
@@ -154,6 +154,7 @@ class ComposerPanel(Panel):
                                                           strict=True)):
                 bar, beat = chain.source_bar(item, meter)
                 fit = "start" if item.fit is None else f"fit {item.fit}"
+                fit = "as you played it" if item.id < 0 else fit
                 blocks.append(Block(start, end, item.tune, f"bar {bar}.{beat}\n{fit}",
                                     k in state.locked))
             self.view.set_chain(blocks, state.notes, state.chords, state.meter)
@@ -239,11 +240,13 @@ class ComposerPanel(Panel):
                          on_result=done, guard=False)
 
     def open_midi(self, path: str | Path) -> Job | None:
-        """Continue the phrase in ``path``: its nearest segments start a new chain (undoable)."""
+        """Continue the phrase in ``path``: its notes start a new chain (undoable); the panel
+        follows the phrase's key, meter and tempo and says so."""
         name = Path(path).name
 
         def done(state: ChainState) -> None:
             self._push(state, f"continued {name}")
+            self.status_message.emit(follow_phrase(self.controls, state))
             self.refresh_collections()
         return self._run(chain.continue_phrase, str(path), self.controls.request(),
                          title="Continue phrase", on_result=done, guard=False)
@@ -397,6 +400,14 @@ class ComposerPanel(Panel):
             self.status_message.emit(f"Composer: exported {written}.")
         return self._run(call, chain.write_midi, self.state, path, title="Export MIDI",
                          on_result=done)
+
+    def load_behind(self) -> Job:
+        """Preload the composer on the engine lane (a Compose asked for meanwhile queues behind
+        it), then list the collections."""
+        job = self.runner.submit(preload_composer, title="Loading the composer")
+        job.result.connect(self.controls.set_menus)
+        self._preload_job = job  # keep a reference until it reports
+        return job
 
     def refresh_collections(self) -> None:
         """List the collections again (on the engine thread: the model store loads torch)."""

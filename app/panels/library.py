@@ -12,6 +12,7 @@ library is scanned in the background. A corrupt library can be moved aside from 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.jobs import Job, JobRunner
+from app.jobs import EngineModule, Job, JobRunner
 from app.panels.base import Panel
 from app.widgets import library_dialogs as dialogs
 from app.widgets.library_map import LibraryMap
@@ -39,9 +40,14 @@ from app.widgets.library_playlist import PlaylistBuilder
 from app.widgets.library_saved import SavedPlaylists
 from app.widgets.library_table import TrackTableModel, track_view
 from app.widgets.library_transport import SpaceToPlay, Transport
-from engine.library import saved, service
 from engine.library.errors import CORRUPT_MARK
-from engine.library.playlists import PlaylistRules
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.library.playlists import PlaylistRules
+
+# Imported by the jobs that use them, on the library lanes: SQLAlchemy never delays the window.
+saved = EngineModule("engine.library.saved")
+service = EngineModule("engine.library.service")
 
 DEMO_DELAY_MS = 2500
 FIRST_LOAD_MS = 200
@@ -60,6 +66,7 @@ class LibraryPanel(Panel):
         self.scan_job: Job | None = None
         self.jobs: list[Job] = []
         self._closing = False
+        self.read_only = False  # SEGUE_HOME, where the library lives, cannot be written
         self.fresh_offer: QMessageBox | None = None
 
         self.add_button = QPushButton("Add folder…")
@@ -195,6 +202,16 @@ class LibraryPanel(Panel):
         if not self._closing:
             self.status_message.emit(message)
 
+    def set_read_only(self, reason: str) -> None:
+        """The library lives in SEGUE_HOME: it is off (no loading, demo scan, scans, playlists)."""
+        self.read_only = True
+        self.first_load.stop()
+        self.demo_timer.stop()
+        for widget in (self.add_button, self.import_button, self.cluster_button, self.filter_edit,
+                       self.table, self.side, self.transport):
+            widget.setEnabled(False)
+        self.summary.setText(f"The library is off: it is kept in SEGUE_HOME ({reason}).")
+
     # -- scanning ----------------------------------------------------------------------------
     def start_demo_scan(self) -> None:
         """Scan the bundled demo clips once (first launch), in the background."""
@@ -203,6 +220,8 @@ class LibraryPanel(Panel):
 
     def open_file(self) -> None:
         """File > Open… / Add folder…: choose a folder and scan it."""
+        if self.read_only:
+            return self._say(self.summary.text())
         folder = QFileDialog.getExistingDirectory(self, "Add a music folder", dialogs.last_folder())
         if folder:
             dialogs.remember_folder(folder)

@@ -192,6 +192,11 @@ class LyricsPanel(SingMixin, Panel):
                    "No artists installed: add one with 'Add artist…'.")
                   + "".join(f" Unreadable artist model {b}" for b in broken))
 
+    def set_read_only(self, reason: str) -> None:
+        """Trained artists are saved in SEGUE_HOME: Add artist… is off; duets still work."""
+        self.add_button.setEnabled(False)
+        self.add_button.setToolTip(f"Off: a trained artist is saved in SEGUE_HOME ({reason}).")
+
     def add_artist(self) -> TrainArtistDialog:
         """Open the train-artist dialog (training runs in the background)."""
         if self.dialog is None:

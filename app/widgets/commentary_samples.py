@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from engine.commentary.service import Pair
+if TYPE_CHECKING:  # pragma: no cover - the service module loads numpy
+    from engine.commentary.service import Pair
 
 COL_VAE, COL_GAN = range(2)
 

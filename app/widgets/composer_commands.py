@@ -1,4 +1,4 @@
-"""The Composer's undo commands: Qt wrappers over the engine's chain edits.
+"""The Composer's undo commands (Qt wrappers over the engine's chain edits) and engine-thread calls.
 
 Every edit is computed by :mod:`engine.dshl.chain` (a pure function from one ``ChainState`` to
 the next, run on the engine thread); :class:`SetStateCommand` swaps states on the undo stack.
@@ -12,11 +12,33 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from engine.dshl.chain import ChainState
+from engine.jobs import Cancelled
+from engine.logsetup import get_logger
+
+log = get_logger(__name__)
 
 
 def call(func: Callable[..., Any], *args: Any, progress: Callable, cancelled: Callable) -> Any:
     """Run a plain engine function as a job (the runner passes progress/cancelled)."""
     return func(*args)
+
+
+def preload_composer(*, progress: Callable, cancelled: Callable) -> dict[str, list[str]]:
+    """On the engine thread once the window shows: load torch, the composer model and the bundled
+    collection, so the first Compose is quick; return the collections' meters for the menus.
+
+    A model that cannot load is left for the first Compose to report (in its own words).
+    """
+    from engine.dshl import api, store
+
+    progress(0.0, "loading the composer model")
+    try:
+        store.load_collection()
+    except Cancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - an optimisation: Compose says what is wrong
+        log.info("the composer model did not preload: %s", exc)
+    return api.collection_meters()
 
 
 class SetStateCommand(QUndoCommand):

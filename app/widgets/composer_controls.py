@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.widgets.gm_programs import GM_PROGRAM_NAMES
 from engine.dshl.api import ComposeRequest
+from engine.dshl.settings import ComposerSettings
 from engine.music.segments import METERS as SEGMENT_METERS
-from engine.playback.synth import gm_program_names
 
 MAJOR_KEYS = ["C", "G", "D", "A", "E", "B", "F#", "F", "Bb", "Eb", "Ab", "Db"]
 MINOR_KEYS = ["Am", "Em", "Bm", "F#m", "C#m", "G#m", "Dm", "Gm", "Cm", "Fm", "Bbm", "Ebm"]
@@ -53,7 +54,7 @@ class ComposerControls(QWidget):
         self.tonality.currentTextChanged.connect(self._list_keys)
         self.tempo = QDoubleSpinBox(minimum=30.0, maximum=300.0, value=120.0, decimals=0)
         self.tempo.setSuffix(" BPM")
-        names = gm_program_names()
+        names = GM_PROGRAM_NAMES  # pretty_midi's, without importing it (and mido) with the window
         self.melody_program = QComboBox()
         self.chord_program = QComboBox()
         for combo, default in ((self.melody_program, 73), (self.chord_program, 0)):
@@ -91,13 +92,19 @@ class ComposerControls(QWidget):
             import random
 
             self.seed.setValue(random.randrange(2**31 - 1))
-        return ComposeRequest(
-            segments=self.length.value(), seed=self.seed.value(), key=self.key.currentText(),
-            tempo=float(self.tempo.value()), mode=self.mode.currentData(),
-            reuse_limit=self.reuse_limit.value() or None,
-            collection=self.collection.currentText(), meter=self.meter.currentText(),
-            melody_program=self.melody_program.currentIndex(),
-            chord_program=self.chord_program.currentIndex())
+        return self.settings().request()
+
+    def settings(self) -> ComposerSettings:
+        """The settings the widgets show (the engine's one settings record; no seed drawn)."""
+        from app.project_sections import read_settings
+
+        return read_settings(self)
+
+    def apply_settings(self, settings: ComposerSettings) -> list[str]:
+        """Show ``settings``; return warnings for values the widgets cannot hold."""
+        from app.project_sections import apply_settings
+
+        return apply_settings(self, settings)
 
     def _list_keys(self, tonality: str) -> None:
         """List only the keys the composer can write in ``tonality`` (keeping the key signature:

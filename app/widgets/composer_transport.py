@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.jobs import JobRunner
+from app.jobs import Job, JobRunner
+from app.widgets.composer_commands import call
 from app.widgets.composer_drag import DragHandle
 from app.widgets.composer_edits import compact
 from app.widgets.composer_playback import PlaybackController
@@ -36,6 +37,7 @@ class ComposerTransport(QWidget):
         self.panel = panel
         self.playback = PlaybackController(runner, self)
         self._play_start = 0.0
+        self._listed = False  # the output menu has been filled (see list_in_background)
         self.play_button = QPushButton("Play")
         self.play_button.setToolTip("Play the chain (Space)")
         self.play_block_button = QPushButton("Play block")
@@ -81,7 +83,21 @@ class ComposerTransport(QWidget):
 
     def refresh(self) -> None:
         """List the outputs again and say in the status bar what is missing and why."""
-        problems = self.refresh_outputs()
+        self._report(self.refresh_outputs())
+
+    def list_in_background(self) -> Job:
+        """List the outputs on the playback lane (probing audio devices and MIDI ports takes a
+        while: not while the window opens), then fill the menu as :meth:`refresh` does. Until then
+        anything that needs the menu lists the outputs itself, and this result is dropped."""
+        runner = self.playback.runner
+        job = runner.prepare(call, outputs.list_outputs, title="Looking for audio and MIDI outputs")
+        job.result.connect(lambda listing: None if self._listed else self._report(
+            self._fill(*listing)))
+        runner.start(job, lane="playback")
+        return job
+
+    def _report(self, problems: list[str]) -> None:
+        """Choose the output now selected; say what is missing and why."""
         self._choose()
         if self.output.count() == 0:
             self._say("no way to play (" + "; ".join(problems) + ").")
@@ -89,7 +105,7 @@ class ComposerTransport(QWidget):
             self._say("; ".join(problems) + ".")
 
     def _choose(self) -> None:
-        output = self.chosen()
+        output = self.output.currentData()
         if output is not None:
             self.playback.choose(output)
 
@@ -105,6 +121,7 @@ class ComposerTransport(QWidget):
         """Play blocks ``first``..``last - 1`` of ``state`` (default: the whole chain)."""
         if state is None:
             return
+        self._ensure_listed()
         if self.output.count() == 0:
             self._say("no audio device or MIDI port to play through.")
             return
@@ -136,7 +153,11 @@ class ComposerTransport(QWidget):
 
         Returns the reasons some outputs are missing (for the status bar).
         """
-        found, problems = outputs.list_outputs()
+        return self._fill(*outputs.list_outputs())
+
+    def _fill(self, found: list[outputs.Output], problems: list[str]) -> list[str]:
+        """Show ``found`` in the menu, keeping the current choice; return ``problems``."""
+        self._listed = True
         current = self.output.currentData()
         self.output.blockSignals(True)
         self.output.clear()
@@ -149,10 +170,17 @@ class ComposerTransport(QWidget):
 
     def chosen(self) -> outputs.Output | None:
         """The output picked in the menu."""
+        self._ensure_listed()
         return self.output.currentData()
+
+    def _ensure_listed(self) -> None:
+        """List the outputs now if the background listing has not filled the menu yet."""
+        if not self._listed:
+            self.refresh()
 
     def select(self, kind: str) -> bool:
         """Pick the first output of ``kind`` (synth, virtual, port); False if there is none."""
+        self._ensure_listed()
         for index in range(self.output.count()):
             if self.output.itemData(index).kind == kind:
                 self.output.setCurrentIndex(index)

@@ -6,6 +6,8 @@ It only gathers choices: ``build_requested(rules, path_mode)``, ``save_requested
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,8 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.widgets.library_embedding import EmbeddingControls
-from engine.library.playlists import PlaylistItem, PlaylistRules
-from engine.library.service import TrackRow
+
+if TYPE_CHECKING:  # pragma: no cover - these modules load SQLAlchemy
+    from engine.library.playlists import PlaylistItem, PlaylistRules
+    from engine.library.service import TrackRow
 
 
 class PlaylistBuilder(QWidget):
@@ -89,6 +93,8 @@ class PlaylistBuilder(QWidget):
 
     def rules(self) -> PlaylistRules:
         """The rules as set in the controls."""
+        from engine.library.playlists import PlaylistRules  # loaded by the library's first jobs
+
         minutes = self.minutes.value()
         return PlaylistRules(
             length=None if minutes > 0 else self.length.value(),

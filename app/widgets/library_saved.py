@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,7 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.library import saved
+from app.jobs import EngineModule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.library.saved import SavedPlaylist
+
+# Imported by the jobs that use it (on the library lane), not with the window.
+saved = EngineModule("engine.library.saved")
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -39,7 +46,7 @@ class SavedPlaylists(QWidget):
                  remember: Callable[[str], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._submit, self._folder, self._remember = submit, folder, remember
-        self.playlists: list[saved.SavedPlaylist] = []
+        self.playlists: list[SavedPlaylist] = []
         self.list = QListWidget()
         self.open_button = QPushButton("Open")
         self.rename_button = QPushButton("Rename…")
@@ -66,7 +73,7 @@ class SavedPlaylists(QWidget):
         """Reload the list from the library."""
         return self._submit(saved.list_playlists, title="Loading playlists", on_result=self.set_playlists)
 
-    def set_playlists(self, playlists: list[saved.SavedPlaylist]) -> None:
+    def set_playlists(self, playlists: list[SavedPlaylist]) -> None:
         """Show ``playlists``, keeping the selection by id."""
         keep = self.selected_id()
         self.playlists = list(playlists)
@@ -84,7 +91,7 @@ class SavedPlaylists(QWidget):
         item = self.list.currentItem()
         return None if item is None else int(item.data(ID_ROLE))
 
-    def _selected(self) -> saved.SavedPlaylist | None:
+    def _selected(self) -> SavedPlaylist | None:
         chosen = self.selected_id()
         return next((p for p in self.playlists if p.id == chosen), None)
 

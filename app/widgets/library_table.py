@@ -8,13 +8,15 @@ the view once. ``QTableView.setSortingEnabled(True)`` drives :meth:`TrackTableMo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from engine.library.fspath import display
-from engine.library.service import TrackRow
+
+if TYPE_CHECKING:  # pragma: no cover - the service module loads SQLAlchemy
+    from engine.library.service import TrackRow
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("Title", "title"),

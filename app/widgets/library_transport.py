@@ -9,17 +9,23 @@ the engine player and moves on to the next track when one ends.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app import icons
-from engine.library import player
-from engine.library.playlists import PlaylistItem
+from app.jobs import EngineModule
+
+if TYPE_CHECKING:  # pragma: no cover - the playlists module loads SQLAlchemy
+    from engine.library.playlists import PlaylistItem
 
 LANE = "preview"
 POLL_MS = 400
+# engine.library.player (numpy, audio) loads with the first job that plays; its states are these.
+player = EngineModule("engine.library.player")
+STOPPED, PLAYING, PAUSED, ENDED = "stopped", "playing", "paused", "ended"
 
 
 class Transport(QWidget):
@@ -32,7 +38,7 @@ class Transport(QWidget):
         self._submit = submit
         self.queue: list[PlaylistItem] = []
         self.index = 0
-        self.state = player.STOPPED
+        self.state = STOPPED
         self.play_button = QPushButton("Play")
         self.stop_button = QPushButton("Stop")
         self.next_button = QPushButton("Next")
@@ -70,11 +76,11 @@ class Transport(QWidget):
 
     def toggle(self) -> None:
         """Space: play, pause, or resume where it paused."""
-        if self.state == player.PLAYING:
+        if self.state == PLAYING:
             self._run(player.pause, title="Pause")
-            self.state = player.PAUSED
+            self.state = PAUSED
         elif self.current() is not None:
-            self._start(resume=self.state == player.PAUSED)
+            self._start(resume=self.state == PAUSED)
         else:
             self.message.emit("Build a playlist first: the transport plays it.")
         self._refresh()
@@ -82,9 +88,9 @@ class Transport(QWidget):
     def stop(self) -> None:
         """Stop and go back to the top of the queue."""
         self.poll.stop()
-        if self.state != player.STOPPED:
+        if self.state != STOPPED:
             self._run(player.stop, title="Stop")
-        self.state, self.index = player.STOPPED, 0
+        self.state, self.index = STOPPED, 0
         self._refresh()
 
     def next(self) -> None:
@@ -96,10 +102,10 @@ class Transport(QWidget):
             self.message.emit("End of the playlist.")
             return
         self.index += 1
-        if self.state == player.PLAYING:
+        if self.state == PLAYING:
             self._start()
         else:
-            self.state = player.STOPPED
+            self.state = STOPPED
         self._refresh()
 
     def _start(self, resume: bool = False) -> None:
@@ -107,7 +113,7 @@ class Transport(QWidget):
         item = self.current()
         if item is None:
             return
-        self.state = player.PLAYING
+        self.state = PLAYING
         if resume:
             self._run(player.resume, item.path, title="Play", then=self.message.emit,
                       failed=self._failed)
@@ -118,7 +124,7 @@ class Transport(QWidget):
 
     def _failed(self) -> None:
         self.poll.stop()
-        self.state = player.STOPPED
+        self.state = STOPPED
         self._refresh()
 
     def _run(self, func, *args, title: str, then=None, failed=None) -> None:  # noqa: ANN001
@@ -128,11 +134,11 @@ class Transport(QWidget):
 
     def _check(self) -> None:
         status = player.status()
-        if self.state == player.PLAYING and status.state == player.ENDED:
+        if self.state == PLAYING and status.state == ENDED:
             self.next()
 
     def _refresh(self) -> None:
-        self.play_button.setText("Pause" if self.state == player.PLAYING else "Play")
+        self.play_button.setText("Pause" if self.state == PLAYING else "Play")
         item = self.current()
         for button in (self.play_button, self.stop_button, self.next_button):
             button.setEnabled(bool(self.queue))
@@ -140,7 +146,7 @@ class Transport(QWidget):
             self.now.setText("Build a playlist, then Play (Space).")
             return
         label = " – ".join(x for x in (item.artist, item.title) if x)
-        verb = {player.PLAYING: "Playing", player.PAUSED: "Paused"}.get(self.state, "Next up")
+        verb = {PLAYING: "Playing", PAUSED: "Paused"}.get(self.state, "Next up")
         self.now.setText(f"{verb} {self.index + 1}/{len(self.queue)}: {label}")
 
 
