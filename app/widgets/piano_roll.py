@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
@@ -25,8 +26,10 @@ from app.widgets.roll_culling import (
     visible_beats,
     visible_range,
 )
-from engine.dshl.chain import ChordSpan
-from engine.music.midi_export import RenderedNote
+
+if TYPE_CHECKING:  # type hints only: the window opens before numpy and the engine load
+    from engine.dshl.chain import ChordSpan
+    from engine.music.midi_export import RenderedNote
 
 BLOCKS_H = 48  # block strip: tune, bar, fit
 CHORDS_H = 18  # chord symbols
