@@ -233,10 +233,13 @@ class ComposerPanel(Panel):
     # -- edits -----------------------------------------------------------------------------
     def compose(self) -> Job | None:
         """Compose a new chain from the controls (engine thread; undoable)."""
-        def done(state: ChainState) -> None:
+        def done(result: tuple[ChainState, str | None]) -> None:
+            state, note = result
             self._push(state, f"composed {len(state.chain.items)} segments")
+            if note:  # too few tunes of this meter and mode for the reuse limit: say how many
+                self.status_message.emit(f"Composer: {note}")
             self.refresh_collections()
-        return self._run(chain.compose_state, self.controls.request(), title="Compose",
+        return self._run(chain.compose_with_note, self.controls.request(), title="Compose",
                          on_result=done, guard=False)
 
     def open_midi(self, path: str | Path) -> Job | None:
@@ -321,7 +324,8 @@ class ComposerPanel(Panel):
         position, item = self.candidates.position, self.candidates.items[row]
         return self._run(call, chain.accept, self.state, position, item.id, title="Accept",
                          on_result=lambda state: self._push(
-                             state, f"block {position + 1} is now {item.tune}"))
+                             state, f"block {position + 1} is now {item.tune} (locked: "
+                                    "Regenerate keeps it)"))
 
     def toggle_lock(self) -> None:
         """Lock or unlock the selected block (undoable)."""

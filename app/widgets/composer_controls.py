@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from app.widgets.gm_programs import GM_PROGRAM_NAMES
 from engine.dshl.api import ComposeRequest
 from engine.dshl.settings import ComposerSettings
-from engine.music.segments import METERS as SEGMENT_METERS
+from engine.music.meters import METERS as SEGMENT_METERS
 
 MAJOR_KEYS = ["C", "G", "D", "A", "E", "B", "F#", "F", "Bb", "Eb", "Ab", "Db"]
 MINOR_KEYS = ["Am", "Em", "Bm", "F#m", "C#m", "G#m", "Dm", "Gm", "Cm", "Fm", "Bbm", "Ebm"]

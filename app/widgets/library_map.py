@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QToolTip, QWidget
 
 if TYPE_CHECKING:  # pragma: no cover - the service module loads SQLAlchemy
+    import numpy as np
+
     from engine.library.service import MapPoints
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -35,10 +36,12 @@ class LibraryMap(QWidget):
         self.points: MapPoints | None = None
         self.selected: int | None = None
         self._labels: list[str] = []
-        self._codes = np.zeros(0, dtype=np.int64)
+        self._codes: np.ndarray | None = None  # numpy loads with the first points, not the window
 
     def set_points(self, points: MapPoints) -> None:
         """Show new points (and forget the selection)."""
+        import numpy as np
+
         self.points = points
         self.selected = None
         self._labels = sorted(set(points.labels))
@@ -53,6 +56,8 @@ class LibraryMap(QWidget):
 
     def _screen(self) -> np.ndarray:
         """Point positions in widget coordinates."""
+        import numpy as np
+
         xy = self.points.xy if self.points is not None else np.zeros((0, 2))
         if len(xy) == 0:
             return np.zeros((0, 2))
@@ -96,6 +101,8 @@ class LibraryMap(QWidget):
 
     def nearest(self, x: float, y: float, radius: float = 12.0) -> int | None:
         """Index of the point nearest to widget position (x, y), within ``radius`` pixels."""
+        import numpy as np
+
         screen = self._screen()
         if len(screen) == 0:
             return None

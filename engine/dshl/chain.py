@@ -21,8 +21,8 @@ from pathlib import Path
 
 from engine.dshl import api
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress
+from engine.music.meters import SEGMENT_BEATS
 from engine.music.midi_export import RenderedNote
-from engine.music.segments import SEGMENT_BEATS
 
 VARIATION_POOL = 200
 
@@ -83,14 +83,14 @@ def source_bar(item: api.ChainItem, meter: str = "4/4") -> tuple[int, str]:
     The beat is counted in the meter's pulse (dotted quarters in 6/8 and 9/8, halves in 2/2 and
     3/2) and reads ``"2½"`` between two beats (the half bar of 3/2).
     """
-    from engine.music.segments import FAMILIES, bar_beat, meter_family
+    from engine.music.meters import FAMILIES, bar_beat, meter_family
 
     return bar_beat(item.position * FAMILIES[meter_family(meter)].hop, meter)
 
 
 def block_beats(meter: str) -> float:
     """Quarter beats in one segment of ``meter``'s family (4 for an unknown meter)."""
-    from engine.music.segments import FAMILIES, STEPS_PER_BEAT, known_meter, meter_family
+    from engine.music.meters import FAMILIES, STEPS_PER_BEAT, known_meter, meter_family
 
     return FAMILIES[meter_family(known_meter(meter))].steps / STEPS_PER_BEAT
 
@@ -130,6 +130,21 @@ def compose_state(request: api.ComposeRequest, progress: ProgressFn = no_progres
     """Compose a new chain."""
     return make_state(api.compose(request, progress=progress, cancelled=cancelled),
                       frozenset(request.locked))
+
+
+def compose_with_note(request: api.ComposeRequest, progress: ProgressFn = no_progress,
+                      cancelled: CancelledFn = never_cancelled) -> tuple[ChainState, str | None]:
+    """Compose a new chain, with a line for the musician when the collection holds too few
+    tunes of the meter and mode for the reuse limit (None when there are enough)."""
+    from engine.dshl.style import variety_message
+
+    state = compose_state(request, progress, cancelled)
+    try:
+        note = variety_message(request.collection, request.meter, request.key,
+                               len(state.chain.items), request.reuse_limit)
+    except (KeyError, ValueError):  # a collection without this meter: the chain says enough
+        note = None
+    return state, note
 
 
 def accept(state: ChainState, position: int, segment_id: int) -> ChainState:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from engine.atomic import atomic_path
 from engine.music.chords import chord_pitches
-from engine.music.segments import ARTIC, CHORD0, LOWEST_OCTAVE, N_CHORDS, OCT0, PC0, STEPS, STEPS_PER_BEAT
 from engine.music.transpose import key_signature_name, shift_from_c
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MELODY_VELOCITY = 96
 CHORD_VELOCITY = 64
@@ -39,8 +40,12 @@ class RenderedNote:
 
 
 def render(features: np.ndarray, vocab: list[str], key: str = "C",
-           segment_steps: int = STEPS) -> list[RenderedNote]:
+           segment_steps: int | None = None) -> list[RenderedNote]:
     """Turn a (T, 29) feature matrix into melody and chord notes in ``key``."""
+    import numpy as np  # here, not at import: the window opens before numpy loads
+
+    from engine.music.segments import ARTIC, CHORD0, LOWEST_OCTAVE, N_CHORDS, OCT0, PC0
+
     shift = shift_from_c(key)
     notes: list[RenderedNote] = []
     total = len(features)
@@ -71,6 +76,8 @@ def render(features: np.ndarray, vocab: list[str], key: str = "C",
 
 def _note(start: int, end: int, pitch: int, velocity: int, track: str) -> RenderedNote:
     """Build a note from step indices."""
+    from engine.music.segments import STEPS_PER_BEAT
+
     return RenderedNote(start / STEPS_PER_BEAT, end / STEPS_PER_BEAT, pitch, velocity, track)
 
 

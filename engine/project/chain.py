@@ -17,8 +17,8 @@ from pathlib import Path
 from engine.dshl import api
 from engine.dshl.chain import ChainState, block_beats, chord_spans, source_bar
 from engine.errors import UserFacingError
+from engine.music.meters import known_meter, meter_family
 from engine.music.midi_export import RenderedNote
-from engine.music.segments import known_meter, meter_family
 from engine.project.model import Chain, ComposerSettings, ModelStamp, Note, Segment
 
 _stamps: dict[tuple[str, float, int], str] = {}

@@ -17,7 +17,7 @@ from engine.paths import prepare_home
 from tests.app.jobwait import wait_job
 
 HEAVY = ("torch", "sqlalchemy", "alembic", "pretty_midi", "mido", "librosa", "sklearn", "scipy",
-         "sounddevice")
+         "sounddevice", "numpy")  # numpy: ~0.1 s of OpenBLAS start-up
 
 
 def test_importing_the_window_leaves_heavy_modules_to_the_workers(tmp_path: Path) -> None:

@@ -174,3 +174,16 @@ def test_krumhansl_schmuckler_agrees_with_music21() -> None:
             stream.append(music21.note.Note(60 + int(pc), quarterLength=1))
         theirs = KrumhanslKessler(stream).getSolution(stream)
         assert (theirs.tonic.pitchClass, theirs.mode == "minor") == ours[:2]
+
+
+def test_compose_with_note_says_how_many_tunes_there_are(tiny_model) -> None:
+    from engine.dshl import api, chain, store
+    from engine.dshl.style import tunes_available
+
+    have = tunes_available(store.load_collection(), "4/4", "major")
+    assert have > 0
+    request = api.ComposeRequest(segments=have + 1, seed=2, reuse_limit=1, meter="4/4", key="C")
+    state, note = chain.compose_with_note(request)
+    assert state.chain.items and note is not None and f"only {have} major" in note
+    plenty = api.ComposeRequest(segments=2, seed=2, reuse_limit=None, meter="4/4", key="C")
+    assert chain.compose_with_note(plenty)[1] is None
