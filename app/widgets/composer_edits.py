@@ -25,7 +25,7 @@ class EditBar(QWidget):
         self.regenerate_button.setToolTip("Re-draw every unlocked block with a new seed")
         self.zoom_out = QPushButton("−")
         self.zoom_in = QPushButton("+")
-        self.zoom_fit = QPushButton("Whole chain")
+        self.zoom_fit = QPushButton("Show all")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         for widget in (self.lock_button, self.delete_button, self.insert_button,

@@ -236,7 +236,7 @@ def test_minimum_window_size_shows_every_composer_control(qtbot, tiny_model: Pat
     names = {w.text() for w in controls if isinstance(w, QAbstractButton)}
     assert {"Compose", "Play", "Play block", "Stop", "Panic", "Lock", "Delete", "Insert",
             "Regenerate", "Audition", "Accept", "Variations", "Count-in", "Click", "Loop",
-            "Whole chain"} <= names
+            "Show all"} <= names
     assert len(controls) > 35
     hidden = []
     for widget in controls:

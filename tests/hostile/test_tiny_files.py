@@ -27,14 +27,18 @@ ADDRESS_LIMIT = 3 * 1024**3  # virtual: torch alone reserves ~1 GB; the bugs ask
 BOMB_FLOATS = 300_000_000  # 1.2 GB of float32 weights
 
 CHILD = """
-import os, resource, sys
+import os, sys
 from engine.cli import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else 1
+# VmHWM, not getrusage: ru_maxrss keeps the forking parent's peak across exec (a long pytest run
+# is over 1 GB), while VmHWM is this program's own address space.
+with open("/proc/self/status") as status:
+    hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 with open(os.environ["SEGUE_TEST_PEAK"], "w") as handle:
-    handle.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+    handle.write(str(hwm))
 sys.exit(code)
 """
 
