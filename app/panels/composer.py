@@ -27,7 +27,13 @@ from PySide6.QtWidgets import (
 
 from app.jobs import Job, JobRunner
 from app.panels.base import Panel
-from app.project_sections import apply_controls, controls_settings, follow_phrase
+from app.project_sections import (
+    apply_controls,
+    apply_settings,
+    controls_settings,
+    follow_phrase,
+    read_settings,
+)
 from app.widgets.composer_candidates import CandidateList
 from app.widgets.composer_commands import SetStateCommand, call, preload_composer
 from app.widgets.composer_controls import ComposerControls
@@ -248,8 +254,13 @@ class ComposerPanel(Panel):
         name = Path(path).name
 
         def done(state: ChainState) -> None:
-            self._push(state, f"continued {name}")
-            self.status_message.emit(follow_phrase(self.controls, state))
+            before = read_settings(self.controls)
+            said = follow_phrase(self.controls, state)  # the panel takes the phrase's key, meter
+            after = read_settings(self.controls)
+            setter = lambda settings: apply_settings(self.controls, settings)  # noqa: E731
+            self.undo_stack.push(SetStateCommand(self.set_state, self.state, state,
+                                                 f"continued {name}", (setter, before, after)))
+            self.status_message.emit(said)
             self.refresh_collections()
         return self._run(chain.continue_phrase, str(path), self.controls.request(),
                          title="Continue phrase", on_result=done, guard=False)

@@ -42,19 +42,29 @@ def preload_composer(*, progress: Callable, cancelled: Callable) -> dict[str, li
 
 
 class SetStateCommand(QUndoCommand):
-    """Swap the panel's state; undo restores the previous one."""
+    """Swap the panel's state; undo restores the previous one.
+
+    ``controls`` (optional: a setter and the settings before and after) also puts the panel's
+    controls back, for an edit that changed them (continuing a phrase follows its key and meter).
+    """
 
     def __init__(self, apply: Callable[[ChainState | None], None], before: ChainState | None,
-                 after: ChainState, text: str) -> None:
+                 after: ChainState, text: str,
+                 controls: tuple[Callable[[Any], object], Any, Any] | None = None) -> None:
         super().__init__(text)
         self._apply = apply
         self._before = before
         self._after = after
+        self._controls = controls
 
     def redo(self) -> None:
         """Show the new state."""
+        if self._controls is not None:
+            self._controls[0](self._controls[2])
         self._apply(self._after)
 
     def undo(self) -> None:
         """Show the previous state."""
+        if self._controls is not None:
+            self._controls[0](self._controls[1])
         self._apply(self._before)

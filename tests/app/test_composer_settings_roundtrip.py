@@ -86,6 +86,12 @@ def test_a_phrase_in_another_key_is_kept_and_the_panel_follows_it(
     wait_job(qtbot, composer.export_to(out))
     assert melody(out)[:7] == [(p, float(a), float(b)) for p, a, b in PHRASE]
     assert composer.undo_stack.undoText() == "continued folk.mid"  # undoable, not silent
+    composer.undo_stack.undo()  # the chain and the panel's key, meter and tempo come back
+    undone = composer.controls.settings()
+    assert composer.state is None and (undone.key, undone.meter, undone.tempo) == ("G", "2/4",
+                                                                                    120.0)
+    composer.undo_stack.redo()
+    assert composer.state is state and composer.controls.settings().key == "D"
     path = tmp_path / "folk.segue"
     again = save_and_reopen(qtbot, windows, window, path)
     reopened = again.panel("composer_panel")
