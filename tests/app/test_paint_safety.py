@@ -10,39 +10,30 @@ build with one line; and that a million-note chain paints only what is on screen
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect
 
 from app import qt_check
-from app.jobs import JobRunner
 from app.panels.composer import ComposerPanel
 from app.widgets.piano_roll import Block, ChainView
 from app.widgets.roll_culling import MAX_NOTES_PER_PAINT, NoteIndex, thin_to_pixels, visible_beats
 from engine.dshl.chain import ChordSpan
 from engine.music.midi_export import RenderedNote
+from tests.app.test_composer_panel import panel  # noqa: F401 - a fixture
 
 WAIT = 60_000
 
 
 @pytest.fixture()
-def composed(qtbot, tiny_model: Path) -> Iterator[ComposerPanel]:
-    """A Composer panel holding a composed 4-segment chain, shown offscreen."""
-    runner = JobRunner()
-    panel = ComposerPanel(runner)
-    panel.resize(1300, 560)
-    qtbot.addWidget(panel)
+def composed(qtbot, panel: ComposerPanel) -> ComposerPanel:  # noqa: F811 - the shared fixture
+    """The Composer panel (tests/app/test_composer_panel.py) with a composed 4-segment chain."""
     panel.show()
     panel.controls.length.setValue(4)
     panel.controls.seed.setValue(7)
     panel.compose()
     qtbot.waitUntil(lambda: panel.busy is None and panel.state is not None, timeout=WAIT)
-    yield panel
-    qtbot.waitUntil(lambda: not panel.playback.opening, timeout=WAIT)
-    panel.shutdown()
-    runner.shutdown()
+    return panel
 
 
 def test_3000_repaints_of_the_composer_keep_none_alive(composed: ComposerPanel) -> None:

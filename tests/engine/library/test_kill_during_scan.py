@@ -19,15 +19,22 @@ from engine.library.scanner import scan_folder
 from .conftest import CLIPS
 
 REPO = Path(__file__).resolve().parents[3]
-CHILD = """
+
+
+def scan_child(batch: int) -> str:
+    """A child process's script: scan argv[2] into the library argv[1], printing progress."""
+    return f"""
 import sys
 from engine.library.db import Library
 from engine.library.scanner import scan_folder
 def report(fraction, message):
     print(message, flush=True)
-scan_folder(Library(sys.argv[1]), sys.argv[2], progress=report, workers=1, batch=2)
+scan_folder(Library(sys.argv[1]), sys.argv[2], progress=report, workers=1, batch={batch})
 print("FINISHED", flush=True)
 """
+
+
+CHILD = scan_child(batch=2)
 
 
 def test_sigkill_mid_scan_then_resume(tmp_path: Path) -> None:

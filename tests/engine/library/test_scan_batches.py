@@ -20,17 +20,10 @@ from engine.library.scan_store import BatchWriter, store_results
 from engine.library.scanner import ScanResult, reconcile, scan_folder
 
 from .conftest import CLIPS
+from .test_kill_during_scan import scan_child
 
 REPO = Path(__file__).resolve().parents[3]
-CHILD = """
-import sys
-from engine.library.db import Library
-from engine.library.scanner import scan_folder
-def report(fraction, message):
-    print(message, flush=True)
-scan_folder(Library(sys.argv[1]), sys.argv[2], progress=report, workers=1, batch=5)
-print("FINISHED", flush=True)
-"""
+CHILD = scan_child(batch=5)
 
 
 def test_writer_commits_every_batch_or_every_period(monkeypatch: pytest.MonkeyPatch) -> None:
