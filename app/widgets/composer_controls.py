@@ -96,15 +96,56 @@ class ComposerControls(QWidget):
 
     def settings(self) -> ComposerSettings:
         """The settings the widgets show (the engine's one settings record; no seed drawn)."""
-        from app.project_sections import read_settings
-
-        return read_settings(self)
+        return ComposerSettings(
+            segments=self.length.value(), seed=self.seed.value(), random_seed=self.random_seed.isChecked(),
+            key=self.key.currentText(), meter=self.meter.currentText(),
+            tonality=self.tonality.currentText(), tempo=float(self.tempo.value()),
+            mode=self.mode.currentData(), reuse_limit=self.reuse_limit.value() or None,
+            collection=self.collection.currentText(), melody_program=self.melody_program.currentIndex(),
+            chord_program=self.chord_program.currentIndex())
 
     def apply_settings(self, settings: ComposerSettings) -> list[str]:
-        """Show ``settings``; return warnings for values the widgets cannot hold."""
-        from app.project_sections import apply_settings
+        """Set the widgets from ``settings``; return warnings for values they cannot show.
 
-        return apply_settings(self, settings)
+        The collection goes first (it lists the meters), then the meter, major/minor (it lists the
+        keys) and the key, so ``Em`` in 6/8 shows as such.
+        """
+        warnings: list[str] = []
+        if self.collection.findText(settings.collection) < 0:
+            self.collection.addItem(settings.collection)
+        self.collection.setCurrentText(settings.collection)
+        if self.meter.findText(settings.meter) < 0:
+            self.meter.addItem(settings.meter)
+        self.meter.setCurrentText(settings.meter)
+        self.tonality.setCurrentText(settings.tonality)
+        self.length.setValue(min(settings.segments, self.length.maximum()))
+        if 0 <= settings.seed <= self.seed.maximum():  # a spin box cannot hold a 64-bit seed
+            self.seed.setValue(settings.seed)
+        else:
+            warnings.append(f"Composer: seed {settings.seed} is larger than the Composer can show; "
+                            f"the seed stays {self.seed.value()}.")
+        self.random_seed.setChecked(settings.random_seed)
+        self.tempo.setValue(settings.tempo)
+        self.reuse_limit.setValue(min(settings.reuse_limit or 0, self.reuse_limit.maximum()))
+        if self.key.findText(settings.key) < 0:
+            warnings.append(f"Composer: unknown key '{settings.key}'; the key stays "
+                            f"{self.key.currentText()}.")
+        else:
+            self.key.setCurrentText(settings.key)
+        self.mode.setCurrentIndex(max(0, self.mode.findData(settings.mode)))
+        for combo, program, part in ((self.melody_program, settings.melody_program, "melody"),
+                                     (self.chord_program, settings.chord_program, "chords")):
+            if 0 <= program < combo.count():
+                combo.setCurrentIndex(program)
+            else:
+                warnings.append(f"Composer: {part} instrument {program} is not a General MIDI "
+                                "program; kept the current one.")
+        for name, spin, value in (("length", self.length, settings.segments),
+                                  ("tempo", self.tempo, settings.tempo)):
+            if spin.value() != value:
+                warnings.append(f"Composer: {name} {value:g} is out of range; using "
+                                f"{spin.value():g}.")
+        return warnings
 
     def _list_keys(self, tonality: str) -> None:
         """List only the keys the composer can write in ``tonality`` (keeping the key signature:

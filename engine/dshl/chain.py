@@ -21,7 +21,7 @@ from pathlib import Path
 
 from engine.dshl import api
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress
-from engine.music.meters import SEGMENT_BEATS
+from engine.music.meters import SEGMENT_BEATS, block_beats  # noqa: F401 - block_beats re-exported
 from engine.music.midi_export import RenderedNote
 
 VARIATION_POOL = 200
@@ -86,13 +86,6 @@ def source_bar(item: api.ChainItem, meter: str = "4/4") -> tuple[int, str]:
     from engine.music.meters import FAMILIES, bar_beat, meter_family
 
     return bar_beat(item.position * FAMILIES[meter_family(meter)].hop, meter)
-
-
-def block_beats(meter: str) -> float:
-    """Quarter beats in one segment of ``meter``'s family (4 for an unknown meter)."""
-    from engine.music.meters import FAMILIES, STEPS_PER_BEAT, known_meter, meter_family
-
-    return FAMILIES[meter_family(known_meter(meter))].steps / STEPS_PER_BEAT
 
 
 def chord_spans(notes: Sequence[RenderedNote], size: float = SEGMENT_BEATS

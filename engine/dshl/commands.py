@@ -192,7 +192,7 @@ def _run_stack(args: argparse.Namespace) -> int:
 def _run_style(args: argparse.Namespace) -> int:
     from engine.checkpoint import CheckpointError
     from engine.dshl import store
-    from engine.dshl.style import calibrate_collection
+    from engine.dshl.style_calibrate import calibrate_collection
 
     families = (list(store.FAMILY_DIRS) if args.collection == store.BUNDLED
                 else store.collection_families(args.collection)) if args.family == "all" \
@@ -322,7 +322,7 @@ def _run_compose(args: argparse.Namespace) -> int:
 
 def _run_eval(args: argparse.Namespace) -> int:
     from engine.checkpoint import CheckpointError
-    from engine.dshl.style_eval import run_eval
+    from engine.dshl.eval_run import run_eval
 
     try:
         metrics = run_eval(args.collection, args.family, args.chains, log=_log)

@@ -1,7 +1,7 @@
 """`segue eval dshl`: every ranker on the same test pools, with tune-bootstrap intervals.
 
 The split (train / selection / test, near-duplicates grouped) is stored in the checkpoint; the
-test tunes are read in exactly one place, :func:`_test_tunes`, once per evaluation. For each
+test tunes are read in exactly one place, :func:`heldout_tunes`, once per evaluation. For each
 junction inside a test tune, every test segment of the same chain meter is a candidate, and the
 true successor's rank is recorded under ``dshl`` (hash codes), ``composer`` (hash retrieval of
 ``rerank_pool`` candidates, then the re-ranker), ``gbm``, ``transition_stat`` and ``random``
@@ -40,7 +40,7 @@ TEMPERATURES = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 CALIBRATION_CHAINS = 200  # per temperature and view: with 20 the selection cost curve was noise
 
 
-def _test_tunes(split: Split) -> np.ndarray:
+def heldout_tunes(split: Split) -> np.ndarray:
     """The one place the test split is read."""
     return split.test
 
@@ -222,14 +222,12 @@ def seen_in_train(corpus: Corpus, split: Split, tunes: np.ndarray) -> float:
 
 
 def evaluate(col: Collection, split: Split | None = None, rerank_pool: int = 200,
-             chains: int = 100, seed: int = 0, log: Callable[[str], None] = lambda m: None,
-             style: bool = True) -> dict:
-    """All figures of ``segue eval dshl`` for the collection ``col`` of one meter family; with
-    ``style``, also the collection's own sampler and its chains
-    (:func:`engine.dshl.style_eval.style_section`)."""
+             chains: int = 100, seed: int = 0, log: Callable[[str], None] = lambda m: None) -> dict:
+    """The ranking and junction figures of ``segue eval dshl`` for the collection ``col`` of one
+    meter family (its ``style`` section: :func:`engine.dshl.eval_run.style_section`)."""
     corpus, meta, stat = col.corpus, col.meta, col.loaded.stat
     split = split or split_of(col)
-    test = _test_tunes(split)
+    test = heldout_tunes(split)
     group = meter_groups(corpus)
     plain = melody_only(col)
     sel_junc = corpus.junctions[np.isin(corpus.tune[corpus.junctions[:, 0]], split.selection)]
@@ -279,10 +277,6 @@ def evaluate(col: Collection, split: Split | None = None, rerank_pool: int = 200
         "gbm": {"params": gbm.params, "selection_mrr": gbm.selection_mrr},
         "by_meter": by_meter,
     }
-    if style:
-        from engine.dshl.style_eval import style_section
-
-        figures["style"] = style_section(col, split, test, chains, log=log)
     return figures
 
 

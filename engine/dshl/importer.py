@@ -76,7 +76,7 @@ def import_folder(folder: str | Path, name: str, progress: ProgressFn = no_progr
     if not tunes:
         extra = [] if files else [(str(folder), "no MIDI or ABC files found")]
         return ImportReport(name, 0, 0, skipped + extra, None)
-    from engine.dshl.style import calibrate_imported
+    from engine.dshl.style_calibrate import calibrate_imported
 
     progress(0.9, "calibrating the sampler on the collection's own tunes")
     calibrate_imported(name)

@@ -59,7 +59,7 @@ def _snap(beats: float) -> tuple[float, bool]:
 
 def read_phrase(path: str | Path) -> Phrase:
     """Read the user's phrase (ValueError naming the file when it cannot be used)."""
-    from engine.dshl.chain import block_beats
+    from engine.music.meters import block_beats
     from engine.music.midi_import import read_meta, read_midi
     from engine.music.transpose import MAJOR_KEY_NAMES, MINOR_KEY_NAMES, parse_key
     from engine.music.tune import ImportProblem

@@ -91,3 +91,8 @@ def bar_beat(step: int, meter: str) -> tuple[int, str]:
     beat, rest = divmod(step % bar, pulse)
     half = "½" if rest * 2 == pulse else ""
     return step // bar + 1, f"{beat + 1}{half}"
+
+
+def block_beats(meter: str) -> float:
+    """Quarter beats in one segment of ``meter``'s family (4 for an unknown meter)."""
+    return FAMILIES[meter_family(known_meter(meter))].steps / STEPS_PER_BEAT

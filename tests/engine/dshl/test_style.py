@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from engine.dshl import composer, keyfind, leaps, style
+from engine.dshl import composer, keyfind, leaps, style, style_calibrate
 from engine.music.segments import ARTIC, N_FEATURES, OCT0, PC0
 from tests.engine.music.helpers import write_midi
 
@@ -48,7 +48,7 @@ def test_calibration_is_stored_per_collection_and_used(tiny_model: Path, tmp_pat
     monkeypatch.setattr(style, "GRID", ((0.5, 0.9, 20), (2.0, 0.9, 20), (6.0, 1.0, 50)))
     api.import_collection(_tunes(tmp_path / "smooth", leapy=False), "smooth")
     api.import_collection(_tunes(tmp_path / "leapy", leapy=True), "leapy")
-    records = {name: style.calibrate_collection(name, chains=6) for name in ("smooth", "leapy")}
+    records = {name: style_calibrate.calibrate_collection(name, chains=6) for name in ("smooth", "leapy")}
     made = {}
     for name, record in records.items():
         path = style.style_file(name)
