@@ -10,7 +10,7 @@ Prints figures and ratios against baselines measured in the same run:
   such as loading the composer and the demo library scan, has finished).
 Goals (issue 28): window <= 0.5 s and <= 4 x the bare Qt window, stall p99 <= 8 ms. Runs
 offscreen unless DISPLAY is set.
-Usage: python bench/startup.py [--runs 5] [--seconds 5] [--json]
+Usage: python bench/startup.py [--runs 5] [--seconds 5] [--json] [--quick]   (quick: 1 run, 1 s probes)
 """
 
 from __future__ import annotations
@@ -151,7 +151,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="one run, 1 s stall probes")
     args = parser.parse_args()
+    if args.quick or os.environ.get("SEGUE_BENCH_QUICK", "") not in ("", "0"):  # make test
+        args.runs, args.seconds = 1, 1.0
     if not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     os.environ.setdefault("SEGUE_HOME", tempfile.mkdtemp(prefix="segue-bench-"))

@@ -3,8 +3,8 @@
 Each script runs in quick mode (``SEGUE_BENCH_QUICK=1``: small sizes, a few seconds) in its own
 process; the test checks only that it exits 0 and prints figures — never a timing. The MIDI
 benchmark needs JACK (``make test`` starts one with the dummy driver). A script that does not
-read ``SEGUE_BENCH_QUICK`` yet (``startup.py``, kept by another room) is skipped with that reason
-rather than run at full size.
+read ``SEGUE_BENCH_QUICK`` would be skipped with that reason rather than run at full size (none
+does).
 """
 
 from __future__ import annotations
