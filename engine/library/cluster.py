@@ -219,6 +219,8 @@ class ClusterAnalysis:
                     path, ship = queue[0]
                     if ship and shipped and shipped + _size(path) > BYTES_IN_FLIGHT:
                         break
+                    if path in alone and any(p[0] in alone for p, _ in in_flight.values()):
+                        break  # suspects run one at a time: a crash then blames only its own file
                     if ship:
                         paths = [queue.popleft()[0]]
                         future, nbytes = self._ship(path, record)
