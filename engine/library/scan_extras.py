@@ -27,11 +27,6 @@ def analyse_extras(path: str, samples: np.ndarray, sample_rate: int) -> dict[str
     }
 
 
-def store_extras(session, track_id: int, item: dict[str, object]) -> None:  # noqa: ANN001
-    """Write one analysed track's patches and lyrics row (a result without them is left alone)."""
-    store_extras_many(session, [(track_id, item)])
-
-
 def _upsert(session, table, rows: list[dict[str, object]]) -> None:  # noqa: ANN001
     """Insert ``rows`` into ``table`` (keyed by ``track_id``), replacing rows already there."""
     if not rows:

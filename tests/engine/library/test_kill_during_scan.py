@@ -21,9 +21,10 @@ from .conftest import CLIPS
 REPO = Path(__file__).resolve().parents[3]
 
 
-def scan_child(batch: int) -> str:
-    """A child process's script: scan argv[2] into the library argv[1], printing progress."""
-    return f"""
+def start_scan_child(db: Path, folder: Path, batch: int) -> subprocess.Popen:
+    """A child process scanning ``folder`` into the library ``db`` in batches of ``batch``,
+    printing its progress lines (then FINISHED) on its stdout."""
+    script = f"""
 import sys
 from engine.library.db import Library
 from engine.library.scanner import scan_folder
@@ -32,9 +33,9 @@ def report(fraction, message):
 scan_folder(Library(sys.argv[1]), sys.argv[2], progress=report, workers=1, batch={batch})
 print("FINISHED", flush=True)
 """
-
-
-CHILD = scan_child(batch=2)
+    return subprocess.Popen([sys.executable, "-c", script, str(db), str(folder)], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
 def test_sigkill_mid_scan_then_resume(tmp_path: Path) -> None:
@@ -43,10 +44,7 @@ def test_sigkill_mid_scan_then_resume(tmp_path: Path) -> None:
     for i in range(24):
         shutil.copyfile(CLIPS / "trumpet.ogg", folder / f"take {i:02d}.ogg")
     db = tmp_path / "killed.sqlite"
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db), str(folder)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    child = start_scan_child(db, folder, batch=2)
     deadline = time.monotonic() + 60
     try:
         for line in child.stdout:

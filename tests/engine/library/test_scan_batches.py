@@ -3,11 +3,8 @@ most one batch (issue 28, "A writer that keeps up")."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,10 +17,7 @@ from engine.library.scan_store import BatchWriter, store_results
 from engine.library.scanner import ScanResult, reconcile, scan_folder
 
 from .conftest import CLIPS
-from .test_kill_during_scan import scan_child
-
-REPO = Path(__file__).resolve().parents[3]
-CHILD = scan_child(batch=5)
+from .test_kill_during_scan import start_scan_child
 
 
 def test_writer_commits_every_batch_or_every_period(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,9 +76,7 @@ def test_sigkill_loses_at_most_one_batch_and_the_next_scan_redoes_it(tmp_path: P
     for i in range(12):
         shutil.copyfile(CLIPS / "trumpet.ogg", folder / f"take {i:02d}.ogg")
     db = tmp_path / "killed.sqlite"
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db), str(folder)], cwd=REPO, stdout=subprocess.PIPE,
-        text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    child = start_scan_child(db, folder, batch=5)
     seen = 0
     deadline = time.monotonic() + 120
     try:
