@@ -16,7 +16,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from engine.jobs import Cancelled
 from engine.logsetup import get_logger
@@ -167,9 +167,9 @@ class JobRunner(QObject):
     ) -> Job:
         """Queue ``func(*args, progress=..., cancelled=..., **kwargs)`` on ``lane``; return its Job.
 
-        Connect to the job's signals right after this call: the job starts on the worker thread
-        only once control returns to the event loop... or immediately if the lane is idle, so
-        connect before calling if you need ``started``: use :meth:`prepare` then :meth:`start`.
+        Connect to the job's signals right after this call: the job is handed to its worker
+        thread only once control returns to the GUI event loop (see :meth:`start`), so no outcome
+        is emitted before the caller's connections exist.
         """
         job = self.prepare(func, *args, title=title, **kwargs)
         self.start(job, lane=lane)
@@ -180,18 +180,30 @@ class JobRunner(QObject):
         return Job(title or getattr(func, "__name__", "job"), func, args, kwargs)
 
     def start(self, job: Job, lane: str = "engine") -> None:
-        """Hand a prepared job to its lane's worker thread; after :meth:`shutdown` nothing starts
+        """Queue a prepared job for its lane's worker thread; after :meth:`shutdown` nothing starts
         (a result handled while the window closes may ask for more work: a new worker thread
-        would outlive the window and abort the process at exit)."""
+        would outlive the window and abort the process at exit).
+
+        The hand-off waits for the GUI event loop: an idle worker would otherwise run a quick job
+        at once, and its ``result`` could be emitted before the caller connected to it (lost: the
+        caller then waits forever). Jobs started in one go keep their order.
+        """
         if self._closed:
             job.cancel()
             log.info("job %r not started: the window is closing", job.title)
             return
-        if lane not in self._lanes:
-            self._lanes[lane] = _Lane(lane)
         self.active.append(job)
         job.finished.connect(lambda: self._on_finished(job))
         self.job_added.emit(job)
+        QTimer.singleShot(0, self, lambda: self._hand_over(job, lane))
+
+    def _hand_over(self, job: Job, lane: str) -> None:
+        if self._closed:  # the window closed before the job reached its thread
+            job.cancel()
+            job.run()  # emits cancelled and finished here, on the GUI thread
+            return
+        if lane not in self._lanes:
+            self._lanes[lane] = _Lane(lane)
         self._lanes[lane].submit.emit(job)
 
     def _on_finished(self, job: Job) -> None:

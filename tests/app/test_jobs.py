@@ -167,3 +167,15 @@ def test_work_asked_for_after_shutdown_never_starts_a_thread(qtbot):
     assert calls == [1]  # the job before the close ran, the one after did not
     assert late.is_cancelled() and not late.done
     assert runner._lanes == {} and runner.active == []  # no worker thread left to outlive it
+
+
+def test_a_result_is_not_lost_when_the_gui_thread_connects_late(qtbot, runner):
+    """Panels connect ``result`` right after ``submit``; a quick job on an idle lane must not
+    finish (and emit to nobody) before that: seen as 60 s GUI-test timeouts under CPU load."""
+    warm = runner.submit(lambda *, progress, cancelled: None, title="Start the lane")
+    qtbot.waitUntil(lambda: warm.signalled, timeout=3000)
+    job = runner.submit(lambda *, progress, cancelled: 42, title="Quick")
+    time.sleep(0.3)  # the GUI thread is descheduled between submit and connect
+    values: list[int] = []
+    job.result.connect(values.append)
+    qtbot.waitUntil(lambda: values == [42], timeout=3000)
