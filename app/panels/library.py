@@ -39,7 +39,7 @@ from app.widgets.library_map import LibraryMap
 from app.widgets.library_playlist import PlaylistBuilder
 from app.widgets.library_saved import SavedPlaylists
 from app.widgets.library_table import TrackTableModel, track_view
-from app.widgets.library_transport import SpaceToPlay, Transport
+from app.widgets.library_transport import SpaceToPlay, Transport, preview_track
 from engine.library.errors import CORRUPT_MARK
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -319,8 +319,7 @@ class LibraryPanel(Panel):
 
     def play(self, path: str) -> None:
         """Play a preview; without audio output, say so in the status bar."""
-        self._submit(service.preview, path, title="Preview", lane="preview",
-                     on_result=self._say)
+        self._submit(preview_track, path, title="Preview", lane="preview", on_result=self._say)
 
     # -- playlists ---------------------------------------------------------------------------
     def build_playlist(self, rules: PlaylistRules, path_mode: bool) -> None:

@@ -3,8 +3,11 @@
 Outputs come from :mod:`engine.playback.outputs`, the same entry point ``segue play`` uses:
 the internal synth is scheduled in-process, MIDI ports (and the virtual port "Segue") are
 played by the child-process player, so the engine's work cannot delay MIDI sends. Opening an
-output runs on the runner's "playback" lane; problems (no backend, no device, unplayable
-SoundFont) come back as ``message`` text for the status bar and never touch the chain.
+output runs on the runner's "playback" lane through :func:`outputs.open_with_fallback`, which
+never raises for a missing device: when the chosen output cannot open, the synth rendered
+through any audio device plays instead, and ``unavailable(problem, fallback)`` says so once (the
+transport shows it inline, never in a dialog; the traceback is in the log). Problems never touch
+the chain.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from engine.playback import outputs
 from engine.playback.events import Event
 
 
-def open_output(output: outputs.Output, progress: Any, cancelled: Any) -> outputs.Player:
-    """Open ``output`` on the playback lane (the runner passes progress/cancelled)."""
-    return outputs.open_output(output)
+def open_output(output: outputs.Output, progress: Any, cancelled: Any) -> outputs.Opened:
+    """Open ``output`` (or the fallback synth) on the playback lane; never raises for a missing
+    device (the runner passes progress/cancelled)."""
+    return outputs.open_with_fallback(output)
 
 
 class PlaybackController(QObject):
@@ -34,6 +38,8 @@ class PlaybackController(QObject):
     playhead = Signal(float)
     message = Signal(str)
     playing_changed = Signal(bool)
+    unavailable = Signal(str, bool)  # why the chosen output cannot open; True: the fallback plays
+    available = Signal()  # the chosen output opened
 
     def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +52,8 @@ class PlaybackController(QObject):
         self._was_playing = False
         self._opening = False
         self._closed = False
+        self.problem = ""  # the last reason an output could not open ("" once one opens)
+        self._fell_back: bool | None = None  # what the last problem led to (None: no problem)
         self._timer = QTimer(self)
         self._timer.setInterval(33)
         self._timer.timeout.connect(self._tick)
@@ -90,34 +98,50 @@ class PlaybackController(QObject):
         self._opening = True
         job = self.runner.prepare(open_output, self.choice, title="Opening audio/MIDI output")
         job.result.connect(lambda value, choice=self.choice: self._on_opened(value, choice))
-        job.error.connect(self._on_open_failed)
+        job.error.connect(lambda text, _details: self._on_open_failed(text, False))
         self.runner.start(job, lane="playback")
 
-    def _on_opened(self, player: outputs.Player, choice: outputs.Output) -> None:
+    def _on_opened(self, opened: outputs.Opened, choice: outputs.Output) -> None:
         self._opening = False
+        player = opened.player
         if self._closed or choice != self.choice:
-            player.close()  # the panel closed, or the user picked another output meanwhile
+            if player is not None:
+                player.close()  # the panel closed, or the user picked another output meanwhile
             if not self._closed:
                 if self._pending is not None:
                     self.play(*self._pending)
                 else:
                     self.open()
             return
+        if player is None:
+            self._on_open_failed(opened.problem, True)
+            return
         self._player = player
         self._opened = choice
-        verb = "Playing through" if self._pending is not None else "Ready to play through"
-        self.message.emit(f"{verb} {player.name}.")
+        if opened.fallback:
+            self._report(opened.problem, True)
+        else:
+            self.problem, self._fell_back = "", None
+            self.available.emit()
+            verb = "Playing through" if self._pending is not None else "Ready to play through"
+            self.message.emit(f"{verb} {player.name}.")
         self._start_pending()
 
-    def _on_open_failed(self, text: str, details: str) -> None:
+    def _on_open_failed(self, text: str, expected: bool) -> None:
+        """No output opened: say why (once); ``expected`` is False for an unforeseen error."""
         self._opening = False
-        if self._pending is None:
-            self.message.emit(f"Cannot open the output: {text}")
+        self._report(text if expected else f"cannot open the output: {text}", False)
+        if self._pending is not None:
+            self._pending = None
+            self.playing_changed.emit(False)
+            self.playhead.emit(-1.0)
+
+    def _report(self, problem: str, fallback: bool) -> None:
+        """Tell the transport why the chosen output cannot open, once per distinct problem."""
+        if (problem, fallback) == (self.problem, self._fell_back):
             return
-        self._pending = None
-        self.message.emit(f"Cannot play: {text}")
-        self.playing_changed.emit(False)
-        self.playhead.emit(-1.0)
+        self.problem, self._fell_back = problem, fallback
+        self.unavailable.emit(problem, fallback)
 
     def _start_pending(self) -> None:
         if self._pending is None or self._player is None:
@@ -163,6 +187,12 @@ class PlaybackController(QObject):
             self._player.panic()
         self.stop()
         self.message.emit("All notes off.")
+
+    def forget_problem(self) -> None:
+        """Try the chosen output again at the next Play (↻: a device or server may be back)."""
+        fell_back, self.problem, self._fell_back = self._fell_back, "", None
+        if fell_back and self._player is not None and not self._player.playing:
+            self._close_output()  # the fallback synth: open the chosen output again
 
     def _close_output(self) -> None:
         player, self._player, self._opened = self._player, None, None

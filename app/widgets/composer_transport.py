@@ -3,7 +3,9 @@ menu (from :func:`engine.playback.outputs.list_outputs`) and the "Drag MIDI" han
 
 It owns the :class:`PlaybackController`, turns the panel's chain into events through
 :func:`engine.playback.outputs.span_events` (count-in and click included) and moves the chain
-view's playhead; problems go to the panel's status bar.
+view's playhead. When nothing can play (no audio device, no MIDI backend) or only the fallback
+synth can, the :class:`~app.widgets.composer_audio_export.PlaybackNotice` under the controls
+says so once, with the backends tried and an "Export audio…" offer; never a dialog.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.jobs import Job, JobRunner
+from app.widgets.composer_audio_export import PlaybackNotice
 from app.widgets.composer_commands import call
 from app.widgets.composer_drag import DragHandle
 from app.widgets.composer_edits import compact
@@ -57,6 +60,9 @@ class ComposerTransport(QWidget):
         self.refresh_button.setFixedWidth(32)
         self.refresh_button.setToolTip("Look for audio devices, MIDI ports and collections again")
         self.drag_handle = DragHandle(lambda: panel.state)
+        self.notice = PlaybackNotice()
+        self._problems: list[str] = []  # why outputs are missing, from the last listing
+        self._said: set[str] = set()  # problems said in the status bar (each is said once)
         rows = QVBoxLayout(self)
         rows.setContentsMargins(0, 0, 0, 0)
         for widgets in ((self.play_button, self.play_block_button, self.stop_button,
@@ -70,19 +76,40 @@ class ComposerTransport(QWidget):
                 row.addWidget(widget, 1 if widget is self.output else 0)
             row.addStretch(0)
             rows.addLayout(row)
+        rows.addWidget(self.notice)
         self.stop_button.clicked.connect(self.playback.stop)
         self.panic_button.clicked.connect(self.playback.panic)
         self.refresh_button.clicked.connect(self.refresh)
         self.output.currentIndexChanged.connect(self._choose)
-        self.output.activated.connect(lambda _index: self.playback.open())  # user picked one
+        self.output.activated.connect(lambda _index: self.output.count() and self.playback.open())
         self.playback.playhead.connect(self._follow_playhead)
         self.playback.message.connect(self._say)
+        self.playback.unavailable.connect(self._unavailable)
+        self.playback.available.connect(self.notice.hide)
+        self.notice.export_requested.connect(lambda: panel.export_audio())
 
     def _say(self, text: str) -> None:
         self.panel.status_message.emit(f"Composer: {text}")
 
+    def _unavailable(self, problem: str, fallback: bool) -> None:
+        """Show why the chosen output cannot open (inline), and say it once in the status bar."""
+        self.notice.show_problem(problem, fallback)
+        if problem not in self._said:
+            self._said.add(problem)
+            self._say("playing through the internal synth instead: see the note above the roll."
+                      if fallback else "cannot play here: see the note above the roll "
+                      "(Export audio… renders the chain to a file).")
+
+    def _nothing_to_play(self) -> None:
+        """No output at all: say so inline with every reason (the menu is empty)."""
+        problem = "; ".join(self._problems) or "no audio device or MIDI port"
+        self._unavailable(problem, False)
+
     def refresh(self) -> None:
         """List the outputs again and say in the status bar what is missing and why."""
+        self.playback.forget_problem()
+        self._said.clear()
+        self.notice.hide()
         self._report(self.refresh_outputs())
 
     def list_in_background(self) -> Job:
@@ -100,7 +127,7 @@ class ComposerTransport(QWidget):
         """Choose the output now selected; say what is missing and why."""
         self._choose()
         if self.output.count() == 0:
-            self._say("no way to play (" + "; ".join(problems) + ").")
+            self._nothing_to_play()
         elif problems:
             self._say("; ".join(problems) + ".")
 
@@ -123,7 +150,7 @@ class ComposerTransport(QWidget):
             return
         self._ensure_listed()
         if self.output.count() == 0:
-            self._say("no audio device or MIDI port to play through.")
+            self._nothing_to_play()
             return
         last = len(state.spans) if last is None else last
         start, end = state.spans[first][0], state.spans[last - 1][1]
@@ -158,6 +185,7 @@ class ComposerTransport(QWidget):
     def _fill(self, found: list[outputs.Output], problems: list[str]) -> list[str]:
         """Show ``found`` in the menu, keeping the current choice; return ``problems``."""
         self._listed = True
+        self._problems = list(problems)
         current = self.output.currentData()
         self.output.blockSignals(True)
         self.output.clear()

@@ -3,13 +3,15 @@
 The buttons never take keyboard focus, and the panel maps Space to :meth:`Transport.toggle`, so
 Space never presses a focused button. Opening and closing the audio stream may block, so they run
 on the job runner's ``preview`` lane (through the ``submit`` the panel passes in); a timer polls
-the engine player and moves on to the next track when one ends.
+the engine player and moves on to the next track when one ends. Without an audio device Play
+says so in the transport's line (and the status bar), never in a dialog: :func:`play_track`
+returns the reason instead of raising, and the traceback goes to the log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QHBoxLayout, QLabel, Q
 
 from app import icons
 from app.jobs import EngineModule
+from engine.logsetup import get_logger
 
 if TYPE_CHECKING:  # pragma: no cover - the playlists module loads SQLAlchemy
     from engine.library.playlists import PlaylistItem
@@ -26,6 +29,38 @@ POLL_MS = 400
 # engine.library.player (numpy, audio) loads with the first job that plays; its states are these.
 player = EngineModule("engine.library.player")
 STOPPED, PLAYING, PAUSED, ENDED = "stopped", "playing", "paused", "ended"
+log = get_logger(__name__)
+
+
+def play_track(path: str, start: float | None, progress: Any = None,
+               cancelled: Any = None) -> tuple[bool, str]:
+    """On the preview lane: play ``path`` from ``start`` seconds (None: where it was paused).
+
+    Returns ``(True, status line)``, or ``(False, why)`` when it cannot play (no audio device,
+    an unreadable file): a missing device is said in the transport, never as a job error.
+    """
+    from engine.library import player as engine_player
+    from engine.library.preview import PreviewError
+
+    try:
+        if start is None:
+            return True, engine_player.resume(path)
+        return True, engine_player.play(path, start)
+    except PreviewError as exc:
+        log.info("cannot play %s", path, exc_info=True)
+        return False, str(exc)
+
+
+def preview_track(path: str, progress: Any = None, cancelled: Any = None) -> str:
+    """On the preview lane: start the map's click-to-play preview of ``path``; return the status
+    line, or why it cannot play (no audio device) instead of raising a job error."""
+    from engine.library.preview import PreviewError, play_preview
+
+    try:
+        return play_preview(path)
+    except PreviewError as exc:
+        log.info("cannot preview %s", path, exc_info=True)
+        return f"Cannot play the preview: {exc}"
 
 
 class Transport(QWidget):
@@ -114,13 +149,16 @@ class Transport(QWidget):
         if item is None:
             return
         self.state = PLAYING
-        if resume:
-            self._run(player.resume, item.path, title="Play", then=self.message.emit,
-                      failed=self._failed)
-        else:
-            self._run(player.play, item.path, 0.0, title="Play", then=self.message.emit,
-                      failed=self._failed)
+        self._run(play_track, item.path, None if resume else 0.0, title="Play",
+                  then=self._started, failed=self._failed)
         self.poll.start()
+
+    def _started(self, outcome: tuple[bool, str]) -> None:
+        played, text = outcome
+        if not played:
+            self._failed()
+            self.now.setText(f"Cannot play: {text}")
+        self.message.emit(text if played else f"Cannot play: {text}")
 
     def _failed(self) -> None:
         self.poll.stop()

@@ -1,6 +1,8 @@
-"""`segue play FILE.mid [--port NAME | --virtual | --synth]`: any MIDI file through an output.
+"""`segue play FILE.mid [--port NAME | --virtual | --synth]`: any MIDI file through an output;
+`segue render IN.mid|IN.segue --out OUT.wav|.flac|.ogg`: the same music rendered to a file.
 
-Opens the output through :mod:`engine.playback.outputs`, the same call the Composer panel uses.
+`play` opens the output through :mod:`engine.playback.outputs`, the same call the Composer panel
+uses; `render` goes through :mod:`engine.playback.render`, as the panel's File > Export audio….
 """
 
 from __future__ import annotations
@@ -31,6 +33,22 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     play.add_argument("--click", action="store_true", help="a metronome click on every beat")
     play.set_defaults(func=_run_play)
 
+    render = sub.add_parser(
+        "render", help="render a MIDI file or a project's chain to WAV, FLAC or Ogg audio",
+        description="Render through the internal SoundFont synth (no sound card needed), with the "
+                    "music's tempo and instruments and a short tail; the format follows --out's "
+                    "extension. The audio is normalised to a -1 dBFS peak.")
+    render.add_argument("file", help="a .mid/.midi file or a .segue project (its Composer chain)")
+    render.add_argument("--out", required=True, metavar="OUT",
+                        help="the audio file to write: .wav, .flac or .ogg")
+    render.add_argument("--soundfont", metavar="SF2", help="a General MIDI SoundFont (default: "
+                        "the bundled TimGM6mb.sf2)")
+    render.add_argument("--rate", type=integer(8000, 192000), default=44100, metavar="HZ",
+                        help="sample rate (default 44100)")
+    render.add_argument("--tail", type=number(0, 60), default=1.0, metavar="SECONDS",
+                        help="release after the last note (default 1)")
+    render.set_defaults(func=_run_render)
+
 
 def _run_play(args: argparse.Namespace) -> int:
     from engine.errors import UserFacingError
@@ -56,7 +74,8 @@ def _run_play(args: argparse.Namespace) -> int:
     try:
         player = outputs.open_output(outputs.choose(args.port, args.virtual), args.soundfont)
     except outputs.OutputError as exc:
-        raise UserFacingError(str(exc)) from exc
+        raise UserFacingError(f"{exc}; to hear it without a device: segue render "
+                              f"{args.file} --out FILE.wav") from exc
     print(printable(f"playing {args.file} ({duration(events):.1f} s) on {player.name}; Ctrl+C stops"),
           file=sys.stderr)
     try:
@@ -68,6 +87,19 @@ def _run_play(args: argparse.Namespace) -> int:
         player.close()
     if player.error:
         raise UserFacingError(f"playback stopped: {player.error}")
+    return 0
+
+
+def _run_render(args: argparse.Namespace) -> int:
+    import time
+
+    from engine.playback.render import render_file
+
+    started = time.perf_counter()
+    done = render_file(args.file, args.out, sample_rate=args.rate, soundfont=args.soundfont,
+                       tail_seconds=args.tail)
+    print(printable(f"wrote {done.path} ({done.format}, {done.seconds:.1f} s at "
+                    f"{done.sample_rate} Hz, rendered in {time.perf_counter() - started:.1f} s)"))
     return 0
 
 

@@ -11,6 +11,12 @@ Both the Composer panel and ``segue play`` go through here, so they play the sam
 Every opened output is a :class:`Player`: ``play(events, loop=…, loop_length=…)``, ``stop()``,
 ``panic()``, ``wait()``, ``playing``, ``position()``, ``error``, ``name`` and ``close()``.
 :func:`with_click` adds a count-in and a metronome click (General MIDI percussion).
+
+Without a device nothing raises past here: :func:`list_outputs` lists only what can open (the
+virtual port only when a MIDI backend works) and says why the rest is missing;
+:func:`open_with_fallback` opens the chosen output or, when it cannot, the synth rendered ahead
+through any audio device (:class:`~engine.playback.audio_out.RenderedPlayer`), else returns the
+reason, with :data:`START_HINT` saying how to start a backend (the traceback goes to the log).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from engine.logsetup import get_logger
 from engine.playback.events import (
     DRUM_CHANNEL,
     Event,
@@ -32,12 +39,16 @@ from engine.playback.events import (
 if TYPE_CHECKING:  # pragma: no cover
     from engine.music.midi_export import RenderedNote
 
+log = get_logger(__name__)
+
 SYNTH = "synth"
 VIRTUAL = "virtual"
 PORT = "port"
 CLICK_HIGH = 76  # GM Hi Wood Block: the first beat of a bar
 CLICK_LOW = 77  # GM Low Wood Block: the other beats
 CLICK_SECONDS = 0.05
+START_HINT = ("start JACK (jackd -d alsa, or QjackCtl) or load the ALSA sequencer "
+              "(sudo modprobe snd-seq)")
 
 
 class OutputError(RuntimeError):
@@ -92,7 +103,11 @@ class Player(Protocol):
 
 
 def list_outputs() -> tuple[list[Output], list[str]]:
-    """Every output one can play through now, plus the reasons some are missing."""
+    """Every output one can play through now, plus the reasons some are missing.
+
+    The virtual port "Segue" is listed only when a MIDI backend works (it needs one to exist);
+    otherwise the problem names every backend tried and why it failed.
+    """
     from engine.playback import audio_devices, ports
 
     outputs: list[Output] = []
@@ -102,15 +117,34 @@ def list_outputs() -> tuple[list[Output], list[str]]:
         outputs.append(Output(SYNTH))
     else:
         problems.append(f"internal synth unavailable: {audio_problem or 'no audio device'}")
-    if ports.available():
-        outputs.append(Output(VIRTUAL))
-        midi, midi_problem = ports.list_outputs()
-        outputs += [Output(PORT, name) for name in midi]
-        if not midi:
-            problems.append("no MIDI output ports" + (f" ({midi_problem})" if midi_problem else ""))
-    else:
+    if not ports.available():
         problems.append("no MIDI backend (python-rtmidi is not installed)")
+        return outputs, problems
+    backend_problem = midi_backend_problem()
+    if backend_problem:
+        problems.append(backend_problem)
+        return outputs, problems
+    outputs.append(Output(VIRTUAL))
+    midi, midi_problem = ports.list_outputs()
+    outputs += [Output(PORT, name) for name in midi]
+    if not midi:
+        problems.append("no MIDI output ports" + (f" ({midi_problem})" if midi_problem else ""))
     return outputs, problems
+
+
+def midi_backend_problem() -> str:
+    """Why no MIDI backend can make a client now ("" when one can): what the virtual port needs.
+
+    Opens and frees one rtmidi client through the port hub, exactly as the virtual port would.
+    """
+    from engine.playback import ports
+
+    try:
+        client = ports._first_working("out", f"{ports.CLIENT_NAME}-probe")  # the virtual port's way
+    except ports.PortError as exc:
+        return str(exc)
+    client.delete()
+    return ""
 
 
 def choose(port: str | None = None, virtual: bool = False) -> Output:
@@ -183,6 +217,53 @@ def open_output(output: Output, soundfont: str | Path | None = None) -> Player:
                              virtual=ports.VIRTUAL_PORT_NAME)
     except (AudioError, PlayerError, ports.PortError) as exc:
         raise OutputError(str(exc)) from exc
+
+
+def open_fallback(soundfont: str | Path | None = None) -> Player:
+    """Open the synth rendered ahead through the default audio device (the fallback player);
+    raises :class:`OutputError` saying why it cannot."""
+    from engine.playback.audio_out import AudioError, RenderedPlayer
+
+    try:
+        return RenderedPlayer(soundfont=soundfont)
+    except AudioError as exc:
+        raise OutputError(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What :func:`open_with_fallback` got: a player (or None), why the chosen output did not
+    open ("" when it did), and whether the player is the fallback synth."""
+
+    player: Player | None
+    problem: str = ""
+    fallback: bool = False
+
+
+def open_with_fallback(output: Output, soundfont: str | Path | None = None) -> Opened:
+    """Open ``output``; when it cannot open, the synth rendered through any audio device instead.
+
+    Never raises for a missing device or backend: the reasons come back in ``problem`` (naming
+    the output and each backend tried) and the traceback goes to the log file only.
+    """
+    from engine.playback import audio_devices
+
+    try:
+        return Opened(open_output(output, soundfont))
+    except OutputError as exc:
+        log.info("cannot open %s", output.label, exc_info=True)
+        problem = f"{output.label} cannot open: {exc}"
+    if output.kind == SYNTH:
+        return Opened(None, problem)  # the fallback would try the same device the same way
+    devices, why = audio_devices.list_outputs()
+    if not devices:
+        return Opened(None, f"{problem}; no audio device for the internal synth either "
+                            f"({why or 'none found'})")
+    try:
+        return Opened(open_fallback(soundfont), problem, fallback=True)
+    except OutputError as exc:
+        log.info("cannot open the fallback synth", exc_info=True)
+        return Opened(None, f"{problem}; the internal synth cannot play either: {exc}")
 
 
 def with_click(events: Sequence[Event], tempo: float, meter: tuple[int, int] = (4, 4),

@@ -1,20 +1,23 @@
 """The internal General MIDI synth: a SoundFont rendered by tinysoundfont.
 
 ``render_midi`` turns a MIDI file (or a ``pretty_midi.PrettyMIDI``, or a list of events) into a
-mono float32 numpy array offline; :mod:`engine.playback.audio_out` uses the same helpers to play
-events live through sounddevice. The default SoundFont is the TimGM6mb.sf2 that the pretty_midi
+mono float32 numpy array offline (``render_events`` with progress, cancel and stereo;
+``render_blocks`` yields the same audio block by block, for :mod:`engine.playback.render`'s files
+and the fallback player); :mod:`engine.playback.audio_out` uses the same helpers to play events
+live through sounddevice. The default SoundFont is the TimGM6mb.sf2 that the pretty_midi
 package ships (GPL-2.0, Tim Brechbill; see ``assets/soundfonts/NOTICE.TimGM6mb.txt``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 from engine.playback.events import (
     CONTROL_CHANGE,
     DRUM_CHANNEL,
@@ -97,25 +100,54 @@ def _program_change(synth: Any, channel: int, program: int) -> None:
         synth.program_change(channel, 0, is_drums=drums)  # preset missing: fall back to piano
 
 
-def render_events(events: Sequence[Event], sample_rate: int = 22050,
-                  soundfont: Path | str | None = None,
-                  tail_seconds: float = DEFAULT_TAIL_SECONDS) -> np.ndarray:
-    """Render sorted events to mono float32 audio of ``ceil((last + tail) * rate)`` frames."""
-    synth = load_synth(sample_rate, soundfont)
-    end = max((e.time for e in events), default=0.0) + max(0.0, tail_seconds)
-    total = int(math.ceil(end * sample_rate))
-    stereo = np.zeros((total, 2), dtype=np.float32)
+def render_blocks(synth: Any, events: Sequence[Event], total: int, sample_rate: int,
+                  block: int = _BLOCK) -> Iterator[np.ndarray]:
+    """Yield ``total`` frames of ``synth`` playing ``events`` as stereo float32 blocks.
+
+    Each block holds at most ``block`` frames (``(frames, 2)``) and each event is applied at its
+    own frame, so note timing is sample-exact whatever the block size. Events due at or after
+    ``total`` are applied after the last block (a looping player renders the next pass on the
+    same synth). The offline render and the fallback audio player both render through here.
+    """
     done = 0
     for event in [*events, None]:
         until = total if event is None else min(total, int(round(event.time * sample_rate)))
         while done < until:
-            frames = min(_BLOCK, until - done)
-            block = synth.generate_simple(frames)
-            stereo[done:done + frames] = np.frombuffer(block, dtype=np.float32).reshape(-1, 2)
+            frames = min(block, until - done)
+            yield np.frombuffer(synth.generate_simple(frames), dtype=np.float32).reshape(-1, 2)
             done += frames
         if event is not None:
             apply_message(synth, event.message)
-    return stereo.mean(axis=1).astype(np.float32)
+
+
+def render_length(events: Sequence[Event], sample_rate: int,
+                  tail_seconds: float = DEFAULT_TAIL_SECONDS) -> int:
+    """Frames of a render of ``events``: ``ceil((last event + tail) * rate)``."""
+    end = max((e.time for e in events), default=0.0) + max(0.0, tail_seconds)
+    return int(math.ceil(end * sample_rate))
+
+
+def render_events(events: Sequence[Event], sample_rate: int = 22050,
+                  soundfont: Path | str | None = None,
+                  tail_seconds: float = DEFAULT_TAIL_SECONDS, *,
+                  progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled,
+                  stereo: bool = False) -> np.ndarray:
+    """Render sorted events to float32 audio of ``ceil((last + tail) * rate)`` frames.
+
+    Mono by default (``(frames,)``), ``(frames, 2)`` with ``stereo``. ``progress(fraction,
+    message)`` is told as blocks are rendered and ``cancelled()`` is checked between blocks
+    (raising :class:`engine.jobs.Cancelled`).
+    """
+    synth = load_synth(sample_rate, soundfont)
+    total = render_length(events, sample_rate, tail_seconds)
+    out = np.zeros((total, 2), dtype=np.float32)
+    done = 0
+    for block in render_blocks(synth, events, total, sample_rate):
+        check_cancelled(cancelled)
+        out[done:done + len(block)] = block
+        done += len(block)
+        progress(done / max(1, total), "Rendering audio")
+    return out if stereo else out.mean(axis=1).astype(np.float32)
 
 
 def render_midi(midi: str | Path | Any, sample_rate: int = 22050,

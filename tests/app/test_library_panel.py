@@ -135,13 +135,13 @@ def test_map_click_plays_or_explains(qtbot, panel: LibraryPanel, music: Path,
 
     played: list[str] = []
 
-    def fake_preview(path: str, progress=None, cancelled=None) -> str:  # noqa: ANN001
+    def fake_preview(path: str) -> str:
         if not audio:
             raise PreviewError("No audio output device: cannot play the preview.")
         played.append(path)
         return f"Playing {Path(path).name}"
 
-    monkeypatch.setattr("engine.library.service.preview", fake_preview)
+    monkeypatch.setattr("engine.library.preview.play_preview", fake_preview)
     scan(qtbot, panel, music)
     panel.map.resize(400, 300)
     screen = panel.map._screen()
@@ -155,7 +155,9 @@ def test_map_click_plays_or_explains(qtbot, panel: LibraryPanel, music: Path,
         assert played == [panel.map.points.paths[0]]
         assert messages[0] == f"Playing {Path(played[0]).name}"
     else:
-        assert messages[0] == "Preview: No audio output device: cannot play the preview."
+        # said in the status line, never as an error box (no device is not a failure)
+        assert messages[0] == "Cannot play the preview: No audio output device: cannot play the " \
+            "preview."
     from PySide6.QtCore import QEvent, QPointF
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
