@@ -95,13 +95,20 @@ NO_RUNTIME_DATA = {
     "licensing": "soundfile's licence notes (its dist-info is copied with its licence files)",
     "mido": "man pages and licence outside the package",
     "mutagen": "man pages outside the package",
+    "chardet": "its detection models: music21 asks chardet for the encoding of a score file it "
+               "reads; Segue only writes MusicXML",
+    "music21": "its corpus (67 MB of scores), Scala tuning files (16 MB), language excerpts and "
+               "MusicXML test files: Segue builds lead sheets and writes MusicXML, never reads the "
+               "corpus, and music21 opens no data file to do it (traced); none is bundled",
 }
 
 #: Files kept even though a pattern below matches them.
 KEEP = frozenset({"torch/bin/torch_shm_manager"})
 
 #: Distributions whose metadata is not copied (their modules are excluded above).
-EXCLUDED_DISTRIBUTIONS = frozenset({"setuptools", "pip", "pyinstaller"})
+EXCLUDED_DISTRIBUTIONS = frozenset({"setuptools", "pip", "pyinstaller",
+                                    # music21 requires it for its plots; Segue draws none
+                                    "matplotlib"})
 
 #: Files dropped from the collected binaries/data (destination paths, fnmatch patterns).
 PRUNE_PATTERNS = [

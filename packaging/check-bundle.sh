@@ -2,7 +2,8 @@
 # Smoke-test a built bundle as a user would run it: a fresh SEGUE_HOME, no .venv on PATH, no Python
 # variables. Every room runs from the bundle and what it produced is checked:
 #   version, doctor; Composer: compose, a phrase continued, playback through the synth (when an
-#   audio device exists), a project saved, shown and exported; Lyrics: a constrained duet;
+#   audio device exists), a project saved, shown, exported and its lead sheet written; Lyrics: a
+#   constrained duet;
 #   Commentary: samples from tags; Library: a scan of the demo audio and playlists; the window
 #   under Xvfb (gui-smoke.sh).
 # Usage: check-bundle.sh [BUNDLE_DIR]   (default dist/segue)
@@ -108,6 +109,12 @@ is_midi t2.mid || fail "project export wrote no MIDI file"
 grep -q '4 segments' export.txt || fail "project export: not the 4-segment chain"
 cmp -s t.mid t2.mid && echo "t2.mid: identical to the composed t.mid" \
   || echo "t2.mid: $(stat -c %s t2.mid) bytes (t.mid $(stat -c %s t.mid)): the project renders differently"
+step leadsheet t.segue --out t.musicxml "(music21 from the bundle; PDF only with MuseScore)"
+run leadsheet.txt leadsheet t.segue --out t.musicxml
+grep -q '<score-partwise' t.musicxml && grep -q '<harmony' t.musicxml \
+  || fail "leadsheet: t.musicxml is not MusicXML with chord symbols"
+grep -q '^wrote t.musicxml: [0-9]* bars' leadsheet.txt || fail "leadsheet: no bars reported"
+[ "$(grep -c . leadsheet.txt.err)" -le 1 ] || fail "leadsheet: more than one line on stderr (music21's notes?)"
 
 # --- Lyrics ---------------------------------------------------------------------------------
 step lyrics duet robert_burns emily_dickinson --lines 4 --seed 1 --rhyme AABB --metre common

@@ -16,6 +16,8 @@ PACKAGES=(
   xdotool                              # make package-check: finds the bundle's window under Xvfb
   binutils                             # make package: PyInstaller reads binaries' needs with objdump
   desktop-file-utils appstream shared-mime-info   # validate the desktop entry, metainfo, MIME type
+  musescore3                           # lead sheet PDF: MusicXML → PDF, headless (offscreen Qt)
+  espeak-ng                            # offline speech: the non-music side of the real-recordings set
 )
 
 missing=()

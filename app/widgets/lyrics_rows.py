@@ -1,15 +1,13 @@
-"""Pieces of the Lyrics panel: the lines undo command, annotation cells and small job functions."""
+"""Pieces of the Lyrics panel: the lines and "sung to" undo commands, annotation cells, spin boxes."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QUndoCommand
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QTableWidgetItem
 
-from engine.lyrics import service
 from engine.lyrics.duet import DuetLine
 from engine.lyrics.metrics import LineNote
 
@@ -51,17 +49,21 @@ def annotation_items(note: LineNote) -> tuple[QTableWidgetItem, QTableWidgetItem
     return rhyme, syllables
 
 
-def sing_chain(lines: list[str], chain: object, midi_out: str, progress: Any = None,
-               cancelled: Any = None) -> object:
-    """Job: render the Composer's chain to a temporary MIDI, then lay the duet on its melody."""
-    import tempfile
+class SungCommand(QUndoCommand):
+    """Record which chain melody the duet was set to (its fingerprint; ``""``: none), so the
+    lead sheet of that chain prints the words; undo forgets it again."""
 
-    from engine.dshl import api
+    def __init__(self, panel: Any, before: str, after: str, text: str):
+        super().__init__(text)
+        self.panel, self.before, self.after = panel, before, after
 
-    with tempfile.TemporaryDirectory(prefix="segue-sing-") as folder:
-        melody = Path(folder) / "chain.mid"
-        api.write_midi(chain, melody)  # type: ignore[arg-type]
-        return service.melody(lines, str(melody), midi_out)
+    def redo(self) -> None:
+        """Mark the duet as set to the chain."""
+        self.panel.sung_to = self.after
+
+    def undo(self) -> None:
+        """Back to the chain it was set to before (if any)."""
+        self.panel.sung_to = self.before
 
 
 def temperature_spin() -> QDoubleSpinBox:

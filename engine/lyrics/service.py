@@ -77,3 +77,14 @@ def melody(
     from engine.lyrics.melody import set_to_melody
 
     return set_to_melody(list(lines), midi_in, midi_out)
+
+
+def sing_chain(
+    lines: Sequence[str], melody: object, midi_out: str,
+    progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled,
+) -> object:
+    """Set the duet's lines to a chain's melody in memory (:class:`~engine.lyrics.melody.Melody`,
+    from the Composer's chain or a project's saved notes): no temporary file, no model."""
+    from engine.lyrics.melody import sing
+
+    return sing(list(lines), melody, midi_out)  # type: ignore[arg-type]

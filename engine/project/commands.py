@@ -1,4 +1,5 @@
-"""`segue project` subcommands: ``project show p.segue [--json]`` and ``project export p.segue --midi``.
+"""`segue project` subcommands: ``project show p.segue [--json]`` and ``project export p.segue --midi``,
+and ``segue leadsheet p.segue --out song.musicxml [--pdf song.pdf]`` (music21, MuseScore).
 
 ``segue compose … --project p.segue`` (in the dshl room) writes projects; these read them.
 Everything printed that comes from the file (tune names, lyrics, artists) goes through
@@ -25,6 +26,13 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     export.add_argument("path", help="a .segue file")
     export.add_argument("--midi", required=True, help="MIDI file to write")
     export.set_defaults(func=_run_export)
+
+    sheet = sub.add_parser("leadsheet", help="a project's lead sheet: MusicXML (and a PDF)")
+    sheet.add_argument("path", help="a .segue file")
+    sheet.add_argument("--out", required=True, help="MusicXML file to write (.musicxml)")
+    sheet.add_argument("--pdf", help="also engrave it as a PDF with MuseScore 3 (mscore3)")
+    sheet.add_argument("--title", help="the title (default: the project's name)")
+    sheet.set_defaults(func=_run_leadsheet)
 
 
 def _run_show(args: argparse.Namespace) -> int:
@@ -80,4 +88,23 @@ def _run_export(args: argparse.Namespace) -> int:
     for change in changes:
         print(f"note: {change}", file=sys.stderr)
     print(f"wrote {out}: {len(chain.segments)} segments, key {chain.key}, {chain.tempo:g} BPM")
+    return 0
+
+
+def _run_leadsheet(args: argparse.Namespace) -> int:
+    from engine.printable import printable
+    from engine.project.leadsheet import export_project
+
+    result, sheet = export_project(args.path, args.out, args.pdf, args.title)
+    melody = sheet.melody
+    print(f"wrote {printable(str(result.musicxml))}: {result.bars} bars, key "
+          f"{printable(melody.key)}, {melody.meter}, {melody.tempo:g} BPM, {result.notes} notes, "
+          f"{result.chords} chord symbols, "
+          + (f"{result.syllables} syllables ({result.verses} verse"
+             f"{'s' * (result.verses != 1)})" if result.syllables else "no lyrics"))
+    if not result.syllables:
+        print("note: no lyrics: the duet was not set to this chain (Lyrics > Set to melody > "
+              "From the Composer's chain…, then save the project)", file=sys.stderr)
+    if result.pdf is not None:
+        print(f"wrote {printable(str(result.pdf))}")
     return 0

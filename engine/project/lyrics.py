@@ -10,13 +10,16 @@ from engine.project.model import LyricLine, LyricsSection, section_from_dict, se
 
 def lyrics_section(artists: Sequence[str], temperatures: Sequence[float], pattern: str,
                    lines_count: int, seed: int, continue_count: int, with_names: bool,
-                   lines: Sequence[DuetLine], rhyme: str = "ABAB", metre: str = "common") -> dict:
-    """The Lyrics section as plain data: the two artists' slugs, duet settings and the lines."""
+                   lines: Sequence[DuetLine], rhyme: str = "ABAB", metre: str = "common",
+                   sung_to: str = "") -> dict:
+    """The Lyrics section as plain data: the two artists' slugs, duet settings and the lines,
+    and the fingerprint of the chain melody the duet was set to (``""``: none)."""
     section = LyricsSection(
         artist_a=artists[0] or "", artist_b=artists[1] or "",
         temperatures=[float(t) for t in temperatures], pattern=pattern, lines_count=lines_count,
         seed=seed, continue_count=continue_count, with_names=with_names, rhyme=rhyme, metre=metre,
-        lines=[LyricLine(ln.artist, ln.text, ln.voice, ln.locked) for ln in lines])
+        lines=[LyricLine(ln.artist, ln.text, ln.voice, ln.locked) for ln in lines],
+        sung_to=sung_to)
     return section_to_dict(section)
 
 

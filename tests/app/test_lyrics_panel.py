@@ -89,6 +89,19 @@ def test_regenerate_changes_one_line_and_undo_restores(panel: LyricsPanel, qtbot
     assert _texts(panel) == before
 
 
+def test_a_locked_line_is_flagged_when_the_pair_changes(panel: LyricsPanel, qtbot) -> None:
+    _wait(qtbot, panel.write())
+    panel.set_locked(0, True)  # Robert Burns's line
+    assert panel.foreign_rows == []
+    panel.artist_a.setCurrentIndex(panel.artist_a.findData("emily_dickinson"))
+    assert panel.foreign_rows == [0]
+    assert panel.table.item(0, 0).text().startswith("\u26a0")
+    assert "not in this duet" in panel.table.item(0, 0).toolTip()
+    assert "not in this duet" in panel.status.text()
+    panel.artist_a.setCurrentIndex(panel.artist_a.findData("robert_burns"))
+    assert panel.foreign_rows == [] and panel.table.item(0, 0).text() == "Robert Burns"
+
+
 def test_lock_by_checkbox_is_undoable_and_survives_rewrite(panel: LyricsPanel, qtbot) -> None:
     _wait(qtbot, panel.write())
     kept = panel.lines[1].text
@@ -228,20 +241,29 @@ def test_cancelled_duet_clears_its_progress_label(panel: LyricsPanel, qtbot) -> 
     assert panel.write_button.isEnabled()
 
 
-def test_set_to_the_composers_chain(panel: LyricsPanel, qtbot, tmp_path: Path, tiny_model: Path,
+def test_set_to_the_composers_chain(panel: LyricsPanel, qtbot, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     import mido
 
-    from engine.dshl import api
+    from engine.lyrics.duet import DuetLine
+    from engine.lyrics.melody import melody_of_state
+    from engine.project.chain import state_from_project
+    from tests.engine.music.leadsheet_helpers import chain_record
 
-    panel.line_count.setValue(2)
     assert panel.set_to_chain() is None and "Nothing to sing" in panel.status.text()
-    _wait(qtbot, panel.write())
+    panel.set_lines([DuetLine("Robert Burns", "O my luve is like a red red rose", 0),
+                     DuetLine("Emily Dickinson", "That's newly sprung in June", 1)])
     assert panel.set_to_chain() is None and "no chain yet" in panel.status.text()
-    chain = api.compose(api.ComposeRequest(segments=4, seed=1))
+    state = state_from_project(chain_record())  # its collection is not installed: no matter
     out = tmp_path / "sung.mid"
     monkeypatch.setattr(panel, "ask_sung_path", lambda _suggestion: str(out))
-    _wait(qtbot, panel.set_to_chain(chain))
+    before = panel.undo_stack.count()
+    _wait(qtbot, panel.set_to_chain(state))
     assert "Composer's chain" in panel.status.text(), panel.status.text()
     lyrics = [m.text for t in mido.MidiFile(str(out)).tracks for m in t if m.type == "lyrics"]
-    assert lyrics and "Composer's chain" in panel.status.text()
+    assert lyrics and lyrics[-1].endswith("\r")
+    assert panel.sung_to == melody_of_state(state).fingerprint()
+    assert panel.project_state()["sung_to"] == panel.sung_to  # saved with the project
+    assert panel.undo_stack.count() == before + 1
+    panel.undo_stack.undo()
+    assert panel.sung_to == "" and panel.project_state()["sung_to"] == ""
