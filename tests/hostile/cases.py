@@ -40,6 +40,7 @@ MIDI_KINDS = ("missing", "folder", "dev_zero", "fifo", "empty", "garbage", "text
 LYRIC_KINDS = ("missing", "empty_folder", "dev_zero", "fifo", "empty", "binary_nul", "latin1",
                "broken_utf16", "huge", "controls_only", "one_song", "not_utf8_name_one_song",
                "symlink_loop", "long_name")
+RENDER_KINDS = ("missing", "dev_zero", "fifo", "garbage", "truncated", "huge", "not_utf8_name")
 OUT_KINDS = ("folder", "device", "parent_is_file", "long_name", "loop")
 DUET = ["lyrics", "duet", "robert_burns", "emily_dickinson", "--lines", "2"]
 
@@ -57,6 +58,15 @@ def _midi_cases() -> list[Case]:
                  names=lambda w, k=kind: w.midi[k]),
             Case(f"duet-melody-{kind}", lambda w, k=kind: [
                 *DUET, "--melody", str(w.midi[k]), "--midi", str(w.out / "sung.mid")],
+                names=lambda w, k=kind: w.midi[k]),
+        ]
+    for kind in RENDER_KINDS:  # the offline renderer and the lead sheet read the same files
+        cases += [
+            Case(f"render-{kind}", lambda w, k=kind: [
+                "render", str(w.midi[k]), "--out", str(w.out / "out.wav")],
+                names=lambda w, k=kind: w.midi[k]),
+            Case(f"leadsheet-{kind}", lambda w, k=kind: [
+                "leadsheet", str(w.midi[k]), "--out", str(w.out / "song.musicxml")],
                 names=lambda w, k=kind: w.midi[k]),
         ]
     return cases
