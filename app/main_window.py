@@ -114,6 +114,10 @@ class MainWindow(QMainWindow):
                                          lambda: self.current_panel().open_file(), "open"))
         file_menu.addAction(self._action("&Export…", "Ctrl+E",
                                          lambda: self.current_panel().export(), "export"))
+        file_menu.addAction(self._action("Export au&dio…", "Ctrl+Shift+E", lambda: self.panel(
+            "composer_panel").export_audio(self.tabs), "export"))
+        file_menu.addAction(self._action("Export &lead sheet…", None, lambda: self.panel(
+            "composer_panel").export_leadsheet(), "export"))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
 

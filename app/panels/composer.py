@@ -34,12 +34,15 @@ from app.project_sections import (
     follow_phrase,
     read_settings,
 )
+from app.widgets.composer_audio_export import AudioExportMixin
 from app.widgets.composer_candidates import CandidateList
 from app.widgets.composer_commands import SetStateCommand, call, preload_composer
 from app.widgets.composer_controls import ComposerControls
-from app.widgets.composer_edits import EditBar
+from app.widgets.composer_edits import EditBar, sideways
+from app.widgets.composer_leadsheet import LeadSheetMixin
+from app.widgets.composer_notes import NoteEditing, show_chain
 from app.widgets.composer_transport import ComposerTransport
-from app.widgets.piano_roll import Block, ChainView, Ghost
+from app.widgets.piano_roll import ChainView, Ghost
 from engine.dshl import api, chain
 from engine.dshl.chain import ChainState
 from engine.project import chain as project_chain
@@ -53,7 +56,7 @@ def midi_paths(mime: QMimeData) -> list[Path]:
             if url.isLocalFile() and url.toLocalFile().lower().endswith(MIDI_SUFFIXES)]
 
 
-class ComposerPanel(Panel):
+class ComposerPanel(AudioExportMixin, LeadSheetMixin, NoteEditing, Panel):
     """Compose and audition chains of musical segments."""
 
     title = "Composer"
@@ -96,7 +99,7 @@ class ComposerPanel(Panel):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.transport)
         column.addWidget(self.view_scroll, 1)
-        column.addWidget(self.edits)
+        column.addWidget(sideways(self.edits, self.transport.sizeHint().width()))
         column.addWidget(self.provenance)
         self.controls_scroll = QScrollArea()  # the form scrolls rather than widening the window
         self.controls_scroll.setWidget(self.controls)
@@ -138,6 +141,7 @@ class ComposerPanel(Panel):
         space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
         space.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         space.activated.connect(self.transport.toggle_play)
+        self._connect_notes()  # the roll's note editing, Transpose, the key menu, Tap
 
     def set_zoom(self, zoom: float) -> None:
         """Zoom the chain view (1 = the whole chain fits)."""
@@ -153,17 +157,7 @@ class ComposerPanel(Panel):
             self.view.set_chain([], [])
             self.provenance.clear()
         else:
-            meter = state.chain.request.meter
-            self.candidates.meter = meter
-            blocks = []
-            for k, ((start, end), item) in enumerate(zip(state.spans, state.chain.items,
-                                                          strict=True)):
-                bar, beat = chain.source_bar(item, meter)
-                fit = "start" if item.fit is None else f"fit {item.fit}"
-                fit = "as you played it" if item.id < 0 else fit
-                blocks.append(Block(start, end, item.tune, f"bar {bar}.{beat}\n{fit}",
-                                    k in state.locked))
-            self.view.set_chain(blocks, state.notes, state.chords, state.meter)
+            show_chain(self, state)  # blocks (your edits marked), notes, chords
             self._show_provenance(state)
             if state.seed is not None:
                 self.controls.seed.setValue(state.seed)  # the seed the export will name
@@ -343,8 +337,12 @@ class ComposerPanel(Panel):
         block = self.view.selected_block
         if self.state is not None and block is not None:
             locking = block not in self.state.locked
-            self._push(chain.set_lock(self.state, block, locking),
-                       f"{'locked' if locking else 'unlocked'} block {block + 1}")
+            try:
+                after = chain.set_lock(self.state, block, locking)
+            except ValueError as exc:  # your edit stays locked
+                self.status_message.emit(f"Composer: {exc}.")
+                return
+            self._push(after, f"{'locked' if locking else 'unlocked'} block {block + 1}")
 
     def delete_block(self) -> Job | None:
         """Delete the selected block (undoable)."""

@@ -49,6 +49,7 @@ class CandidateList(QWidget):
         self.position: int | None = None
         self.items: list[ChainItem] = []
         self.meter = "4/4"  # the chain's meter: source bars and beats are counted in it
+        self.edited: frozenset[int] = frozenset()  # the user's own blocks: "your edit"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._variation_controls())
@@ -121,8 +122,13 @@ class CandidateList(QWidget):
         """List ``items`` as the alternatives for block ``position`` (best first)."""
         self.position = position
         self.items = list(items)
+        mine = position in self.edited
         if variations:
-            self.title.setText(f"{len(self.items)} variations of block {position + 1}:")
+            self.title.setText(f"{len(self.items)} variations of block {position + 1}"
+                               f"{' (your edit)' if mine else ''}:")
+        elif mine:
+            self.title.setText(f"Block {position + 1} is your edit (kept note for note); what "
+                               f"could replace it ({len(self.items)}), best first:")
         else:
             where = "the opening block" if position == 0 else f"block {position + 1}"
             self.title.setText(f"What could be {where} ({len(self.items)}), best first:")

@@ -68,3 +68,32 @@ class SetStateCommand(QUndoCommand):
         if self._controls is not None:
             self._controls[0](self._controls[1])
         self._apply(self._before)
+
+
+class MergingStateCommand(SetStateCommand):
+    """A :class:`SetStateCommand` that merges into the one before it when both belong to the
+    same ``run`` (the taps of one tap-tempo run are one undoable change: undo goes back to the
+    tempo before the first tap)."""
+
+    MERGE_ID = 0x7A9
+
+    def __init__(self, apply: Callable[[ChainState | None], None], before: ChainState | None,
+                 after: ChainState, text: str,
+                 controls: tuple[Callable[[Any], object], Any, Any] | None = None,
+                 run: object = None) -> None:
+        super().__init__(apply, before, after, text, controls)
+        self.run = run
+
+    def id(self) -> int:  # noqa: A003 - Qt API
+        """Commands of this kind may merge."""
+        return self.MERGE_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt API
+        """Take ``other``'s new state (and controls) when it belongs to the same run."""
+        if not isinstance(other, MergingStateCommand) or other.run != self.run:
+            return False
+        self._after = other._after
+        if self._controls is not None and other._controls is not None:
+            self._controls = (self._controls[0], self._controls[1], other._controls[2])
+        self.setText(other.text())
+        return True

@@ -1,8 +1,9 @@
-"""The Composer's controls: length, seed, meter, major/minor, key, tempo, instruments, mode,
-reuse limit, collection.
+"""The Composer's controls: length, seed, meter, major/minor, key, tempo (with a Tap button),
+instruments, mode, reuse limit, collection.
 
 ``request()`` builds the engine's ``ComposeRequest`` from the widgets; the panel owns the
-Compose button's behaviour (it runs the composition on the engine thread).
+Compose button's behaviour (it runs the composition on the engine thread), what picking a key
+does to a chain (transposes it) and what a tap does (:mod:`app.widgets.composer_notes`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -51,9 +53,19 @@ class ComposerControls(QWidget):
         self.tonality.setToolTip("Minor draws only minor tunes (moved to the key you choose)")
         self.key = QComboBox()
         self.key.addItems(MAJOR_KEYS)
+        self.key.setToolTip("The key of the next Compose; with a chain, picking another key "
+                            "transposes it there (blocks kept)")
         self.tonality.currentTextChanged.connect(self._list_keys)
         self.tempo = QDoubleSpinBox(minimum=30.0, maximum=300.0, value=120.0, decimals=0)
         self.tempo.setSuffix(" BPM")
+        self.tap_button = QPushButton("Tap")
+        self.tap_button.setToolTip("Tap the beat (or press T): after two taps the tempo follows "
+                                   "the last 2–8 taps; a 2-second pause starts again")
+        self.tap_button.setFixedWidth(self.tap_button.fontMetrics().horizontalAdvance("Tap") + 22)
+        tempo_row = QHBoxLayout()
+        tempo_row.setContentsMargins(0, 0, 0, 0)
+        tempo_row.addWidget(self.tempo, 1)
+        tempo_row.addWidget(self.tap_button)
         names = GM_PROGRAM_NAMES  # pretty_midi's, without importing it (and mido) with the window
         self.melody_program = QComboBox()
         self.chord_program = QComboBox()
@@ -78,7 +90,7 @@ class ComposerControls(QWidget):
         form.addRow("Meter", self.meter)
         form.addRow("Major/minor", self.tonality)
         form.addRow("Key", self.key)
-        form.addRow("Tempo", self.tempo)
+        form.addRow("Tempo", tempo_row)
         form.addRow("Melody", self.melody_program)
         form.addRow("Chords", self.chord_program)
         form.addRow("Mode", self.mode)

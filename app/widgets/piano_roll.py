@@ -6,7 +6,10 @@ the roll with a keyboard on the left naming the C's (and every white key when ro
 enough). ``zoom`` (1 = fit the width) widens the view inside its scroll area. A candidate being
 auditioned is drawn in place, ghosted (outlined, the block's own notes dimmed), until it is
 accepted or dismissed. Clicking a block selects it; clicking the line between two blocks (or the
-left edge of the first) selects that junction.
+left edge of the first) selects that junction. The notes themselves are edited on the roll by
+its :class:`~app.widgets.roll_edit.RollEditor` (select, move, delete, draw, transpose); the
+user's own blocks are marked with a pencil. The fixed parts are painted by
+:mod:`app.widgets.roll_paint`.
 """
 
 from __future__ import annotations
@@ -16,16 +19,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from app.widgets.roll_culling import (
-    NoteIndex,
-    chord_labels,
-    thin_to_pixels,
-    visible_beats,
-    visible_range,
-)
+from app.widgets import roll_paint
+from app.widgets.roll_culling import NoteIndex, visible_beats, visible_range
+from app.widgets.roll_edit import RollEditor
+from app.widgets.roll_paint import note_name
 
 if TYPE_CHECKING:  # type hints only: the window opens before numpy and the engine load
     from engine.dshl.chain import ChordSpan
@@ -37,16 +47,11 @@ RULER_H = 18  # bars and beats
 TOP = BLOCKS_H + CHORDS_H + RULER_H
 KEYS_W = 44  # keyboard
 JUNCTION_PX = 8  # half-width of the clickable junction zone
-NAMES = ["C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "B"]
-BLACK = {1, 3, 6, 8, 10}
 TRACK_COLOURS = {"melody": QColor("#e07a2f"), "chords": QColor("#4f7fbf")}
 MAX_ZOOM = 8.0
 MAX_WIDTH = 4_000_000  # Qt's own limit is 16,777,215 px; a wider chain is reached by zooming out
 
-
-def note_name(pitch: int) -> str:
-    """Scientific pitch name, e.g. 60 → ``"C4"``."""
-    return f"{NAMES[pitch % 12]}{pitch // 12 - 1}"
+__all__ = ["Block", "ChainView", "Ghost", "note_name"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class Block:
     title: str
     detail: str
     locked: bool = False
+    edited: bool = False  # the user's own block (edited note for note)
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class ChainView(QWidget):
         self._fit_width = 0
         self._block_px = 0  # the narrowest a block may be with its text whole
         self.message = "Press Compose to build a chain, or drop a .mid phrase here to continue it."
+        self.editor = RollEditor(self)
 
     # -- data ------------------------------------------------------------------------------
     def set_chain(self, blocks: Sequence[Block], notes: Sequence[RenderedNote],
@@ -119,6 +126,7 @@ class ChainView(QWidget):
             self.selected_block = None
         if self.selected_junction is not None and self.selected_junction >= len(self.blocks):
             self.selected_junction = None
+        self.editor.chain_changed()
         self.update()
 
     def set_ghost(self, ghost: Ghost | None) -> None:
@@ -163,8 +171,9 @@ class ChainView(QWidget):
         self.update()
 
     def total_beats(self) -> float:
-        """Length of the chain in beats."""
-        return max((b.end for b in self.blocks), default=0.0)
+        """Length of the chain in beats (blocks are in order: the last one's end; called for
+        every note painted, so never a walk over the blocks)."""
+        return self.blocks[-1].end if self.blocks else 0.0
 
     # -- geometry --------------------------------------------------------------------------
     def _x(self, beats: float) -> float:
@@ -211,6 +220,18 @@ class ChainView(QWidget):
         top, height = TOP + 2, self.height() - TOP - 4
         return top, height / max(1, high - low + 1), low, high
 
+    def pitch_at(self, y: float) -> int:
+        """The pitch of the roll's row under the y coordinate."""
+        top, row, _low, high = self._row()
+        return int(high - (y - top) // row)
+
+    def note_rect(self, note: RenderedNote) -> QRectF:
+        """Where ``note`` is drawn."""
+        top, row, _low, high = self._row()
+        x = self._x(note.start_beats)
+        return QRectF(x, top + (high - note.pitch) * row,
+                      max(2.0, self._x(note.end_beats) - x - 1), max(2.0, row - 1))
+
     # -- events ----------------------------------------------------------------------------
     def event(self, event: QEvent) -> bool:
         """Explain what is under the pointer in a tooltip."""
@@ -223,8 +244,7 @@ class ChainView(QWidget):
     def tooltip_at(self, x: float, y: float) -> str:
         """The tooltip text at a point (empty for none)."""
         if 0 <= x - self.keys_left() < KEYS_W and y > TOP:
-            top, row, _low, high = self._row()
-            return note_name(int(high - (y - top) // row))
+            return note_name(self.pitch_at(y))
         index = self.block_at(x)
         if index is None:
             return ""
@@ -232,16 +252,20 @@ class ChainView(QWidget):
         if y < BLOCKS_H:
             return (f"Block {index + 1}: {block.title}, {block.detail.replace(chr(10), ', ')}"
                     f"{' (locked)' if block.locked else ''}\nClick the line before a block for "
-                    "other blocks that could go there.")
+                    "other blocks that could go there." + ("\nYour edit: kept note for note; "
+                                                            "Accept another block to replace it."
+                                                            if block.edited else ""))
         if y < BLOCKS_H + CHORDS_H:
             names = [c.name for c in self.chords if block.start <= c.start < block.end]
             return f"Chords in block {index + 1}: {' '.join(names) or 'none'}"
         return ""
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
-        """Select the junction or block under the click."""
+        """Select the junction or block under the click (a note on the roll: the editor's)."""
         x = event.position().x()
         junction = self.junction_at(x)
+        if event.position().y() > TOP and junction is None and self.editor.press(event):
+            return
         if junction is not None:
             self.selected_junction, self.selected_block = junction, None
             self.update()
@@ -252,6 +276,29 @@ class ChainView(QWidget):
             self.selected_block, self.selected_junction = block, None
             self.update()
             self.block_clicked.emit(block)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        """Drag notes or a rubber band (the editor)."""
+        if not self.editor.move(event):
+            super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        """End a note drag or a rubber band (the editor)."""
+        if not self.editor.release(event):
+            super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        """Double-click empty roll space to draw a note; else a press as usual."""
+        if not (event.position().y() > TOP and self.junction_at(event.position().x()) is None
+                and self.editor.double_click(event)):
+            super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        """The roll's editing keys (arrows, Delete, D, Alt+Up/Down…); others go on as usual."""
+        if self.blocks and self.editor.key(event):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
         """Ctrl+wheel zooms; a plain wheel scrolls as usual."""
@@ -278,12 +325,13 @@ class ChainView(QWidget):
         painter.setFont(self._small_font())
         shown = event.rect()
         self._view = (self.beats_at(shown.left() - 2), self.beats_at(shown.right() + 2))
-        self._paint_roll_grid(painter)
+        roll_paint.paint_roll_grid(self, painter, KEYS_W, TOP)
         self._paint_blocks(painter)
-        self._paint_chords(painter)
-        self._paint_ruler(painter)
-        self._paint_notes(painter)
-        self._paint_keyboard(painter)
+        roll_paint.paint_chords(self, painter, BLOCKS_H, CHORDS_H)
+        roll_paint.paint_ruler(self, painter, KEYS_W, BLOCKS_H + CHORDS_H, RULER_H)
+        roll_paint.paint_notes(self, painter, TRACK_COLOURS)
+        self.editor.paint(painter)
+        roll_paint.paint_keyboard(self, painter, KEYS_W, TOP)
         if self.highlight is not None:
             left, right = self._x(self.highlight[0]), self._x(self.highlight[1])
             painter.fillRect(QRectF(left, TOP, right - left, self.height() - TOP),
@@ -292,25 +340,6 @@ class ChainView(QWidget):
             x = self._x(self.playhead)
             painter.setPen(QPen(QColor("#d0021b"), 2))
             painter.drawLine(QPointF(x, BLOCKS_H), QPointF(x, self.height()))
-
-    def _bar_beats(self) -> tuple[float, float]:
-        top, bottom = self.meter
-        bar = top * 4.0 / bottom
-        beat = 1.5 if bottom == 8 and top % 3 == 0 and top > 3 else 4.0 / bottom
-        return bar, beat
-
-    def _paint_roll_grid(self, painter: QPainter) -> None:
-        top, row, low, high = self._row()
-        for pitch in range(low, high + 1):
-            if pitch % 12 in BLACK:
-                y = top + (high - pitch) * row
-                painter.fillRect(QRectF(KEYS_W, y, self.width() - KEYS_W, row),
-                                 QColor(0, 0, 0, 14))
-        bar, beat = self._bar_beats()
-        for b in self._beats_shown(beat):
-            strong = abs(b / bar - round(b / bar)) < 1e-6
-            painter.setPen(QPen(QColor(0, 0, 0, 70 if strong else 25), 1))
-            painter.drawLine(QPointF(self._x(b), TOP), QPointF(self._x(b), self.height()))
 
     def _beats_shown(self, step: float, end_inclusive: bool = True) -> list[float]:
         """Multiples of ``step`` on screen and inside the chain (none when too dense to draw)."""
@@ -327,8 +356,8 @@ class ChainView(QWidget):
             block = self.blocks[index]
             rect = QRectF(self._x(block.start) + 1, 2, self._x(block.end) - self._x(block.start)
                           - 2, BLOCKS_H - 4)
-            fill = QColor("#f4e3b5") if block.locked else QColor(
-                "#dfe8f5" if index % 2 == 0 else "#eef2f8")
+            fill = roll_paint.EDITED_FILL if block.edited else QColor(
+                "#f4e3b5" if block.locked else "#dfe8f5" if index % 2 == 0 else "#eef2f8")
             ghosted = self.ghost is not None and self.ghost.index == index
             painter.fillRect(rect, QColor("#e4f4e0") if ghosted else fill)
             selected = index == self.selected_block
@@ -338,7 +367,9 @@ class ChainView(QWidget):
             painter.setPen(QColor("#1b1b1b"))
             title = f"▶ {self.ghost.title}" if ghosted else block.title
             if block.locked and not ghosted:
-                self._paint_padlock(painter, rect.right() - 12, rect.top() + 3)
+                roll_paint.paint_padlock(painter, rect.right() - 12, rect.top() + 3)
+            if block.edited and not ghosted:
+                roll_paint.paint_pencil(painter, rect.right() - 26, rect.top() + 2)
             detail = "auditioning" if ghosted else block.detail
             painter.drawText(rect.adjusted(4, 1, -2, -1), Qt.AlignmentFlag.AlignLeft
                              | Qt.AlignmentFlag.AlignTop, f"{title}\n{detail}")
@@ -348,87 +379,3 @@ class ChainView(QWidget):
             painter.setPen(QPen(QColor("#1d5fbf") if chosen else QColor("#9aa5b5"),
                                 4 if chosen else 1))
             painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-
-    def _paint_padlock(self, painter: QPainter, x: float, y: float) -> None:
-        """A small closed padlock: the block is locked."""
-        painter.save()
-        painter.setPen(QPen(QColor("#6b4e00"), 1.5))
-        painter.drawArc(QRectF(x + 1.5, y, 6, 8), 0, 180 * 16)
-        painter.fillRect(QRectF(x, y + 4, 9, 7), QColor("#6b4e00"))
-        painter.restore()
-
-    def _paint_chords(self, painter: QPainter) -> None:
-        painter.setPen(QColor("#3b3b3b"))
-        bold = QFont(painter.font())
-        bold.setBold(True)
-        painter.setFont(bold)
-        ghost = self.ghost
-        span = (self.blocks[ghost.index].start, self.blocks[ghost.index].end) if ghost else None
-        left_beat, right_beat = self._view
-        chords = [c for c in self.chords if not (span and span[0] <= c.start < span[1])
-                  and c.end >= left_beat and c.start <= right_beat]
-        spans = [(c.start, c.end, c.name) for c in chords + list(ghost.chords if ghost else ())]
-        metrics = QFontMetrics(bold)
-        baseline = BLOCKS_H + (CHORDS_H + metrics.ascent() - metrics.descent()) / 2
-        for x, text in chord_labels(spans, self._x, metrics.horizontalAdvance):
-            painter.drawText(QPointF(x, baseline), text)  # a point, not a box: never clipped
-        bold.setBold(False)
-        painter.setFont(bold)
-
-    def _paint_ruler(self, painter: QPainter) -> None:
-        y0 = BLOCKS_H + CHORDS_H
-        painter.fillRect(QRectF(KEYS_W, y0, self.width() - KEYS_W, RULER_H), QColor("#f0f0f0"))
-        bar, beat = self._bar_beats()
-        px_per_beat = self._x(1.0) - self._x(0.0)
-        painter.setPen(QColor("#444444"))
-        for b in self._beats_shown(beat, end_inclusive=False):
-            bar_index, within = divmod(round(b / beat), round(bar / beat))
-            x = self._x(b)
-            if within == 0:
-                painter.drawLine(QPointF(x, y0), QPointF(x, y0 + RULER_H))
-                painter.drawText(QPointF(x + 3, y0 + RULER_H - 4), str(bar_index + 1))
-            else:
-                painter.drawLine(QPointF(x, y0 + RULER_H - 5), QPointF(x, y0 + RULER_H))
-                if px_per_beat * beat > 28:
-                    painter.drawText(QPointF(x + 2, y0 + RULER_H - 4),
-                                     f"{bar_index + 1}.{within + 1}")
-
-    def _paint_keyboard(self, painter: QPainter) -> None:
-        top, row, low, high = self._row()
-        left = self.keys_left()
-        painter.fillRect(QRectF(left, 0, KEYS_W, TOP), self.palette().base())
-        painter.fillRect(QRectF(left, TOP, KEYS_W, self.height() - TOP), QColor("#fafafa"))
-        for pitch in range(low, high + 1):
-            y = top + (high - pitch) * row
-            black = pitch % 12 in BLACK
-            rect = QRectF(left, y, KEYS_W * (0.62 if black else 1.0), row)
-            painter.fillRect(rect, QColor("#222222") if black else QColor("#ffffff"))
-            painter.setPen(QColor("#b0b0b0"))
-            painter.drawRect(rect)
-            if not black and (pitch % 12 == 0 or row >= 11):
-                painter.setPen(QColor("#333333"))
-                painter.drawText(QRectF(left + 2, y, KEYS_W - 4, row), Qt.AlignmentFlag.AlignRight
-                                 | Qt.AlignmentFlag.AlignVCenter, note_name(pitch))
-
-    def _paint_notes(self, painter: QPainter) -> None:
-        top, row, _low, high = self._row()
-        ghost = self.ghost
-        span = (self.blocks[ghost.index].start, self.blocks[ghost.index].end) if ghost else None
-
-        def rect(note: RenderedNote) -> QRectF:
-            x = self._x(note.start_beats)
-            return QRectF(x, top + (high - note.pitch) * row,
-                          max(2.0, self._x(note.end_beats) - x - 1), max(2.0, row - 1))
-        for note in thin_to_pixels(self._note_index.overlapping(*self._view), self._x):
-            colour = QColor(TRACK_COLOURS.get(note.track, QColor("#777777")))
-            if span and span[0] <= note.start_beats < span[1]:
-                colour.setAlpha(45)  # the block being replaced, dimmed
-            painter.fillRect(rect(note), colour)
-        if ghost is not None:
-            for note in ghost.notes:
-                colour = QColor(TRACK_COLOURS.get(note.track, QColor("#777777")))
-                painter.setPen(QPen(colour.darker(130), 1.5, Qt.PenStyle.DashLine))
-                colour.setAlpha(110)
-                painter.setBrush(colour)
-                painter.drawRect(rect(note))
-            painter.setBrush(Qt.BrushStyle.NoBrush)

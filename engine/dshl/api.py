@@ -46,6 +46,10 @@ class ComposeRequest:
     # ``phrase_blocks`` blocks (items with id -1); ``segments`` counts them too
     phrase_notes: tuple[RenderedNote, ...] = ()
     phrase_blocks: int = 0
+    # semitones added to the segments' notes beyond the key's own move from C (-6..5): a
+    # multiple of 12 once the chain was transposed by hand, so "up 7" goes a fifth up, not a
+    # fourth down (engine.dshl.edits.transpose_chain)
+    pitch_offset: int = 0
 
 
 @dataclass
@@ -54,6 +58,9 @@ class ChainItem:
 
     ``fit`` (0–100, None for a chain's opening) is the share of the collection's real junctions
     that the re-ranker scores lower than this join: 50 joins as smoothly as a typical real one.
+    ``notes`` (None for a generated block) makes it the user's own block (an edited block, see
+    :mod:`engine.dshl.edits`): its notes, in beats from the block's start, sound instead of the
+    segment's; the segment stays as the stand-in the search and re-ranker see (id -1: none).
     """
 
     id: int
@@ -63,6 +70,12 @@ class ChainItem:
     score: float
     ends_tune: bool
     fit: int | None = None
+    notes: tuple[RenderedNote, ...] | None = None
+
+    @property
+    def edited(self) -> bool:
+        """Whether this block is the user's own (edited note for note, locked)."""
+        return self.notes is not None
 
 
 @dataclass
@@ -224,13 +237,14 @@ def compose(
     rng = np.random.default_rng(request.seed)
     from engine.dshl.threads import single_threaded
 
-    head, start, locked = request.phrase_blocks, request.start, request.locked
+    head, start = request.phrase_blocks, request.start
+    locked = {k: seg for k, seg in request.locked.items() if seg >= 0}  # -1: no stand-in
     if head:  # continue the user's phrase: search from its last block's code (phrase.anchor)
         from engine.dshl.phrase import anchor
 
         with single_threaded():
             start = anchor(col, request, allowed)
-        locked = {k - head + 1: seg for k, seg in request.locked.items() if k >= head and seg >= 0}
+        locked = {k - head + 1: seg for k, seg in locked.items() if k >= head}
     with single_threaded():
         picks = compose_ids(col, request.segments - head + (1 if head else 0), rng,
                             request.mode, request.reuse_limit, start, locked,
@@ -256,14 +270,18 @@ def phrase_items(request: ComposeRequest) -> list[ChainItem]:
 
 def _left(col, chain: Chain, position: int) -> int:
     """The segment the search and re-ranker see before block ``position``: the block before
-    it, or for the phrase's last block the segment standing for it (:func:`phrase.anchor`)."""
-    prev = chain.items[position - 1].id
-    if prev >= 0:
-        return prev
-    from engine.dshl.phrase import anchor
+    it, or for the phrase's last block (or a user block without a stand-in) the segment
+    standing for its notes (:func:`phrase.anchor`, :func:`phrase.block_anchor`)."""
+    item = chain.items[position - 1]
+    if item.id >= 0:
+        return item.id
+    from engine.dshl.phrase import anchor, block_anchor
 
     req = chain.request
-    return anchor(col, req, col.corpus.mask(req.meter, tonality(req.key)))
+    allowed = col.corpus.mask(req.meter, tonality(req.key))
+    if item.notes is not None and position - 1 >= req.phrase_blocks:
+        return block_anchor(col, item.notes, req, allowed)
+    return anchor(col, req, allowed)
 
 
 def _check_not_phrase(chain: Chain, position: int) -> None:
@@ -307,27 +325,39 @@ def candidates(chain: Chain, position: int, limit: int = 10) -> list[ChainItem]:
 
 
 def replace(chain: Chain, position: int, segment_id: int) -> Chain:
-    """Return a new chain with item ``position`` replaced by segment ``segment_id``."""
-    import numpy as np
-
-    from engine.dshl.composer import hamming, rerank
-
+    """Return a new chain with item ``position`` replaced by segment ``segment_id`` (a user
+    block put there gives way to the segment); the join after it is measured again."""
     col = _collection(chain.request.collection, chain.request.meter)
     if not 0 <= segment_id < len(col.corpus):
         raise ValueError(f"segment id {segment_id} is not in collection {col.name!r}")
     _check_not_phrase(chain, position)
-    ids = [it.id for it in chain.items]
-    ids[position] = int(segment_id)
     items = list(chain.items)
-    chain = Chain(request=chain.request, items=items)
-    for k in (position, position + 1):
-        if 0 <= k < len(ids):
-            if k == 0:
-                items[k] = _item(col, 0, ids[0], 0, 0.0, scored=False)
-            else:
-                prev, seg = _left(col, chain, k), np.array([ids[k]])
-                items[k] = _item(col, k, ids[k], int(hamming(col, prev, seg)[0]),
-                                 float(rerank(col, prev, seg)[0]))
+    items[position] = _item(col, position, int(segment_id), 0, 0.0, scored=False)
+    chain = rescore(Chain(request=chain.request, items=items), position)
+    return rescore(chain, position + 1) if position + 1 < len(items) else chain
+
+
+def rescore(chain: Chain, position: int) -> Chain:
+    """Measure the join into block ``position`` again (distance, score, fit), keeping the block
+    itself (a user block keeps its notes). Blocks of the phrase, or without a segment, stay."""
+    from dataclasses import replace as dc_replace
+
+    import numpy as np
+
+    from engine.dshl.composer import hamming, rerank
+
+    item = chain.items[position]
+    if position < chain.request.phrase_blocks or item.id < 0:
+        return chain
+    col = _collection(chain.request.collection, chain.request.meter)
+    if position == 0:
+        fresh = _item(col, 0, item.id, 0, 0.0, scored=False)
+    else:
+        prev, seg = _left(col, chain, position), np.array([item.id])
+        fresh = _item(col, position, item.id, int(hamming(col, prev, seg)[0]),
+                      float(rerank(col, prev, seg)[0]))
+    items = list(chain.items)
+    items[position] = dc_replace(fresh, notes=item.notes)
     return Chain(request=chain.request, items=items)
 
 
@@ -339,33 +369,20 @@ def regenerate(chain: Chain, keep: set[int], seed: int | None = None) -> Chain:
               and chain.items[k].id >= 0}
     request = dc_replace(chain.request, seed=seed, locked=locked, start=locked.get(0),
                          segments=len(chain.items))
-    return compose(request)
-
-
-def _features(chain: Chain):
-    """Concatenate the features of the chain's segments: (16 × n, 29)."""
-    import numpy as np
-
-    col = _collection(chain.request.collection, chain.request.meter)
-    return np.concatenate([col.corpus.features[it.id] for it in chain.items if it.id >= 0]), col
+    fresh = compose(request)
+    for k, item in enumerate(chain.items[:len(fresh.items)]):  # the user's blocks stay theirs
+        if item.notes is not None:
+            fresh.items[k] = dc_replace(fresh.items[k], notes=item.notes)
+    return fresh
 
 
 def chain_notes(chain: Chain) -> list[RenderedNote]:
     """Return the chain's notes in the request's key, for the piano roll, playback and MIDI:
-    the user's phrase first, exactly as played, then the segments."""
-    from dataclasses import replace as dc_replace
+    the user's phrase and edited blocks exactly as they are, the segments rendered around them
+    (:func:`engine.dshl.edits.render_chain`)."""
+    from engine.dshl.edits import render_chain
 
-    from engine.music.midi_export import render
-
-    head = chain.request.phrase_blocks
-    phrase = [n for n in chain.request.phrase_notes] if head else []
-    if len(chain.items) <= head:
-        return phrase
-    feats, col = _features(chain)
-    shift = head * col.corpus.steps / 4  # quarter beats of the phrase's blocks
-    rendered = render(feats, col.loaded.vocab, chain.request.key, col.corpus.steps)
-    return phrase + [dc_replace(n, start_beats=n.start_beats + shift,
-                                end_beats=n.end_beats + shift) for n in rendered]
+    return render_chain(chain)
 
 
 def provenance(chain: Chain) -> str:
@@ -373,11 +390,14 @@ def provenance(chain: Chain) -> str:
 
     The Composer panel shows this same line, so the export always says what the panel says.
     """
-    parts = ", ".join(it.tune if it.id < 0 else f"{it.tune}#{it.position}" for it in chain.items)
+    parts = ", ".join((it.tune if it.id < 0 else f"{it.tune}#{it.position}")
+                      + (" (your edit)" if it.notes is not None else "") for it in chain.items)
     req = chain.request
     locked = ",".join(str(k + 1) for k in sorted(req.locked))
+    edited = ",".join(str(k + 1) for k, it in enumerate(chain.items) if it.notes is not None)
     extra = (f"; continues {req.phrase}" if req.phrase else "") + (
-        f"; locked blocks {locked}" if locked else "")
+        f"; locked blocks {locked}" if locked else "") + (
+        f"; your edits in blocks {edited}" if edited else "")
     return (f"Segue DSHL composer; collection {req.collection}; mode {req.mode}; seed {req.seed}"
             f"{extra}; segments: {parts}")
 

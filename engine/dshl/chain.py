@@ -10,6 +10,8 @@ the panel only wraps them in undo commands:
   :func:`regenerate` (re-draw every unlocked block with a new seed),
 * :func:`variations` (N distinct, seeded alternatives for one block, with an
   ``adventurousness`` from 0 = the re-ranker's favourites to 1 = anything retrieved).
+
+Touching the notes (the user's own blocks, transposition, the tempo) is :mod:`engine.dshl.edits`.
 """
 
 from __future__ import annotations
@@ -109,8 +111,10 @@ def chord_spans(notes: Sequence[RenderedNote], size: float = SEGMENT_BEATS
 
 
 def make_state(chain: api.Chain, locked: frozenset[int] | set[int] = frozenset()) -> ChainState:
-    """Build the state of ``chain``: notes, chords, and the request recording the locks."""
-    locked = frozenset(k for k in locked if 0 <= k < len(chain.items))
+    """Build the state of ``chain``: notes, chords, and the request recording the locks (the
+    user's own blocks are always locked)."""
+    locked = frozenset(k for k in locked if 0 <= k < len(chain.items)) | {
+        k for k, it in enumerate(chain.items) if it.notes is not None}
     request = dataclasses.replace(chain.request, segments=len(chain.items),
                                   locked={k: chain.items[k].id for k in sorted(locked)})
     chain = api.Chain(request=request, items=list(chain.items))
@@ -151,8 +155,12 @@ def accept(state: ChainState, position: int, segment_id: int) -> ChainState:
 
 
 def set_lock(state: ChainState, position: int, locked: bool) -> ChainState:
-    """Lock (kept by :func:`regenerate`) or unlock block ``position``."""
+    """Lock (kept by :func:`regenerate`) or unlock block ``position``; a block you edited stays
+    locked (a ValueError says so: Accept a candidate in its place, or undo the edit)."""
     _check(state, position)
+    if not locked and state.chain.items[position].notes is not None:
+        raise ValueError(f"block {position + 1} is your edit: it stays locked (accept another "
+                         "block in its place, or undo the edit)")
     keep = state.locked | {position} if locked else state.locked - {position}
     request = dataclasses.replace(state.chain.request,
                                   locked={k: state.chain.items[k].id for k in sorted(keep)})
@@ -175,7 +183,7 @@ def delete(state: ChainState, position: int) -> ChainState:
     locked = frozenset(k - (k > position) for k in state.locked if k != position)
     chain = api.Chain(request=state.chain.request, items=items)
     if position < len(items):
-        chain = api.replace(chain, position, items[position].id)
+        chain = api.rescore(chain, position)  # a user's block moving up keeps its notes
     return make_state(chain, locked)
 
 
@@ -191,9 +199,7 @@ def insert(state: ChainState, position: int) -> ChainState:
     ranked = api.candidates(chain, position, limit=1)
     if not ranked:
         raise ValueError("no segment can continue this block")
-    chain = api.replace(chain, position, ranked[0].id)
-    if position + 1 < len(chain.items):
-        chain = api.replace(chain, position + 1, chain.items[position + 1].id)
+    chain = api.replace(chain, position, ranked[0].id)  # also measures the join after it
     return make_state(chain, frozenset(k + (k >= position) for k in state.locked))
 
 

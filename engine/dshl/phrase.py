@@ -5,7 +5,8 @@ the phrase's notes are kept note for note (moved onto the 16th grid only when a 
 with the key, meter and tempo of its meta events (when it has none: a Krumhansl-Schmuckler key
 estimate, 4/4 and 120 BPM, each said in :attr:`Phrase.remarks`). The phrase becomes the first
 block(s) of the chain (items with id :data:`PHRASE_ID`); the continuation is searched from the
-hash code of the phrase's last block (:func:`anchor`). ``segue compose --start-midi`` uses
+hash code of the phrase's last block (:func:`anchor`); a block the user edited whose segment is
+gone stands for itself the same way (:func:`block_anchor`). ``segue compose --start-midi`` uses
 :func:`closest_segment`: the segment whose features differ least from the phrase's start.
 """
 
@@ -141,15 +142,46 @@ def anchor(col, request, allowed) -> int:
     nearest to it (the same code whenever the collection holds one) and whose notes differ
     least from the block's is returned: the continuation is retrieved from the phrase's code.
     """
+    key = (id(col), request.phrase_notes, request.key, request.meter, request.phrase_blocks,
+           request.pitch_offset)
+    if key not in _anchors:
+        notes = _unshifted(request.phrase_notes, request.pitch_offset)
+        feats = phrase_features(notes, request.key, request.meter, request.phrase_blocks,
+                                col.loaded.vocab)
+        _remember(key, _nearest_code(col, feats[-col.corpus.steps:], allowed))
+    return _anchors[key]
+
+
+def block_anchor(col, notes: tuple[RenderedNote, ...], request, allowed) -> int:
+    """The segment that stands for a user block (``notes`` in beats from its start) that has
+    no segment of its own: found as :func:`anchor` finds the phrase's."""
+    key = (id(col), notes, request.key, request.meter, request.pitch_offset)
+    if key not in _anchors:
+        feats = phrase_features(_unshifted(notes, request.pitch_offset), request.key,
+                                request.meter, 1, col.loaded.vocab)
+        _remember(key, _nearest_code(col, feats, allowed))
+    return _anchors[key]
+
+
+def _unshifted(notes: tuple[RenderedNote, ...], offset: int) -> tuple[RenderedNote, ...]:
+    """``notes`` without the chain's extra octaves (``pitch_offset``): as the corpus has them."""
+    from dataclasses import replace
+
+    return notes if not offset else tuple(replace(n, pitch=n.pitch - offset) for n in notes)
+
+
+def _remember(key: tuple, segment: int) -> None:
+    if len(_anchors) > 64:
+        _anchors.clear()
+    _anchors[key] = segment
+
+
+def _nearest_code(col, last, allowed) -> int:
+    """The allowed segment (on a downbeat when there is one) nearest to the block ``last``
+    (steps × 29 features): by forward hash code, then by differing feature bits, then id."""
     import numpy as np
     import torch
 
-    key = (id(col), request.phrase_notes, request.key, request.meter, request.phrase_blocks)
-    if key in _anchors:
-        return _anchors[key]
-    feats = phrase_features(request.phrase_notes, request.key, request.meter,
-                            request.phrase_blocks, col.loaded.vocab)
-    last = feats[-col.corpus.steps:]
     with torch.no_grad():
         soft = col.loaded.model.soft_f(torch.from_numpy(last[None]))[0].numpy()
     code = soft.argmax(-1).astype(np.uint8)
@@ -161,11 +193,7 @@ def anchor(col, request, allowed) -> int:
         raise ValueError("no segment of the collection can follow your phrase")
     code_gap = (col.meta.code_f[ids] != code[None]).sum(1)
     note_gap = (col.corpus.features[ids].reshape(len(ids), -1) != last.reshape(1, -1)).sum(1)
-    best = int(ids[np.lexsort((ids, note_gap, code_gap))[0]])
-    if len(_anchors) > 64:
-        _anchors.clear()
-    _anchors[key] = best
-    return best
+    return int(ids[np.lexsort((ids, note_gap, code_gap))[0]])
 
 
 def phrase_segments(path: str | Path, collection: str = "nottingham", max_blocks: int = 4,

@@ -48,6 +48,22 @@ def canonical_key(key: str) -> str:
     return MAJOR_KEY_NAMES[(tonic + 3) % 12 if minor else tonic]
 
 
+def transposed_key(key: str, semitones: int) -> str:
+    """``key`` moved by ``semitones`` in its own mode: ``"D"`` +2 → ``"E"``, ``"Em"`` −1 → ``"Ebm"``."""
+    tonic, minor = parse_key(key)
+    return (MINOR_KEY_NAMES if minor else MAJOR_KEY_NAMES)[(tonic + semitones) % 12]
+
+
+def key_interval(old: str, new: str) -> int:
+    """The shortest move from key ``old`` to key ``new`` in semitones (−6..5; a tritone goes
+    down). A ValueError says so when the two keys are not of the same mode (D to Em)."""
+    (a, a_minor), (b, b_minor) = parse_key(old), parse_key(new)
+    if a_minor != b_minor:
+        raise ValueError(f"{new} is {'minor' if b_minor else 'major'} and the chain is in {old}: "
+                         "transposing keeps the mode (Compose to write in the other mode)")
+    return _nearest(b - a)
+
+
 def _nearest(semitones: int) -> int:
     """Fold a shift into -6..5 (the smallest move, preferring down on a tritone)."""
     value = semitones % 12

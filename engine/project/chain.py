@@ -4,7 +4,9 @@
 the project's plain record. :func:`resolve_chain` checks a saved chain against what is installed
 now and says what changed: a collection that is missing (the chain is kept as saved, with its
 notes), segments that moved or vanished from their collection (found again by tune and position,
-or removed), and a different composer model (join distances and scores measured again).
+or removed), and a different composer model (join distances and scores measured again). A block
+the user edited keeps its notes whatever changed (``Segment.user_notes``; its segment, if gone,
+becomes id -1: the block then stands for itself).
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ def model_stamp() -> ModelStamp:
     return ModelStamp(KIND, FORMAT_VERSION, _stamps[key])
 
 
+def _saved(notes: Iterable[RenderedNote]) -> list[Note]:
+    return [Note(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track) for n in notes]
+
+
+def _rendered(notes: Iterable[Note]) -> tuple[RenderedNote, ...]:
+    return tuple(RenderedNote(n.start, n.end, n.pitch, n.velocity, n.track) for n in notes)
+
+
 def chain_to_project(chain: api.Chain, notes: Iterable[RenderedNote], locked: Iterable[int],
                      stamp: ModelStamp | None = None) -> Chain:
     """The project record of an engine chain, its rendered notes and its locked positions."""
@@ -51,11 +61,11 @@ def chain_to_project(chain: api.Chain, notes: Iterable[RenderedNote], locked: It
         reuse_limit=req.reuse_limit, prefer_ending=req.prefer_ending,
         melody_program=req.melody_program, chord_program=req.chord_program,
         segments=[Segment(it.id, it.tune, it.position, it.distance, float(it.score),
-                          it.ends_tune, k in locked, it.fit) for k, it in enumerate(chain.items)],
-        notes=[Note(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track) for n in notes],
-        phrase_blocks=req.phrase_blocks,
-        phrase_notes=[Note(n.start_beats, n.end_beats, n.pitch, n.velocity, n.track)
-                      for n in req.phrase_notes])
+                          it.ends_tune, k in locked, it.fit,
+                          None if it.notes is None else _saved(it.notes))
+                  for k, it in enumerate(chain.items)],
+        notes=_saved(notes), phrase_blocks=req.phrase_blocks,
+        phrase_notes=_saved(req.phrase_notes), pitch_offset=req.pitch_offset)
 
 
 def chain_from_project(record: Chain) -> tuple[api.Chain, list[RenderedNote], set[int]]:
@@ -67,12 +77,12 @@ def chain_from_project(record: Chain) -> tuple[api.Chain, list[RenderedNote], se
         prefer_ending=record.prefer_ending, melody_program=record.melody_program,
         chord_program=record.chord_program, meter=record.meter, phrase=record.phrase,
         locked={k: record.segments[k].id for k in sorted(locked)},
-        phrase_blocks=record.phrase_blocks, phrase_notes=tuple(
-            RenderedNote(n.start, n.end, n.pitch, n.velocity, n.track)
-            for n in record.phrase_notes))
-    items = [api.ChainItem(s.id, s.tune, s.position, s.distance, s.score, s.ends_tune, s.fit)
+        phrase_blocks=record.phrase_blocks, phrase_notes=_rendered(record.phrase_notes),
+        pitch_offset=record.pitch_offset)
+    items = [api.ChainItem(s.id, s.tune, s.position, s.distance, s.score, s.ends_tune, s.fit,
+                           None if s.user_notes is None else _rendered(s.user_notes))
              for s in record.segments]
-    notes = [RenderedNote(n.start, n.end, n.pitch, n.velocity, n.track) for n in record.notes]
+    notes = list(_rendered(record.notes))
     return api.Chain(request=request, items=items), notes, locked
 
 
@@ -113,10 +123,15 @@ def resolve_chain(record: Chain) -> tuple[Chain | None, list[str]]:
     corpus = store.load_collection(record.collection, meter_family(meter)).corpus
     kept: list[Segment] = []
     for k, segment in enumerate(record.segments):
-        if k < record.phrase_blocks:  # your phrase: its notes are in the file
-            kept.append(segment)
+        if k < record.phrase_blocks or (segment.id < 0 and segment.user_notes is not None):
+            kept.append(segment)  # your phrase, or your edit standing for itself: notes saved
             continue
         found = _find(corpus, segment)
+        if found is None and segment.user_notes is not None:
+            changes.append(f"Block {k + 1} (your edit of {segment.tune}) keeps your notes; the "
+                           f"segment it was made from is no longer in '{record.collection}'.")
+            kept.append(dataclasses.replace(segment, id=-1))
+            continue
         if found is None:
             bar, beat = source_bar(segment, meter)
             changes.append(f"Block {k + 1} ({segment.tune}, bar {bar} beat {beat}) is no longer "
@@ -137,7 +152,7 @@ def resolve_chain(record: Chain) -> tuple[Chain | None, list[str]]:
         record.model.kind, record.model.format_version, record.model.fingerprint)
     if remeasure or changes:
         for position in range(record.phrase_blocks, len(chain.items)):
-            chain = api.replace(chain, position, chain.items[position].id)
+            chain = api.rescore(chain, position)  # your edits keep their notes
     if remeasure:
         made = (f"format {record.model.format_version}, {record.model.fingerprint or 'unknown'}")
         changes.append(f"The chain was measured by another composer model ({made}); Segue now "
@@ -168,7 +183,7 @@ def write_midi(record: Chain, path: str | Path) -> tuple[Path, list[str]]:
                                   "notes to render")
         raise UserFacingError(f"the chain's collection '{resolved.collection}' is not installed "
                               "and the project holds no saved notes to render")
-    notes = [RenderedNote(n.start, n.end, n.pitch, n.velocity, n.track) for n in resolved.notes]
+    notes = list(_rendered(resolved.notes))
     chain, _notes, _locked = chain_from_project(resolved)
     midi = to_pretty_midi(notes, resolved.key, resolved.tempo, resolved.melody_program,
                           resolved.chord_program, api.provenance(chain) + " (from saved notes)",
@@ -183,6 +198,8 @@ def check_segment_ids(record: Chain) -> None:
     size = len(store.load_collection(record.collection,
                                      meter_family(known_meter(record.meter))).corpus)
     for k, segment in enumerate(record.segments):
+        if segment.id == -1 and segment.user_notes is not None:
+            continue  # your edit, standing for itself
         if k >= record.phrase_blocks and not 0 <= segment.id < size:
             raise UserFacingError(f"composer.chain.segments[{k}].id: {segment.id} is not a "
                                   f"segment of the collection '{record.collection}' "

@@ -1,11 +1,12 @@
 """The `.segue` project as dataclasses, and the strict conversion from and to plain JSON data.
 
 A project holds three sections: the Composer (its settings and the chain: collection, segment ids,
-locks, key, meter, tempo, instruments, the model that measured it and the rendered notes), the
-Lyrics (artists, duet settings, lines with their writers and locks) and the Commentary (tags and
-kept samples, round-tripped as they are). :func:`project_from_dict` checks every field's type and
-raises :class:`ProjectFormatError` with the field's path (``composer.chain.segments[2].id``);
-missing optional fields take their defaults, so a project written by an older Segue still opens.
+locks, the notes of edited blocks, key, meter, tempo, instruments, the model that measured it and
+the rendered notes), the Lyrics (artists, duet settings, lines with their writers and locks, the
+chain they were sung to) and the Commentary (tags and kept samples, round-tripped as they are).
+:func:`project_from_dict` checks every field's type and raises :class:`ProjectFormatError` with the
+field's path (``composer.chain.segments[2].id``); missing optional fields take their defaults, so a
+project written by an older Segue still opens.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class Segment:
     ends_tune: bool = False
     locked: bool = False
     fit: int | None = None  # 0-100, how smoothly it joins its predecessor (None: an opening)
+    # an edited block: the user's own notes (beats from the block's start), which sound instead
+    # of the segment's; None for a generated block (engine.dshl.edits)
+    user_notes: list[Note] | None = None
 
 
 @dataclass
@@ -79,6 +83,7 @@ class Chain:
     # the user's phrase: the first ``phrase_blocks`` segments (id -1) are its notes, as played
     phrase_blocks: int = 0
     phrase_notes: list[Note] = field(default_factory=list)
+    pitch_offset: int = 0  # octaves (in semitones) the segments sound above the key's own move
 
 
 
@@ -119,6 +124,9 @@ class LyricsSection:
     lines: list[LyricLine] = field(default_factory=list)
     rhyme: str = "ABAB"  # rhyme scheme of the constrained duet: ABAB, AABB, ABCB or none
     metre: str = "common"  # syllables per line: common, long, short or free
+    # the chain melody the duet was last set to (engine.lyrics.melody.Melody.fingerprint; "" =
+    # never): the lead sheet prints the lyrics only under that chain
+    sung_to: str = ""
 
 
 @dataclass
@@ -149,6 +157,11 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         for name in ("notes", "phrase_notes"):
             chain[name] = [[n["start"], n["end"], n["pitch"], n["velocity"], n["track"]]
                            for n in chain[name]]
+        for segment in chain["segments"]:  # only an edited block has notes of its own
+            own = segment.pop("user_notes")
+            if own is not None:
+                segment["user_notes"] = [[n["start"], n["end"], n["pitch"], n["velocity"],
+                                          n["track"]] for n in own]
     return data
 
 
@@ -209,6 +222,8 @@ def _segment(data: Any, where: str) -> Segment:
         if name in data:
             setattr(seg, name, _check(data[name], type(getattr(seg, name)), f"{where}.{name}"))
     seg.fit = _check(data.get("fit"), int, f"{where}.fit", optional=True)
+    if data.get("user_notes") is not None:
+        seg.user_notes = _items(_note, data["user_notes"], f"{where}.user_notes")
     return seg
 
 

@@ -233,12 +233,17 @@ RULES: dict[str, Any] = {
     _CHAIN + "melody_program": _PROGRAM,
     _CHAIN + "chord_program": _PROGRAM,
     _CHAIN + "segments": Items(MAX_SEGMENTS),
-    _CHAIN + "segments[*].id": Number(-1, MAX_QT_INT, integer=True),  # -1: your phrase
+    _CHAIN + "segments[*].id": Number(-1, MAX_QT_INT, integer=True),  # -1: your phrase/edit
     _CHAIN + "segments[*].tune": Text(1_000),
     _CHAIN + "segments[*].position": Number(0, 10_000_000, integer=True),
     _CHAIN + "segments[*].distance": Number(0, 1_000_000, integer=True),
     _CHAIN + "segments[*].score": Number(-1e9, 1e9),
     _CHAIN + "segments[*].fit": Number(0, 100, integer=True, optional=True),
+    _CHAIN + "segments[*].user_notes": Items(MAX_PHRASE_NOTES),  # an edited block's own notes
+    _CHAIN + "segments[*].user_notes[*][0]": Number(0, MAX_BEATS),
+    _CHAIN + "segments[*].user_notes[*][1]": Number(0, MAX_BEATS),
+    _CHAIN + "segments[*].user_notes[*][4]": Text(32),
+    _CHAIN + "pitch_offset": Number(-120, 120, integer=True),
     _CHAIN + "notes": Items(MAX_NOTES),
     _CHAIN + "notes[*][0]": Number(0, MAX_BEATS),
     _CHAIN + "notes[*][1]": Number(0, MAX_BEATS),
@@ -261,6 +266,7 @@ RULES: dict[str, Any] = {
     "lyrics.lines[*].voice": Number(0, 2, integer=True),
     "lyrics.rhyme": Text(32),
     "lyrics.metre": Text(32),
+    "lyrics.sung_to": Text(64),
     "commentary.tags": Items(MAX_TAGS),
     "commentary.tags[*]": Text(200),
     "commentary.samples": Items(MAX_SAMPLES),

@@ -206,6 +206,12 @@ def fits(widget: QWidget) -> bool:
     return widget.width() >= widget.minimumSizeHint().width()
 
 
+def shown_text(widget: QWidget) -> str:
+    """The text a button, label or combo box shows."""
+    text = getattr(widget, "currentText", None) or getattr(widget, "text", None)
+    return text() if callable(text) else ""
+
+
 def show_widest_item(combo: QComboBox) -> None:
     texts = [combo.itemText(i) for i in range(combo.count())]
     combo.setCurrentText(max(texts, key=combo.fontMetrics().horizontalAdvance))
@@ -243,7 +249,7 @@ def test_minimum_window_size_shows_every_composer_control(qtbot, tiny_model: Pat
         scroll_into_view(widget)
         seen = widget.visibleRegion().boundingRect()
         if seen.size() != widget.size() or not fits(widget):
-            hidden.append(f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r}"
+            hidden.append(f"{type(widget).__name__} {shown_text(widget)!r}"
                           f" {widget.size().toTuple()} seen {seen.size().toTuple()}")
     assert hidden == []
     assert composer.view.height() >= composer.view.minimumHeight()
