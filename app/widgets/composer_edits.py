@@ -10,7 +10,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QPushButton,
     QScrollArea,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
 
 def compact(button: QPushButton, widest: str) -> None:
     """Let a cramped layout shrink ``button`` to its text (``widest`` of its labels), no less."""
-    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(widest) + 24)
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(widest) + 16)
 
 
 def sideways(bar: QWidget, minimum_width: int) -> QScrollArea:
@@ -62,16 +61,16 @@ class EditBar(QWidget):
         self.zoom_fit = QPushButton("Show all")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
         for widget in (self.lock_button, self.delete_button, self.insert_button,
                        self.regenerate_button, self.transpose_button, self.draw_button):
             compact(widget, "Unlock" if widget is self.lock_button else widget.text())
             row.addWidget(widget)
         row.addStretch(1)
-        row.addWidget(QLabel("Zoom"))
         for button, tip in ((self.zoom_out, "Zoom out"), (self.zoom_in, "Zoom in (Ctrl+wheel)"),
                             (self.zoom_fit, "Zoom to show the whole chain")):
             button.setToolTip(tip)
-            button.setFixedWidth(button.fontMetrics().horizontalAdvance(button.text()) + 22)
+            button.setFixedWidth(button.fontMetrics().horizontalAdvance(button.text()) + 16)
             row.addWidget(button)
 
     def set_transpose_actions(self, actions: Sequence[QAction]) -> None:
