@@ -5,10 +5,11 @@ scheme (AABB, ABAB, ABCB or none), the metre (common 8-6-8-6, long, short or fre
 lines and a seed, then "Write duet". Lines appear coloured by artist, with their end word coloured
 by the rhyme it shares with other lines of its stanza and their syllable count (against the metre's
 target); each has a lock and a regenerate button, and can be edited in place. "Set to melody" sings
-the duet to a MIDI file or to the Composer's current chain. Type a line and "Continue" to let the
-artists carry on from it. Copy and File > Export… give the duet as text. Every change to the lines
-goes through the undo stack. Model work runs on the engine lane; training runs in the "Add artist…"
-dialog. Row cells, the undo command and small job functions live in :mod:`app.widgets.lyrics_rows`.
+the duet to a MIDI file or to the Composer's current chain (whose lead sheet then prints the
+words). Type a line and "Continue" to let the artists carry on from it. Copy and File > Export…
+give the duet as text. Every change to the lines goes through the undo stack. Model work runs on
+the engine lane; training runs in the "Add artist…" dialog. Row cells and the undo commands live
+in :mod:`app.widgets.lyrics_rows`, the "Set to melody" actions in :mod:`app.widgets.lyrics_sing`.
 """
 
 from __future__ import annotations
@@ -378,7 +379,7 @@ class LyricsPanel(SingMixin, Panel):
             [self.temp_a.value(), self.temp_b.value()], self.pattern.currentData(),
             self.line_count.value(), self.seed.value(), self.continue_count.value(),
             self.with_names.isChecked(), self.lines, self.rhyme.currentData(),
-            self.metre.currentData())
+            self.metre.currentData(), self.sung_to)
 
     def apply_project_state(self, state: dict) -> list[str]:
         """Show a project's Lyrics part (undo history starts afresh); return warnings."""
@@ -398,6 +399,7 @@ class LyricsPanel(SingMixin, Panel):
             if combo.findData(value) >= 0:  # an unknown value keeps the panel's choice
                 combo.setCurrentIndex(combo.findData(value))
         self.undo_stack.clear()
+        self.sung_to = section.sung_to
         self.set_lines(lines)
         return []
 
