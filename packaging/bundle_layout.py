@@ -53,6 +53,7 @@ RUNTIME_HOOKS = ("rthooks/pyi_rth_segue_numba.py",)
 LIBROSA_CALLS = (
     "librosa.filters.mel", "librosa.stft", "librosa.power_to_db", "librosa.util.frame",
     "librosa.feature.mfcc", "librosa.onset.onset_strength",
+    "librosa.load",  # the tagger's fallback decoder (audioread) for what libsndfile cannot read
 )
 
 #: Packages whose own data files are opened at run time: every non-code file of each is bundled.

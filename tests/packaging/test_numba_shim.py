@@ -54,6 +54,11 @@ vector, stability = features.analyse_samples(y, rate)
 results["segue.features"] = np.asarray(vector, dtype=np.float64)
 results["segue.stability"] = np.asarray([stability])
 results["segue.mel_patches"] = np.asarray(melpatches.mel_patches(y, rate))
+import soundfile, tempfile, os
+with tempfile.TemporaryDirectory() as folder:  # librosa.load: decode and resample (soxr)
+    wav = os.path.join(folder, "tone.wav")
+    soundfile.write(wav, y[: rate * 2], rate)
+    results["load"] = librosa.load(wav, sr=16000, mono=True)[0]
 segue_calls = dict(sys.modules["numba"].calls) if mode == "shim" else {}
 # functions whose numba helpers fall back to Python (jit, vectorize): same numbers, slower
 results["fallback.istft"] = librosa.istft(librosa.stft(y[:rate], n_fft=512), n_fft=512)
