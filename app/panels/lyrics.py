@@ -49,7 +49,7 @@ from app.widgets.lyrics_rows import (
 from app.widgets.lyrics_sing import SingMixin
 from engine.atomic import atomic_write_text
 from engine.lyrics import service
-from engine.lyrics.duet import DuetLine, DuetSpec, duet_text
+from engine.lyrics.duet import DuetLine, DuetSpec, duet_text, foreign_locked
 from engine.lyrics.metrics import annotate
 from engine.project.lyrics import lyrics_section, read_lyrics_section
 
@@ -78,6 +78,7 @@ class LyricsPanel(SingMixin, Panel):
         self._closed = False
         self._listed = False
         self._wanted: tuple[str, str] = ("", "")  # artists a project chose before they were listed
+        self.foreign_rows: list[int] = []  # locked lines by an artist not in the current pair
         self._build()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -98,6 +99,8 @@ class LyricsPanel(SingMixin, Panel):
         self.real_words = QCheckBox("Real words only")
         self.real_words.setChecked(True)
         self.real_words.setToolTip("Every word from the artist's training text or the pronouncing dictionary")
+        for combo in (self.artist_a, self.artist_b):
+            combo.currentIndexChanged.connect(lambda _i: self._flag_foreign())
         self.line_count = int_spin(1, 200, 8)
         self.seed = int_spin(0, 2**31 - 1, 1)
         self.write_button = QPushButton("Write duet")
@@ -332,6 +335,28 @@ class LyricsPanel(SingMixin, Panel):
             button.clicked.connect(lambda _checked=False, r=row: self.regenerate(r))
             self.table.setCellWidget(row, COL_REGEN, button)
         self._filling = False
+        self._flag_foreign()
+
+    def _flag_foreign(self) -> None:
+        """Mark locked lines whose writer is not one of the chosen pair (the pair changed since)."""
+        names = [self.artist_a.currentText(), self.artist_b.currentText()]
+        flagged = foreign_locked(self.lines, names) if all(names) else []
+        self._filling = True
+        for row, line in enumerate(self.lines):
+            item = self.table.item(row, COL_ARTIST)
+            if item is None:
+                continue
+            foreign = row in flagged
+            item.setText(f"\u26a0 {line.artist}" if foreign else line.artist)
+            item.setToolTip(f"Locked line by {line.artist}, who is not in this duet "
+                            f"({names[0]} and {names[1]}): it stays when the duet is rewritten; "
+                            "unlock it to let them rewrite it" if foreign else "")
+        self._filling = False
+        if flagged and flagged != self.foreign_rows:
+            rows = ", ".join(str(i + 1) for i in flagged)
+            self._say(f"Locked line{'s' if len(flagged) > 1 else ''} {rows} by an artist not in "
+                      "this duet: unlock to rewrite.")
+        self.foreign_rows = flagged
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling:

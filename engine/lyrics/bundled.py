@@ -132,4 +132,9 @@ def train_bundled(
         )
         results[split.slug] = {k: artist.metrics[k] for k in ("val_nats_per_char", "minutes", "epochs")}
         log.info("%s done after %.1f min total", split.name, (time.monotonic() - started) / 60)
+    trained = [s.slug for s in chosen if "skipped" not in results.get(s.slug, {})]
+    if trained:  # the predictor's weights belong to these very weights: tune them again
+        from engine.lyrics.mixture import tune_bundled
+
+        tune_bundled(out, trained)
     return results

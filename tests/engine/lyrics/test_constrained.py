@@ -85,3 +85,55 @@ def test_constrained_lines_never_draw_unsung_characters() -> None:
                           max_chars=60)
     assert all(ch not in UNSUNG for text in batch.texts for ch in text), batch.texts
     assert sum(ch in UNSUNG for ch in burns.vocab.itos) >= 5  # the model can write them
+
+
+def test_regenerate_keeps_the_rhyme_partner_that_comes_later(pair: tuple) -> None:
+    """Line 2 of ABAB rhymes with line 4: rewriting line 2 against a kept '...still' rhymes."""
+    from engine.lyrics.duet import regenerate_line
+
+    spec = DuetSpec(lines=4, seed=5, rhyme="ABAB", metre="common", real_words=True, candidates=16)
+    lines = write_duet(pair, spec)
+    lines[3] = DuetLine(lines[3].artist, "I hear the mill", lines[3].voice, locked=True)
+    for attempt in (1, 2, 3):
+        new = regenerate_line(pair, lines, 1, spec, attempt)
+        end = prosody.end_word(new[1].text)
+        assert end != "mill" and prosody.rhymes(end, "mill"), new[1].text
+        assert abs(prosody.line_syllables(new[1].text) - 6) <= 1, new[1].text
+        assert new[0] == lines[0] and new[2:] == lines[2:]
+
+
+def test_a_locked_later_partner_is_rhymed_when_the_duet_is_written(pair: tuple) -> None:
+    spec = DuetSpec(lines=4, seed=2, rhyme="AABB", real_words=True, candidates=16)
+    existing = [DuetLine("Ann", "", 0), DuetLine("Ann", "The bee is in the clover", 0, locked=True)]
+    lines = write_duet(pair, spec, existing=existing)
+    assert lines[1].text == "The bee is in the clover"
+    assert prosody.rhymes(prosody.end_word(lines[0].text), "clover"), lines[0].text
+
+
+def test_no_line_ends_on_a_function_word_the_writers_never_end_on(pair: tuple) -> None:
+    from engine.lyrics.constrained import weak_ending
+
+    assert weak_ending("the") and weak_ending("of") and weak_ending("and")
+    assert not weak_ending("thee") and not weak_ending("star")
+    ends = []
+    for seed in range(4):
+        spec = DuetSpec(lines=8, seed=seed, rhyme="ABAB", metre="common", real_words=True)
+        ends += [prosody.end_word(line.text) for line in write_duet(pair, spec)]
+    assert not [w for w in ends if weak_ending(w)], ends
+
+
+def test_rhyme_candidates_follow_the_primary_pronunciation() -> None:
+    from engine.lyrics.constrained import rhyme_candidates
+
+    pool = rhyme_candidates("star", frozenset())
+    assert "far" in pool and "our" not in pool and "the" not in pool
+
+
+def test_a_function_word_twice_in_a_row_costs_but_a_red_red_rose_does_not() -> None:
+    from engine.lyrics.constrained import STUTTER_PENALTY, _ending_penalty
+
+    goal = LineGoal(real_words=False)
+    words = frozenset()
+    assert _ending_penalty("shall shall great God", goal, words) == pytest.approx(
+        _ending_penalty("shall great God", goal, words) + STUTTER_PENALTY)
+    assert _ending_penalty("a red, red rose", goal, words) == _ending_penalty("a red rose", goal, words)

@@ -40,3 +40,18 @@ def test_generated_text_metrics() -> None:
     assert syllable_error([song], "common") == (2 + 0 + 2 + 4) / 4  # 6, 6, 6, 2 syllables
     assert word_validity(["the sun is glorb"], frozenset()) == 0.75
     assert word_validity(["the sun is glorb"], frozenset({"glorb"})) == 1.0
+
+
+def test_rhymes_use_the_stressed_vowel_of_the_primary_pronunciation() -> None:
+    assert not prosody.rhymes("our", "star")  # AW1 ER0 vs AA1 R (a rarer "our" is AA1 R)
+    assert prosody.rhymes("star", "far")
+    assert prosody.rhymes("our", "hour") and prosody.rhymes("power", "flower")
+    assert "our" not in prosody.rhyming_words("star") and "far" in prosody.rhyming_words("star")
+
+
+def test_function_word_endings() -> None:
+    assert prosody.ends_on_function_word("But not shall be from the")
+    assert not prosody.ends_on_function_word("I wander on the hill")
+    assert prosody.function_ending_rate(["of the", "the hill", "", "and"]) == 2 / 3
+    rates = prosody.line_end_rates("the hill\nthe day\nup the hill\n")
+    assert rates["hill"] == 1.0 and rates["the"] == 0.0
