@@ -39,8 +39,8 @@ RECENT_PROJECTS: Option[str] = Option("projects/recent", str, "[]")  # JSON list
 LAST_PROJECT: Option[str] = Option("projects/last", str, "")  # open when Segue last closed
 SPOTIFY_CLIENT_ID: Option[str] = Option("spotify/client_id", str, "")
 LIBRARY_LAST_FOLDER: Option[str] = Option("library/last_folder", str, "")
-# "features", "spectrogram" or "combined" (engine/library/embedding_options.py); the CLI reads it too
-LIBRARY_EMBEDDING: Option[str] = Option("library/embedding", str, "combined")
+# an option of engine/library/embeddings/choices.py (its DEFAULT won the eval); the CLI reads it too
+LIBRARY_EMBEDDING: Option[str] = Option("library/embedding", str, "tagger+features")
 # Dask scheduler that analyses scans (tcp://HOST:8786); empty: this computer's processes.
 LIBRARY_CLUSTER: Option[str] = Option("library/cluster", str, "")
 

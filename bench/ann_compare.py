@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.library.index import NeighbourIndex  # noqa: E402
+from engine.library.playlists.index import NeighbourIndex  # noqa: E402
 
 FaissIndex = NeighbourIndex  # Segue's index: faiss IVF-Flat above the exact threshold
 
@@ -34,7 +34,7 @@ K = 64
 
 
 class NumpyIVF:
-    """Segue's former hand-written numpy IVF index (engine/library/index.py before faiss), kept as
+    """Segue's former hand-written numpy IVF index (engine/library/playlists/index.py before faiss), kept as
     the baseline this bench compares against."""
 
     def __init__(self, vectors: np.ndarray, nlist: int | None = None, nprobe: int = 24,

@@ -42,10 +42,10 @@ from library_scan import (  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from engine import paths  # noqa: E402
-from engine.library import models as m  # noqa: E402
-from engine.library.db import Library  # noqa: E402
-from engine.library.scan_store import store_results  # noqa: E402
-from engine.library.scanner import DEFAULT_BATCH, ScanResult, reconcile, scan_folder  # noqa: E402
+from engine.library.scan.scanner import DEFAULT_BATCH, ScanResult, reconcile, scan_folder  # noqa: E402
+from engine.library.scan.store import store_results  # noqa: E402
+from engine.library.storage import models as m  # noqa: E402
+from engine.library.storage.db import Library  # noqa: E402
 
 
 class OwnMemory(MemorySampler):
@@ -160,7 +160,7 @@ def main() -> None:
         args.tracks, length, idle_seconds = min(args.tracks, 8), QUICK_SECONDS, 1.0
     from distributed import LocalCluster
 
-    from engine.library.cluster import ClusterAnalysis
+    from engine.library.scan.cluster import ClusterAnalysis
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)

@@ -28,9 +28,9 @@ sys.path.insert(0, str(REPO))
 import librosa  # noqa: E402
 from scipy import fft as sfft  # noqa: E402
 
-from engine.library import features as F  # noqa: E402
-from engine.library.audio_decode import decode  # noqa: E402
-from engine.library.nonmusic import music_score  # noqa: E402
+from engine.library.analysis import features as F  # noqa: E402
+from engine.library.analysis.decode import decode  # noqa: E402
+from engine.library.analysis.nonmusic import music_score  # noqa: E402
 
 ROUNDS = {"max": 10}  # at most this many timing rounds (2 in quick mode)
 

@@ -25,9 +25,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from engine.library.audio_decode import decode  # noqa: E402
-from engine.library.features import FEATURE_NAMES, analyse_samples  # noqa: E402
-from engine.library.nonmusic import THRESHOLD, music_score  # noqa: E402
+from engine.library.analysis.decode import decode  # noqa: E402
+from engine.library.analysis.features import FEATURE_NAMES, analyse_samples  # noqa: E402
+from engine.library.analysis.nonmusic import THRESHOLD, music_score  # noqa: E402
 
 MUSIC = sorted((REPO / "assets" / "audio").glob("*.ogg"))
 NON_MUSIC = [REPO / "tests" / "data" / "library" / name for name in

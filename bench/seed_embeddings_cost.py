@@ -25,10 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import paths  # noqa: E402
-from engine.library.audio_decode import decode  # noqa: E402
-from engine.library.features import analyse_samples  # noqa: E402
-from engine.library.fingerprint import fingerprint  # noqa: E402
-from engine.library.scan_extras import analyse_extras  # noqa: E402
+from engine.library.analysis.decode import decode  # noqa: E402
+from engine.library.analysis.features import analyse_samples  # noqa: E402
+from engine.library.analysis.fingerprint import fingerprint  # noqa: E402
+from engine.library.analysis.track import analyse_extras  # noqa: E402
 
 CLIP = "Karissa_Hobbs_-_Lets_Go_Fishin.ogg"
 LYRICS = "\n".join(["I love the morning light on the water"] * 30)
@@ -64,9 +64,9 @@ def main() -> None:
                    args.repeats)
         extra = cpu(lambda: analyse_extras(str(clip), samples, rate), args.repeats)
         stored = len(analyse_extras(str(clip), samples, rate)["patches"])
-        from engine.library.melpatches import mel_patches
-        from engine.library.spectro_store import current_model
-        from engine.library.spectro_vae import track_vectors
+        from engine.library.analysis.melpatches import mel_patches
+        from engine.library.embeddings.spectro_store import current_model
+        from engine.library.embeddings.spectro_vae import track_vectors
 
         model = current_model(prefer_library=False)[0]
         patches = mel_patches(samples, rate)

@@ -23,7 +23,7 @@ APP_ID = "org.segue.Segue"
 SKIP_NAMES = frozenset({"__pycache__", ".DS_Store"})
 
 #: Engine folders read from disk at run time (Alembic runs env.py and versions/*.py as files).
-ENGINE_FILE_TREES = ("engine/library/migrations",)
+ENGINE_FILE_TREES = ("engine/library/storage/migrations",)
 
 #: Distributions whose metadata the code or a library asks for at run time, beyond segue's own
 #: requirements (which are all copied, licence files included).
@@ -85,7 +85,7 @@ NO_RUNTIME_DATA = {
     "numpy": "pkg-config/ini files and static libraries for building C extensions",
     "numba": "not bundled (numba_shim stands in)",
     "llvmlite": "not bundled (numba_shim stands in)",
-    "alembic": "templates for `alembic init` (Segue runs its own migrations in engine/library/migrations)",
+    "alembic": "templates for `alembic init` (Segue runs its own, engine/library/storage/migrations)",
     "sqlalchemy": "Cython .pxd headers and a migration guide",
     "sympy": "parser grammars and test data (torch imports sympy for symbolic shapes, never parses)",
     "networkx": "the graph atlas (networkx.generators.atlas), never read by torch or Segue",

@@ -33,7 +33,7 @@ def main(out_dir: Path = ROOT / "docs" / "images") -> int:
 
     from app import icons
     from app.main_window import MainWindow
-    from engine.library.db import Library
+    from engine.library.storage.db import Library
     from engine.paths import prepare_home
 
     home = prepare_home()

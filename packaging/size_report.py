@@ -42,7 +42,7 @@ REASONS = {
     "_internal/numpy.libs": "OpenBLAS for numpy.linalg (numpy's own build, 64-bit indices)",
     "_internal/numpy.libs/libscipy_openblas64_-32a4b2a6.so": "OpenBLAS for numpy.linalg",
     "_internal/faiss": "libfaiss and its SWIG binding: the playlist index above 50k tracks "
-                       "(engine/library/index.py)",
+                       "(engine/library/playlists/index.py)",
     "_internal/faiss/libfaiss.so": "faiss's IVF index",
     "_internal/faiss_cpu.libs": "the OpenBLAS (with OpenMP) that libfaiss is linked against",
     "_internal/faiss_cpu.libs/libopenblaso-r0-d77a1985.3.15.so": "faiss's OpenBLAS",

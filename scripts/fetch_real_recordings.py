@@ -13,7 +13,7 @@ Usage::
     .venv/bin/python scripts/fetch_real_recordings.py [--cache DIR] [--seed N] [--offline] [--no-speech]
 
 Details: docs/library.md, "Real recordings". The same entry point is
-``engine.library.realset.main``.
+``engine.library.evaluation.realset.main``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.library.realset import main  # noqa: E402
+from engine.library.evaluation.realset import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:], prog="fetch_real_recordings.py"))

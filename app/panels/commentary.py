@@ -1,9 +1,11 @@
-"""The Commentary panel: music commentary from typed tags or a library track, VAE | GAN side by side.
+"""The Commentary panel: paragraphs about typed tags or a library track, VAE | GAN side by side.
 
-Type tags (completed from the model's 100-tag vocabulary) or pick a library track and derive its
-tags (shown with their reasons, editable), then Generate: N samples in two columns for the same
-latent z, the plain CVAE and the LC-GAN-refined one. Regenerate a row, interpolate between two rows
-(a 6-sentence homotopy), keep favourites (stored in the library DB, listed again next time), copy
+Type any tags (completed from the model's tag vocabulary; each typed tag is shown as it was
+understood, and a tag with no match is named with the nearest known tags) or pick a library
+track and derive its tags (heard by the music tagger and read from its features and genre, each
+with its evidence, checkable), then Generate: N paragraphs in two columns for the same latent z,
+the plain CVAE and the LC-GAN-refined one. Regenerate a row, interpolate between two rows (a
+6-paragraph homotopy), keep favourites (stored in the library DB, listed again next time), copy
 and export as text. All model work runs on the engine lane; library reads and writes on the
 "library" lane; the panel never blocks. Table changes go through the undo stack.
 """
@@ -14,17 +16,14 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QGuiApplication, QUndoCommand
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -32,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from app.jobs import EngineModule, Job, JobRunner
 from app.panels.base import Panel
-from app.widgets.commentary_samples import SamplesTable
-from app.widgets.commentary_tags import TagEdit
+from app.widgets.commentary_controls import CommentaryControls
+from app.widgets.commentary_samples import SamplesCommand, SamplesTable
 from engine.atomic import atomic_write_text
 from engine.project.model import section_from_dict, section_to_dict
 
@@ -52,27 +51,17 @@ def _plain(func: Any) -> Any:
     return run
 
 
-def _pair(vae: str, gan: str, z: list[float]) -> Pair:
+def _pair(sample: dict[str, Any]) -> Pair:
     """A sample pair from a project (the service module loads when a project is opened)."""
     from engine.commentary.service import Pair
 
-    return Pair(vae, gan, z)
-
-
-class SamplesCommand(QUndoCommand):
-    """Replace the shown samples (and back on undo)."""
-
-    def __init__(self, panel: CommentaryPanel, before: list[Pair], after: list[Pair], text: str):
-        super().__init__(text)
-        self.panel, self.before, self.after = panel, list(before), list(after)
-
-    def redo(self) -> None:
-        """Show the new samples."""
-        self.panel.table.set_pairs(self.after)
-
-    def undo(self) -> None:
-        """Show the old samples."""
-        self.panel.table.set_pairs(self.before)
+    z, seed, plan = sample.get("z", []), sample.get("seed", 1), sample.get("plan", [])
+    z = [float(x) for x in z] if isinstance(z, list) and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) for x in z) else []
+    seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else 1
+    plan = plan if isinstance(plan, list) and all(
+        isinstance(tags, list) and all(isinstance(t, str) for t in tags) for tags in plan) else []
+    return Pair(sample["vae"], sample["gan"], z, plan, seed)
 
 
 class CommentaryPanel(Panel):
@@ -87,7 +76,7 @@ class CommentaryPanel(Panel):
         self.models = models
         self.library_path = library_path
         self.kept: list[str] = []
-        self.derived: dict[str, str] = {}
+        self.derived_tags: dict[str, str] = {}
         self._closed = False
         self._loaded = False
         self._busy = 0
@@ -102,35 +91,18 @@ class CommentaryPanel(Panel):
 
     # ----------------------------------------------------------------- widgets
     def _build(self) -> None:
-        self.track = QComboBox()
-        self.track.addItem("(no track: typed tags only)", None)
-        self.derive_button = QPushButton("Derive tags")
+        self.controls = controls = CommentaryControls()
+        self.track, self.derive_button = controls.track, controls.derive_button
+        self.derived_label, self.derived = controls.derived_label, controls.derived
+        self.tags, self.understood = controls.tags, controls.understood
+        self.count, self.seed = controls.count, controls.seed
+        self.temperature, self.generate_button = controls.temperature, controls.generate_button
         self.derive_button.clicked.connect(self.derive)
-        self.derived_label = QLabel("")
-        self.derived_label.setWordWrap(True)
-        self.tags = TagEdit()
-        self.count, self.seed = _spin(1, 12, 5), _spin(0, 2**31 - 1, 1)
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.0, 1.5)
-        self.temperature.setSingleStep(0.1)
-        self.temperature.setSpecialValueText("greedy")
-        self.generate_button = QPushButton("Generate")
-        self.generate_button.setDefault(True)
         self.generate_button.clicked.connect(self.generate)
         self.tags.returnPressed.connect(self.generate)
-        grid = QGridLayout()
-        grid.addWidget(QLabel("Library track"), 0, 0)
-        grid.addWidget(self.track, 0, 1, 1, 5)
-        grid.addWidget(self.derive_button, 0, 6)
-        grid.addWidget(QLabel("Tags"), 1, 0)
-        grid.addWidget(self.tags, 1, 1, 1, 6)
-        grid.addWidget(self.derived_label, 2, 1, 1, 6)
-        for col, (label, widget) in enumerate((("Samples", self.count),
-                                               ("Temperature", self.temperature),
-                                               ("Seed", self.seed))):
-            grid.addWidget(QLabel(label), 3, 2 * col)
-            grid.addWidget(widget, 3, 2 * col + 1)
-        grid.addWidget(self.generate_button, 3, 6)
+        self._understand_timer = QTimer(self, singleShot=True, interval=350)
+        self._understand_timer.timeout.connect(self.understand)
+        self.tags.textChanged.connect(lambda _text: self._understand_timer.start())
         self.topic_label = QLabel("Loading the commentary models…")
         self.topic_label.setWordWrap(True)
         self.table = SamplesTable()
@@ -165,7 +137,7 @@ class CommentaryPanel(Panel):
         splitter.addWidget(bottom)
         splitter.setStretchFactor(0, 3)
         layout = QVBoxLayout(self)
-        layout.addLayout(grid)
+        layout.addWidget(controls)
         layout.addWidget(self.topic_label)
         layout.addWidget(splitter, 1)
 
@@ -197,8 +169,27 @@ class CommentaryPanel(Panel):
 
     def _on_info(self, info: dict) -> None:
         self.tags.set_vocabulary(info["tags"])
+        if "decoding" in info:  # the model's own sampling temperature
+            self.temperature.setValue(float(info["decoding"]["temperature"]))
         self.topic_label.setText("The GAN column steers toward the topic: "
                                  + " ".join(info["target_words"]))
+        self.understand()
+
+    def understand(self) -> Job | None:
+        """Show how each typed tag is understood (a quick job on the engine lane)."""
+        if not self.tags.vocabulary():
+            return None  # the models are not loaded yet (or could not load)
+        text = self.tags.text()
+        if not self.tags.tags():
+            self.understood.show_items([])
+            return None
+
+        def shown(items: list) -> None:
+            """Show the answer unless the tags changed meanwhile."""
+            if self.tags.text() == text:
+                self.understood.show_items(items)
+        return self._run(service.understand_tags, text, self.models, title="Reading tags",
+                         done=shown)
 
     def _on_tracks(self, rows: list) -> None:
         for row in rows:
@@ -210,7 +201,7 @@ class CommentaryPanel(Panel):
         self.favourites.addItems([text for _id, text, _track in rows])
 
     def derive(self) -> Job | None:
-        """Derive tags from the chosen track (genre and analysed features), shown with reasons."""
+        """Derive tags heard in the chosen track (tagger, features, genre), each with evidence."""
         track_id = self.track.currentData()
         if track_id is None:
             self._say("Pick a library track first.")
@@ -219,20 +210,27 @@ class CommentaryPanel(Panel):
                          title="Deriving tags", lane="library", done=self._on_derived)
 
     def _on_derived(self, found: Any) -> None:
-        self.derived = dict(found.derived)
-        self.tags.setText(", ".join(found.tags))
-        source = "analysed features and genre" if found.analysed else "file tags (not analysed)"
-        reasons = "; ".join(f"{t} ← {why}" for t, why in found.derived.items()) or "no tags found"
-        self.derived_label.setText(f"Derived from {source}: {reasons}. Edit before generating.")
+        self.derived_tags = dict(found.derived)
+        self.tags.set_tags(list(found.tags))
+        self.derived.set_heard(found)
+        names = {"tagger": "the music tagger", "features": "analysed features",
+                 "genre": "the genre tag"}
+        sources = ", ".join(names[s] for s in found.sources) or "nothing"
+        state = "" if found.analysed else " (not analysed yet)"
+        self.derived_label.setText(f"Heard by {sources}{state}: uncheck a tag to drop it, or edit "
+                                   f"the tags before generating." if found.tags else
+                                   f"No tags found{state}.")
 
     def generate(self) -> Job:
-        """Write N pairs for the typed tags."""
+        """Write N paragraph pairs for the typed tags."""
         return self._run(service.comment, self.tags.tags(), self.count.value(), None,
                          self.temperature.value(), self.seed.value(), self.models,
                          title="Writing commentary", done=self._on_generated, busy=True)
 
     def _on_generated(self, result: CommentResult) -> None:
-        note = f"Ignored unknown tags: {', '.join(result.unknown_tags)}. " if result.unknown_tags else ""
+        self.understood.show_items(result.understood)
+        note = (f"Not understood: {', '.join(result.unknown_tags)}. " if result.unknown_tags
+                else "")
         used = ", ".join(result.tags) or "none (unconditioned)"
         self._say(f"{note}Tags used: {used}.")
         self._apply(result.pairs, "Generate commentary")
@@ -255,27 +253,28 @@ class CommentaryPanel(Panel):
                          busy=True)
 
     def interpolate_selected(self) -> Job | None:
-        """Replace the table by a 6-sentence homotopy between the two selected rows."""
+        """Replace the table by a 6-paragraph homotopy between the two selected rows."""
         rows = self.table.selected_rows()
         if len(rows) != 2:
             self._say("Select two rows to interpolate between.")
             return None
         a, b = (self.table.pairs[r].z for r in rows)
         return self._run(service.interpolate, a, b, self.tags.tags(), 6, self.models,
+                         temperature=self.temperature.value(), seed=self.table.pairs[rows[0]].seed,
                          title="Interpolating", busy=True,
                          done=lambda pairs: self._apply(pairs, "Interpolate commentary"))
 
     def keep_selected(self) -> Job | None:
-        """Store the selected sentence(s) as favourites, with the chosen track if any."""
+        """Store the selected paragraph(s) as favourites, with the chosen track if any."""
         texts = self.table.selected_texts()
         if not texts:
-            self._say("Select a sentence to keep.")
+            self._say("Select a paragraph to keep.")
             return None
         track_id = self.track.currentData()
         self.kept += texts
         if self.read_only:
             self.favourites.addItems(texts)
-            self._say(f"Kept {len(texts)} sentence(s) in this project (the library is read-only).")
+            self._say(f"Kept {len(texts)} paragraph(s) in this project (the library is read-only).")
             return None
 
         def keep_all(progress: Any = None, cancelled: Any = None) -> int:
@@ -283,12 +282,12 @@ class CommentaryPanel(Panel):
                 library.add_favourite(text, track_id, self.library_path)
             return len(texts)
         return self._run(keep_all, title="Keeping commentary", lane="library",
-                         done=lambda n: (self._say(f"Kept {n} sentence(s)."),
+                         done=lambda n: (self._say(f"Kept {n} paragraph(s)."),
                                          self.refresh_favourites()))
 
     def _run(self, func: Any, *args: Any, title: str, done: Any, lane: str = "engine",
-             busy: bool = False) -> Job:
-        job = self.runner.prepare(func, *args, title=title)
+             busy: bool = False, **kwargs: Any) -> Job:
+        job = self.runner.prepare(func, *args, title=title, **kwargs)
         job.result.connect(lambda value: None if self._closed else done(value))
         job.error.connect(lambda message, _details: self._failed(title, message))
         if busy:
@@ -310,7 +309,7 @@ class CommentaryPanel(Panel):
             button.setEnabled(self._busy == 0)
 
     def _apply(self, after: list[Pair], text: str) -> None:
-        self.undo_stack.push(SamplesCommand(self, self.table.pairs, after, text))
+        self.undo_stack.push(SamplesCommand(self.table, self.table.pairs, after, text))
 
     # ----------------------------------------------------------------- text out
     def copy(self) -> None:
@@ -338,8 +337,8 @@ class CommentaryPanel(Panel):
     # ----------------------------------------------------------------- projects
     def project_state(self) -> dict[str, Any]:
         """The ``commentary`` section of a project: tags, the shown samples and the kept sentences."""
-        samples: list[dict[str, Any]] = [{"vae": p.vae, "gan": p.gan, "z": p.z}
-                                         for p in self.table.pairs]
+        samples: list[dict[str, Any]] = [{"vae": p.vae, "gan": p.gan, "z": p.z, "seed": p.seed,
+                                          "plan": p.plan} for p in self.table.pairs]
         samples += [{"text": text, "kept": True} for text in self.kept]
         return section_to_dict(section_from_dict(
             "commentary", {"tags": self.tags.tags(), "samples": samples}))
@@ -353,10 +352,7 @@ class CommentaryPanel(Panel):
             if sample.get("kept") and isinstance(sample.get("text"), str):
                 kept.append(sample["text"])
             elif isinstance(sample.get("vae"), str) and isinstance(sample.get("gan"), str):
-                z = sample.get("z", [])
-                z = [float(x) for x in z] if isinstance(z, list) and all(
-                    isinstance(x, (int, float)) for x in z) else []
-                pairs.append(_pair(sample["vae"], sample["gan"], z))
+                pairs.append(_pair(sample))
             else:
                 warnings.append(f"commentary.samples[{k}]: not a sample, skipped")
         self.table.set_pairs(pairs)
@@ -371,10 +367,3 @@ class CommentaryPanel(Panel):
     def shutdown(self) -> None:
         """Ignore results that arrive after the window closed."""
         self._closed = True
-
-
-def _spin(low: int, high: int, value: int) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setValue(value)
-    return box

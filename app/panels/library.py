@@ -1,10 +1,13 @@
 """The Library & Playlists panel: your audio library, its map, and playlists built from it.
 
-Left: the library table (sortable, filterable; a Kind column flags non-music; double-click plays
-a preview). Right: the 2-D map of the embeddings (coloured by genre or cluster; hover for
-"artist – title", click to play), the playlist builder (Save…, Export…) and the saved/imported
-playlists. Above: Add folder… (a scan with progress bar and Cancel), Import playlist…, and the
-transport that plays the built playlist as a queue (Space = play/pause). All engine work runs
+Left: the library table (sortable, filterable by any column, the tagger's Tags included; a Kind
+column says music, speech or other; double-click plays a preview). Right: the 2-D map of the
+embeddings (coloured by genre or cluster; hover for "artist – title", click to play), the
+playlist builder (a Tag filter among its rules; Save…, Export…), the saved/imported playlists and
+the selected track's details (kind, tags with probabilities, the other files holding the same
+audio). Above: Add folder… (a scan with progress bar and Cancel), Import playlist…, and the
+transport that plays the built playlist as a queue (Space = play/pause). Below: Remove demo
+tracks (asks first) while the bundled demo clips are in the library. All engine work runs
 through the job runner, every job wired before it starts; on first launch the bundled demo
 library is scanned in the background. A corrupt library can be moved aside from its error.
 """
@@ -35,19 +38,23 @@ from PySide6.QtWidgets import (
 from app.jobs import EngineModule, Job, JobRunner
 from app.panels.base import Panel
 from app.widgets import library_dialogs as dialogs
+from app.widgets.library_details import TrackDetails
+from app.widgets.library_footer import LibraryFooter
 from app.widgets.library_map import LibraryMap
 from app.widgets.library_playlist import PlaylistBuilder
 from app.widgets.library_saved import SavedPlaylists
 from app.widgets.library_table import TrackTableModel, track_view
 from app.widgets.library_transport import SpaceToPlay, Transport, preview_track
-from engine.library.errors import CORRUPT_MARK
+from engine.library.storage.errors import CORRUPT_MARK
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.library.playlists import PlaylistRules
+    from engine.library.playlists.build import PlaylistRules
 
 # Imported by the jobs that use them, on the library lanes: SQLAlchemy never delays the window.
-saved = EngineModule("engine.library.saved")
+saved = EngineModule("engine.library.playlists.saved")
 service = EngineModule("engine.library.service")
+demo = EngineModule("engine.library.demo")
+library_map = EngineModule("engine.library.playlists.map")
 
 DEMO_DELAY_MS = 2500
 FIRST_LOAD_MS = 200
@@ -77,13 +84,15 @@ class LibraryPanel(Panel):
         self.spotify_button.setToolTip(
             "Optional, online: fill missing genres from Spotify artist genres. Needs a client id "
             "(settings or SPOTIPY_CLIENT_ID) and SPOTIPY_CLIENT_SECRET in the environment.")
-        self.filter_edit = QLineEdit(placeholderText="Filter: title, artist, album, genre, path…")
+        self.filter_edit = QLineEdit(placeholderText="Filter: title, artist, tags, kind, path…")
         self.filter_edit.setClearButtonEnabled(True)
         self.progress = QProgressBar(maximum=1000)
         self.progress.setVisible(False)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
-        self.summary = QLabel("")
+        self.footer = LibraryFooter()
+        self.summary = self.footer.summary
+        self.remove_demo_button = self.footer.remove_demo_button
 
         self.model = TrackTableModel(self)
         self.table = track_view(self.model)
@@ -112,6 +121,8 @@ class LibraryPanel(Panel):
         builder_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.side.addTab(builder_scroll, "Playlist")
         self.side.addTab(self.saved, "Saved")
+        self.details = TrackDetails()
+        self.side.addTab(self.details, "Details")
         self._builder_page = builder_scroll
 
         top = QHBoxLayout()
@@ -127,7 +138,7 @@ class LibraryPanel(Panel):
         layout.addLayout(top)
         layout.addWidget(self.transport)
         layout.addWidget(splitter, 1)
-        layout.addWidget(self.summary)
+        layout.addWidget(self.footer)
 
         self.add_button.clicked.connect(self.open_file)
         self.import_button.clicked.connect(self.choose_playlist_to_import)
@@ -135,6 +146,7 @@ class LibraryPanel(Panel):
             lambda: (said := dialogs.ask_cluster_address(self)) and self._say(said))
         self.spotify_button.clicked.connect(self.enrich_from_spotify)
         self.cancel_button.clicked.connect(self.cancel_scan)
+        self.footer.remove_demo_confirmed.connect(self.remove_demo_tracks)
         self.filter_edit.textChanged.connect(self.model.set_filter)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(self._play_row)
@@ -208,7 +220,7 @@ class LibraryPanel(Panel):
         self.first_load.stop()
         self.demo_timer.stop()
         for widget in (self.add_button, self.import_button, self.cluster_button, self.filter_edit,
-                       self.table, self.side, self.transport):
+                       self.table, self.side, self.transport, self.remove_demo_button):
             widget.setEnabled(False)
         self.summary.setText(f"The library is off: it is kept in SEGUE_HOME ({reason}).")
 
@@ -216,7 +228,7 @@ class LibraryPanel(Panel):
     def start_demo_scan(self) -> None:
         """Scan the bundled demo clips once (first launch), in the background."""
         if self.scan_job is None:
-            self._start_scan(service.ensure_demo_library, (), "Scanning the demo library")
+            self._start_scan(demo.ensure_demo_library, (), "Scanning the demo library")
 
     def open_file(self) -> None:
         """File > Open… / Add folder…: choose a folder and scan it."""
@@ -289,17 +301,29 @@ class LibraryPanel(Panel):
 
     def _show_rows(self, rows) -> None:  # noqa: ANN001
         self.model.set_rows(rows)
-        self.builder.set_seeds(self.selected_tracks())
-        analysed = sum(r.status == "analysed" for r in rows)
-        skipped = sum(r.status == "skipped" for r in rows)
-        self.summary.setText(f"{len(rows)} tracks: {analysed} analysed, {skipped} skipped")
+        self.builder.set_known_tags([t for r in rows for t in r.tags])
+        self.footer.show_rows(rows, self.read_only)
+        self._selection_changed()
+
+    def remove_demo_tracks(self) -> Job:
+        """Remove the demo tracks (no question), then reload the table and the map."""
+        def done(result) -> None:  # noqa: ANN001
+            self._say(f"Removed {result.removed} demo tracks.")
+            self.refresh()
+
+        def wire(job: Job) -> None:
+            job.finished.connect(lambda: self.remove_demo_button.setEnabled(True))
+
+        self.remove_demo_button.setEnabled(False)
+        return self._submit(demo.remove_demo, title="Removing the demo tracks", on_result=done,
+                            lane=SCAN_LANE, connect=wire)
 
     def refresh_map(self, refit: bool = False) -> None:
         """Redraw the map in the chosen colouring, refitting embeddings only if ``refit``.
 
         Stored embeddings need no torch, so opening the window stays quick.
         """
-        self._submit(service.library_map, self.colour_by.currentText(), refit=refit,
+        self._submit(library_map.library_map, self.colour_by.currentText(), refit=refit,
                      title="Drawing the map", on_result=self.map.set_points)
 
     def selected_tracks(self) -> list:
@@ -308,7 +332,9 @@ class LibraryPanel(Panel):
         return [self.model.track(r) for r in sorted(rows)]
 
     def _selection_changed(self) -> None:
-        self.builder.set_seeds(self.selected_tracks())
+        selected = self.selected_tracks()
+        self.builder.set_seeds(selected)
+        self.details.show_track(selected[0] if selected else None)
 
     def _play_row(self, index) -> None:  # noqa: ANN001
         self.play(self.model.track(index.row()).path)

@@ -1,10 +1,16 @@
-"""The two-column sample table of the Commentary panel: VAE | GAN-refined, one row per latent z."""
+"""The two-column sample table of the Commentary panel: VAE | GAN-refined paragraphs, one row per z.
+
+Each row keeps its pair (paragraphs, latent, the tags each sentence was given: shown as the
+cell's tooltip) so it can be regenerated or interpolated; :class:`SamplesCommand` replaces the
+rows undoably.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 if TYPE_CHECKING:  # pragma: no cover - the service module loads numpy
@@ -25,6 +31,7 @@ class SamplesTable(QTableWidget):
         self.setWordWrap(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.pairs: list[Pair] = []
 
     def set_pairs(self, pairs: list[Pair]) -> None:
@@ -32,9 +39,12 @@ class SamplesTable(QTableWidget):
         self.pairs = list(pairs)
         self.setRowCount(len(pairs))
         for row, pair in enumerate(pairs):
+            plan = getattr(pair, "plan", [])
+            tip = "\n".join(f"Sentence {i + 1}: {', '.join(tags) or '(free)'}"
+                            for i, tags in enumerate(plan))
             for col, text in ((COL_VAE, pair.vae), (COL_GAN, pair.gan)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(f"{text}\n\n{tip}" if tip else text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 self.setItem(row, col, item)
         self.resizeRowsToContents()
@@ -51,5 +61,22 @@ class SamplesTable(QTableWidget):
         return [self.item(r, c).text() for r, c in cells if self.item(r, c) is not None]
 
     def as_text(self) -> str:
-        """All rows as plain text (VAE | GAN)."""
-        return "\n".join(f"{p.vae}\t|\t{p.gan}" for p in self.pairs)
+        """All rows as plain text, one paragraph pair per block (VAE, then GAN)."""
+        return "\n\n".join(f"VAE: {p.vae}\nGAN: {p.gan}" for p in self.pairs)
+
+
+class SamplesCommand(QUndoCommand):
+    """Replace the table's samples (and back on undo)."""
+
+    def __init__(self, table: SamplesTable, before: list[Pair], after: list[Pair], text: str
+                 ) -> None:
+        super().__init__(text)
+        self.table, self.before, self.after = table, list(before), list(after)
+
+    def redo(self) -> None:
+        """Show the new samples."""
+        self.table.set_pairs(self.after)
+
+    def undo(self) -> None:
+        """Show the old samples."""
+        self.table.set_pairs(self.before)

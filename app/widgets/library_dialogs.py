@@ -36,7 +36,7 @@ def cluster_address() -> str:
 def set_cluster_address(text: str) -> str:
     """Store the scheduler address (validated; "" for this computer); return what was stored."""
     from app import settings
-    from engine.library.cluster import scheduler_address
+    from engine.library.scan.cluster import scheduler_address
 
     address = scheduler_address(text) if text.strip() else ""
     settings.Settings().set(settings.LIBRARY_CLUSTER, address)

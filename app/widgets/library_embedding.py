@@ -3,7 +3,7 @@ same-cluster rule.
 
 The embedding choice is the Library setting ``library/embedding`` (saved as soon as it changes;
 ``segue playlist`` reads the same setting). :meth:`EmbeddingControls.values` gives the
-:class:`~engine.library.playlists.PlaylistRules` fields these controls set.
+:class:`~engine.library.playlists.build.PlaylistRules` fields these controls set.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-CHOICES = (
+CHOICES = (  # engine/library/embeddings/choices.py OPTIONS, in that order
     ("features", "Features (autoencoder)"),
     ("spectrogram", "Spectrogram (VAE)"),
-    ("combined", "Combined"),
+    ("combined", "Features + spectrogram"),
+    ("tagger", "Tagger (musicnn)"),
+    ("tagger+features", "Tagger + features"),
+    ("tagger+combined", "Tagger + features + spectrogram"),
 )
 
 
@@ -36,9 +39,11 @@ class EmbeddingControls(QGroupBox):
         for key, label in CHOICES:
             self.embedding.addItem(label, key)
         self.embedding.setToolTip("Which vectors neighbours are found in (a Library setting).")
+        from engine.library.embeddings.choices import DEFAULT
+
         saved = settings.Settings().get(settings.LIBRARY_EMBEDDING)
         index = self.embedding.findData(saved)
-        self.embedding.setCurrentIndex(max(0, index))
+        self.embedding.setCurrentIndex(index if index >= 0 else self.embedding.findData(DEFAULT))
         self.more_like = QLineEdit(placeholderText="a title, \"artist - title\" or an id")
         self.more_like.setClearButtonEnabled(True)
         self.more_like.setToolTip("Like the first seed, but more like this track: every query "
@@ -65,7 +70,7 @@ class EmbeddingControls(QGroupBox):
         store.sync()
 
     def current_embedding(self) -> str:
-        """The chosen embedding's key (``features``, ``spectrogram`` or ``combined``)."""
+        """The chosen embedding's key (an option of ``engine/library/embeddings/choices.py``)."""
         return str(self.embedding.currentData())
 
     def values(self) -> dict[str, object]:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 if TYPE_CHECKING:  # pragma: no cover - the service module loads SQLAlchemy
     import numpy as np
 
-    from engine.library.service import MapPoints
+    from engine.library.playlists.map import MapPoints
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
@@ -24,7 +24,7 @@ MARGIN = 16.0
 
 
 class LibraryMap(QWidget):
-    """Scatter plot of :class:`engine.library.service.MapPoints`."""
+    """Scatter plot of :class:`engine.library.playlists.map.MapPoints`."""
 
     point_clicked = Signal(int)
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QCompleter,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QPushButton,
     QSpinBox,
@@ -23,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.widgets.library_embedding import EmbeddingControls
+from app.widgets.popup_clicks import pass_clicks_through
 
 if TYPE_CHECKING:  # pragma: no cover - these modules load SQLAlchemy
-    from engine.library.playlists import PlaylistItem, PlaylistRules
+    from engine.library.playlists.build import PlaylistItem, PlaylistRules
     from engine.library.service import TrackRow
 
 
@@ -54,7 +57,16 @@ class PlaylistBuilder(QWidget):
         self.include_seeds = QCheckBox("Start with the seeds")
         self.dedupe = QCheckBox("Skip the same song on other albums, and the same audio",
                                 checked=True)
-        self.non_music = QCheckBox("Include speech and field recordings")
+        self.non_music = QCheckBox("Include speech, sound effects and field recordings")
+        self.tags = QLineEdit(placeholderText="any tag, e.g. jazz, chill")
+        self.tags.setClearButtonEnabled(True)
+        self.tags.setToolTip("Only tracks the music tagger tagged with one of these (comma-"
+                             "separated; the table's Tags column shows each track's).")
+        self.tag_words = QStringListModel(self)
+        completer = QCompleter(self.tag_words, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.tags.setCompleter(completer)
+        pass_clicks_through(completer)
         self.path_mode = QCheckBox("Walk from the first seed to the second")
         self.similarity = EmbeddingControls()  # embedding, "more like" steering, cluster rule
         self.build_button = QPushButton("Build playlist")
@@ -72,6 +84,7 @@ class PlaylistBuilder(QWidget):
         form.addRow("No repeat of artist within", self.no_repeat_artist)
         form.addRow("No repeat of album within", self.no_repeat_album)
         form.addRow("Max tempo jump", self.tempo_jump)
+        form.addRow("Tag", self.tags)
         layout = QVBoxLayout(self)
         layout.addWidget(self.seed_label)
         layout.addLayout(form)
@@ -93,7 +106,7 @@ class PlaylistBuilder(QWidget):
 
     def rules(self) -> PlaylistRules:
         """The rules as set in the controls."""
-        from engine.library.playlists import PlaylistRules  # loaded by the library's first jobs
+        from engine.library.playlists.build import PlaylistRules  # loaded by the library's first jobs
 
         minutes = self.minutes.value()
         return PlaylistRules(
@@ -105,8 +118,17 @@ class PlaylistBuilder(QWidget):
             max_tempo_jump=self.tempo_jump.value() or None,
             include_seeds=self.include_seeds.isChecked(),
             include_non_music=self.non_music.isChecked(),
+            tags=self.chosen_tags(),
             **self.similarity.values(),
         )
+
+    def chosen_tags(self) -> tuple[str, ...]:
+        """The tags typed in the Tag filter (comma-separated), without blanks."""
+        return tuple(t.strip() for t in self.tags.text().split(",") if t.strip())
+
+    def set_known_tags(self, tags: list[str]) -> None:
+        """Offer these tags (the library's) as completions of the Tag filter."""
+        self.tag_words.setStringList(sorted(set(tags), key=str.casefold))
 
     def set_seeds(self, seeds: list[TrackRow]) -> None:
         """Use these analysed tracks as seeds."""

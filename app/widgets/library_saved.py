@@ -1,6 +1,6 @@
 """Saved and imported playlists: a list with Open, Rename…, Delete and Export….
 
-Engine work (``engine/library/saved.py``) runs through the ``submit`` the panel passes in; Open
+Engine work (``engine/library/playlists/saved.py``) runs through the ``submit`` the panel passes in; Open
 hands the playlist's tracks to ``opened(name, items)`` (the panel shows them in the builder and
 the transport's queue). Delete asks first; nothing is deleted from the library but the list.
 """
@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 from app.jobs import EngineModule
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.library.saved import SavedPlaylist
+    from engine.library.playlists.saved import SavedPlaylist
 
 # Imported by the jobs that use it (on the library lane), not with the window.
-saved = EngineModule("engine.library.saved")
+saved = EngineModule("engine.library.playlists.saved")
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from engine.library.fspath import display
+from engine.library.storage.fspath import display
 
 if TYPE_CHECKING:  # pragma: no cover - the service module loads SQLAlchemy
     from engine.library.service import TrackRow
@@ -26,6 +26,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Length", "duration"),
     ("BPM", "tempo"),
     ("Kind", "kind"),
+    ("Tags", "tags"),
     ("Status", "status"),
     ("Path", "path"),
 )
@@ -39,12 +40,34 @@ def _length(seconds: float) -> str:
 
 
 NON_MUSIC = "non-music"
+KIND_TIPS = {
+    "speech": "Speech: left out of playlists unless asked for",
+    "other": "Sound effect or field recording: left out of playlists unless asked for",
+    NON_MUSIC: "Speech or a field recording: left out of playlists unless asked for",
+}
 
 
 def _value(row: TrackRow, attribute: str) -> Any:
-    if attribute == "kind":  # blank until analysed
-        return "" if row.status != "analysed" else ("music" if row.is_music else NON_MUSIC)
+    if attribute == "kind":  # blank until analysed; an older analysis says only music or not
+        if row.status != "analysed":
+            return ""
+        return row.kind or ("music" if row.is_music else NON_MUSIC)
+    if attribute == "tags":
+        return row.tag_text
     return getattr(row, attribute)
+
+
+def _tooltip(row: TrackRow, attribute: str, value: Any) -> str:
+    if attribute == "kind" and value in KIND_TIPS:
+        return KIND_TIPS[value]
+    if attribute == "tags" and row.tags:
+        return "The music tagger heard: " + ", ".join(f"{t} {p:.2f}" for t, p in row.tags.items())
+    tip = row.skip_reason or display(row.path)
+    if row.copies:
+        tip += "\nThe same audio is also at: " + "; ".join(display(c) for c in row.copies)
+    if row.demo:
+        tip += "\nA bundled demo clip (Remove demo tracks takes them all out)"
+    return tip
 
 
 class TrackTableModel(QAbstractTableModel):
@@ -63,8 +86,8 @@ class TrackTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = list(rows)
         self._haystack = [
-            f"{r.title}\t{r.artist}\t{r.album}\t{r.genre}\t{_value(r, 'kind')}\t{r.status}\t"
-            f"{display(r.path)}".lower()
+            f"{r.title}\t{r.artist}\t{r.album}\t{r.genre}\t{r.tag_text}\t{_value(r, 'kind')}\t"
+            f"{r.status}\t{display(r.path)}".lower()
             for r in self.rows
         ]
         self._apply()
@@ -130,9 +153,7 @@ class TrackTableModel(QAbstractTableModel):
                 return display(value)
             return value
         if role == Qt.ItemDataRole.ToolTipRole:
-            if attribute == "kind" and value == NON_MUSIC:
-                return "Speech or a field recording: left out of playlists unless asked for"
-            return row.skip_reason or display(row.path)
+            return _tooltip(row, attribute, value)
         if role == Qt.ItemDataRole.TextAlignmentRole and attribute in ("duration", "tempo"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

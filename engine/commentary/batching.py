@@ -12,7 +12,10 @@ from engine.commentary.corpus import Encoded
 
 def batches(data: Encoded, batch_size: int, shuffle: bool, seed: int = 0
             ) -> Iterator[tuple[object, object, object]]:
-    """Yield ``(ids [B,T] long, lengths [B] long, attrs [B,A] float)``, padded with 0, by length."""
+    """Yield ``(ids [B,T] long, lengths [B] long, cond [B,C] float)``, padded with 0, by length.
+
+    ``cond`` is the raw conditioning ``[a; f; p]`` (:meth:`Encoded.condition`).
+    """
     import torch
 
     order = sorted(range(len(data.ids)), key=lambda i: len(data.ids[i]))
@@ -25,4 +28,4 @@ def batches(data: Encoded, batch_size: int, shuffle: bool, seed: int = 0
         for row, i in enumerate(group):
             ids[row, :lengths[row]] = data.ids[i]
         yield (torch.from_numpy(ids), torch.tensor(lengths, dtype=torch.long),
-               torch.from_numpy(data.attrs[group]))
+               torch.from_numpy(data.condition(group)))

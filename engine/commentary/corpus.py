@@ -2,8 +2,10 @@
 
 Tokens are lower-case words (letters, digits, apostrophes, hyphens inside words) plus ``, ; :``.
 Captions split into sentences at ``. ! ?``. Splits are by caption (seeded 80/10/10), never by
-sentence. The vocabulary keeps training words seen at least twice; the attribute vector ``a`` is
-a multi-hot of the 100 most frequent training aspect tags.
+sentence. The vocabulary keeps training words seen at least twice. Each sentence is conditioned
+on ``[a; f; p]``: ``a`` the multi-hot of its caption's conditioning tags (the lexicon's tags,
+spelling variants merged), ``f`` the multi-hot of those tags the sentence itself mentions (its
+*focus*), ``p`` a one-hot of its position in the caption (first, second, later, last).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +27,7 @@ PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
 REQUIRED_COLUMNS = ("ytid", "aspect_list", "caption")
 MAX_TOKENS = 40  # longer sentences are cut to this many tokens (+ <eos>) for every model alike
+N_POSITIONS = 4  # first, second, later, last
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*|[,;:]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|[.!?]+$|\n+")
@@ -142,8 +146,16 @@ class Vocab:
     tag_index: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
+        from engine.commentary.words import tag_key
+
         self.index = {w: i for i, w in enumerate(self.words)}
         self.tag_index = {t: i for i, t in enumerate(self.tags)}
+        self.key_index = {tag_key(t): i for i, t in enumerate(self.tags)}
+
+    @property
+    def n_cond(self) -> int:
+        """Width of the raw conditioning vector ``[a; f; p]``."""
+        return 2 * len(self.tags) + N_POSITIONS
 
     def encode(self, tokens: list[str]) -> list[int]:
         """Token ids of a sentence (unknown words → <unk>), cut to MAX_TOKENS, ending with <eos>."""
@@ -162,45 +174,84 @@ class Vocab:
         return out
 
     def attributes(self, tags: list[str]) -> np.ndarray:
-        """Multi-hot float32 vector of the known tags."""
+        """Multi-hot float32 vector of the known tags (any spelling variant)."""
+        from engine.commentary.words import tag_key
+
         vector = np.zeros(len(self.tags), dtype=np.float32)
         for tag in tags:
-            i = self.tag_index.get(normalise_tag(tag))
+            i = self.key_index.get(tag_key(tag))
             if i is not None:
                 vector[i] = 1.0
         return vector
 
+    def condition(self, attrs: np.ndarray, focus: list[list[int]], positions: list[int]
+                  ) -> np.ndarray:
+        """Raw conditioning rows ``[a; f; p]`` [N, n_cond] from tag rows, focus lists, positions."""
+        n_tags = len(self.tags)
+        out = np.zeros((len(positions), self.n_cond), dtype=np.float32)
+        out[:, :n_tags] = attrs
+        for row, (tags, position) in enumerate(zip(focus, positions, strict=True)):
+            out[row, [n_tags + t for t in tags]] = 1.0
+            out[row, 2 * n_tags + position] = 1.0
+        return out
 
-def build_vocab(train: list[Caption], min_count: int = 2, n_tags: int = 100) -> Vocab:
-    """Vocabulary (min count) and top-``n_tags`` aspect tags from the training captions."""
+
+def build_vocab(train: list[Caption], min_count: int = 2, n_tags: int = 100,
+                tags: list[str] | None = None) -> Vocab:
+    """Vocabulary (min count) and the conditioning tags: ``tags`` (the lexicon's) or the top
+    ``n_tags`` aspect tags of the training captions."""
     words: Counter[str] = Counter()
-    tags: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
     for caption in train:
         for sentence in sentences(caption.text):
             words.update(sentence)
-        tags.update(set(caption.tags))
+        counts.update(set(caption.tags))
     kept = sorted((w for w, c in words.items() if c >= min_count), key=lambda w: (-words[w], w))
-    top_tags = sorted(tags, key=lambda t: (-tags[t], t))[:n_tags]
-    return Vocab(list(SPECIALS) + kept, top_tags)
+    if tags is None:
+        tags = sorted(counts, key=lambda t: (-counts[t], t))[:n_tags]
+    return Vocab(list(SPECIALS) + kept, list(tags))
+
+
+def position_class(index: int, count: int) -> int:
+    """0 first sentence, 3 last (of two or more), 1 second, 2 any other."""
+    if index == 0:
+        return 0
+    if index == count - 1:
+        return 3
+    return 1 if index == 1 else 2
 
 
 @dataclass
 class Encoded:
-    """Sentences of a split as id lists, each with its caption's attribute vector and index."""
+    """Sentences of a split as id lists, each with its caption's tags, focus and position."""
 
     ids: list[list[int]]
-    attrs: np.ndarray
+    attrs: np.ndarray                                      # [N, A] the caption's tags
     caption_of: list[int]
+    focus: list[list[int]] = field(default_factory=list)   # tags the sentence mentions
+    positions: list[int] = field(default_factory=list)     # position_class of the sentence
+    vocab: Vocab | None = None
+
+    def condition(self, rows: list[int] | np.ndarray) -> np.ndarray:
+        """Raw conditioning ``[a; f; p]`` [len(rows), n_cond] of the given sentences."""
+        assert self.vocab is not None
+        rows = list(rows)
+        return self.vocab.condition(self.attrs[rows], [self.focus[r] for r in rows],
+                                    [self.positions[r] for r in rows])
 
 
-def encode_split(captions: list[Caption], vocab: Vocab) -> Encoded:
-    """Encode every sentence of every caption of a split."""
-    ids, attrs, owner = [], [], []
+def encode_split(captions: list[Caption], vocab: Vocab, lexicon: Any = None) -> Encoded:
+    """Encode every sentence of every caption of a split (focus needs the ``lexicon``)."""
+    ids, attrs, owner, focus, positions = [], [], [], [], []
     for index, caption in enumerate(captions):
         a = vocab.attributes(caption.tags)
-        for sentence in sentences(caption.text):
+        tags = [int(i) for i in np.nonzero(a)[0]]
+        parts = sentences(caption.text)
+        for k, sentence in enumerate(parts):
             ids.append(vocab.encode(sentence))
             attrs.append(a)
             owner.append(index)
+            focus.append(lexicon.mentioned(sentence, tags) if lexicon is not None else [])
+            positions.append(position_class(k, len(parts)))
     matrix = np.stack(attrs) if attrs else np.zeros((0, len(vocab.tags)), np.float32)
-    return Encoded(ids, matrix, owner)
+    return Encoded(ids, matrix, owner, focus, positions, vocab)

@@ -1,8 +1,11 @@
-"""The conditional sentence VAE: LSTM encoder → (μ, log σ²) → z; LSTM decoder on [word; z; a].
+"""The conditional sentence VAE: LSTM encoder → (μ, log σ²) → z; LSTM decoder on [word; z; c].
 
-Training uses KL annealing, word dropout and free bits (a per-dimension KL floor, so the latent
-units stay active). Decoding is greedy, temperature or beam, with a repetition guard that never
-lets a 3-gram repeat inside a sentence. Checkpoints hold the weights as float16 (small files).
+``c`` is a learned linear embedding of the raw conditioning ``[a; f; p]`` (the caption's tags,
+the tags this sentence mentions, its position: see ``corpus``). Training uses KL annealing,
+word dropout and free bits (a per-dimension KL floor, so the latent units stay active).
+:func:`generate` decodes greedy, by temperature or beam, with a repetition guard that never lets
+a 3-gram repeat inside a sentence (the writer's sampler is :mod:`decoding`). Checkpoints hold
+the weights as float16 (small files).
 """
 
 from __future__ import annotations
@@ -17,10 +20,17 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from engine.checkpoint import Checkpoint, config_from_dict, config_to_dict, load_checkpoint, save_checkpoint
+from engine.checkpoint import (
+    Checkpoint,
+    check_weights,
+    config_from_dict,
+    config_to_dict,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 KIND = "commentary-cvae"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 BOS_ID, EOS_ID, UNK_ID = 1, 2, 3
 
 
@@ -36,6 +46,13 @@ class CVAEConfig:
     word_dropout: float = 0.3
     free_bits: float = 0.2        # nats per latent dimension
     anneal_steps: int = 2000      # KL weight rises linearly 0 → 1 over this many steps
+    n_positions: int = 4          # sentence position classes in the conditioning
+    tag_dim: int = 64             # size of the learned conditioning embedding c
+
+    @property
+    def n_cond(self) -> int:
+        """Width of the raw conditioning ``[a; f; p]``."""
+        return 2 * self.n_tags + self.n_positions
 
 
 class Decoder(nn.Module):
@@ -79,34 +96,43 @@ def token_nll(logits: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
 
 
 class CVAE(nn.Module):
-    """Encoder q(z | x, a) and decoder p(x | z, a) with a standard normal prior."""
+    """Encoder q(z | x, c) and decoder p(x | z, c) with a standard normal prior.
+
+    Every method takes the *raw* conditioning ``attrs`` = ``[a; f; p]`` [B, n_cond].
+    """
 
     def __init__(self, config: CVAEConfig) -> None:
         super().__init__()
         self.config = config
         self.enc_embed = nn.Embedding(config.vocab_size, config.embed, padding_idx=0)
         self.encoder = nn.LSTM(config.embed, config.hidden, batch_first=True)
-        self.to_stats = nn.Linear(config.hidden + config.n_tags, 2 * config.latent)
+        self.condition = nn.Linear(config.n_cond, config.tag_dim)
+        self.to_stats = nn.Linear(config.hidden + config.tag_dim, 2 * config.latent)
         self.decoder = Decoder(config.vocab_size, config.embed, config.hidden,
-                               config.latent + config.n_tags)
+                               config.latent + config.tag_dim)
+
+    def decoder_input(self, z: torch.Tensor, attrs: torch.Tensor) -> torch.Tensor:
+        """The decoder's conditioning ``[z; c]`` for latents and raw conditioning rows."""
+        return torch.cat([z, self.condition(attrs)], dim=-1)
 
     def encode(self, ids: torch.Tensor, lengths: torch.Tensor, attrs: torch.Tensor
                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(μ, log σ²) of q(z | x, a)."""
+        """(μ, log σ²) of q(z | x, c)."""
         packed = pack_padded_sequence(self.enc_embed(ids), lengths.cpu(), batch_first=True,
                                       enforce_sorted=False)
         _, (h, _) = self.encoder(packed)
-        mu, logvar = self.to_stats(torch.cat([h[-1], attrs], dim=-1)).chunk(2, dim=-1)
+        stats = self.to_stats(torch.cat([h[-1], self.condition(attrs)], dim=-1))
+        mu, logvar = stats.chunk(2, dim=-1)
         return mu, logvar
 
     def decode_nll(self, ids: torch.Tensor, z: torch.Tensor, attrs: torch.Tensor,
                    word_dropout: float = 0.0) -> torch.Tensor:
-        """Summed NLL per sentence of ``ids`` given z and a."""
+        """Summed NLL per sentence of ``ids`` given z and the raw conditioning."""
         inputs = shift_inputs(ids)
         if word_dropout > 0:
             drop = (torch.rand(inputs.shape) < word_dropout) & (inputs > BOS_ID)
             inputs = inputs.masked_fill(drop, UNK_ID)
-        logits, _ = self.decoder(inputs, torch.cat([z, attrs], dim=-1))
+        logits, _ = self.decoder(inputs, self.decoder_input(z, attrs))
         return token_nll(logits, ids)
 
     def loss(self, ids: torch.Tensor, lengths: torch.Tensor, attrs: torch.Tensor, beta: float
@@ -225,7 +251,9 @@ def save(model: CVAE, path: str | Path, metrics: dict[str, Any], extra: dict[str
 def load(path: str | Path) -> tuple[CVAE, Checkpoint]:
     """Load a CVAE checkpoint (weights back to float32), in eval mode."""
     ckpt = load_checkpoint(path, KIND, FORMAT_VERSION)
-    model = CVAE(config_from_dict(CVAEConfig, ckpt.config))
+    config = config_from_dict(CVAEConfig, ckpt.config)
+    check_weights(path, lambda: CVAE(config), ckpt.state_dict)
+    model = CVAE(config)
     model.load_state_dict({k: v.float() if v.is_floating_point() else v
                            for k, v in ckpt.state_dict.items()})
     return model.eval(), ckpt

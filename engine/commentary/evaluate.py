@@ -3,8 +3,11 @@
 Perplexities per word (ELBO, importance-weighted with 20 samples, a tag-conditioned LSTM LM of
 the same size trained for the same epochs with the same selection rule, and a Kneser-Ney 3-gram
 whose discount is chosen on the selection split); KL and active units; the GAN's target-topic
-lift, shift and norm; distinct-2 and repeated 3-grams; tag recovery. 95 % bootstrap intervals
-(1,000 resamples of test items) for the headline figures.
+lift, shift and norm; distinct-2 and repeated 3-grams; tag recovery (greedy single sentences,
+as in round 1). Then the written paragraphs (:mod:`evaluate_paragraphs`): distinct-2 against real
+captions, copies, tag mention, contradictions, paragraph tag recovery, the GAN on paragraphs, tag
+coverage and speed. 95 % bootstrap intervals (1,000 resamples of test items) for the headline
+figures.
 """
 
 from __future__ import annotations
@@ -77,10 +80,11 @@ def evaluate(models: str | Path | None = None, progress: ProgressFn = no_progres
 
     from engine.checkpoint import CheckpointError
     from engine.commentary import cvae as cvae_mod
+    from engine.commentary import lexicon
     from engine.commentary.lm import LMConfig, TagLM
     from engine.commentary.ngram import KneserNey3
     from engine.commentary.service import Commentator
-    from engine.commentary.train import CVAE_FILE, bundled_dir, fit_sentences
+    from engine.commentary.train import CVAE_FILE, LEXICON_FILE, bundled_dir, fit_sentences
     from engine.errors import UserFacingError
 
     started = time.monotonic()
@@ -88,12 +92,14 @@ def evaluate(models: str | Path | None = None, progress: ProgressFn = no_progres
     digest = _digest(folder / CVAE_FILE)
     try:
         model, ckpt = cvae_mod.load(folder / CVAE_FILE)
+        lex = lexicon.load(folder / LEXICON_FILE)
     except CheckpointError as exc:
         raise UserFacingError(f"commentary model: {exc}") from exc
     vocab = corpus.Vocab(list(ckpt.extra["words"]), list(ckpt.extra["tags"]))
     split_seed, cvae_metrics = int(ckpt.extra.get("split_seed", 1)), ckpt.metrics
     split = corpus.split_captions(corpus.load_captions(csv_path), split_seed)
-    train, sel, test = (corpus.encode_split(split[k], vocab) for k in ("train", "selection", "test"))
+    train, sel, test = (corpus.encode_split(split[k], vocab, lex)
+                        for k in ("train", "selection", "test"))
     tokens = np.array([len(x) for x in test.ids], dtype=np.float64)
     progress(0.02, "ELBO and KL")
     both = _per_sentence(model, test, lambda i, n, a: torch.stack(model.elbo_terms(i, n, a)[:2], 1)
@@ -121,7 +127,7 @@ def evaluate(models: str | Path | None = None, progress: ProgressFn = no_progres
     epochs = int(cvae_metrics.get("epochs_run", 10))
     torch.manual_seed(1)
     c = model.config
-    lm = TagLM(LMConfig(c.vocab_size, c.n_tags, c.embed, c.hidden))
+    lm = TagLM(LMConfig(c.vocab_size, c.n_cond, c.embed, c.hidden, c.tag_dim))
     lm_fit = fit_sentences(lm, train, sel, epochs, math.inf, 64, 1, 1,
                            _scaled(progress, 0.25, 0.75), cancelled, "LM baseline")
     lm_nll = _per_sentence(lm, test, lambda i, n, a: lm.nll(i, a))
@@ -131,8 +137,16 @@ def evaluate(models: str | Path | None = None, progress: ProgressFn = no_progres
         raise UserFacingError(f"{folder / CVAE_FILE}: changed during the evaluation")
     gan = _gan_figures(com, test, topic_samples)
     check_cancelled(cancelled)
-    progress(0.85, "tag recovery")
-    tags = _tag_recovery(com, split, vocab)
+    progress(0.82, "tag recovery")
+    from engine.commentary.evaluate_paragraphs import evaluate_paragraphs, fit_judge
+
+    judge, grid = fit_judge(split, vocab)
+    tags = _tag_recovery(com, split, vocab, judge, grid)
+    progress(0.86, "written paragraphs")
+    para = evaluate_paragraphs(folder, _scaled(progress, 0.86, 1.0), cancelled, csv_path,
+                               com=com, judge=judge)
+    gan["distinct_2"].update(para.pop("distinct_2"))
+    tags.update(para.pop("tag_recovery"))
     ppl = lambda v, w: _ppl(v, w)  # noqa: E731
     return {
         "perplexity": {"elbo": round(_ppl(both, tokens), 3), "iw": round(_ppl(iw, tokens), 3),
@@ -143,7 +157,7 @@ def evaluate(models: str | Path | None = None, progress: ProgressFn = no_progres
         "kl": round(float(kl.mean()), 3), "iw_samples": iw_samples,
         "topic_samples": topic_samples, "active_units": active,
         "latent_dim": c.latent,
-        **gan, "tag_recovery": tags,
+        **gan, "tag_recovery": tags, **para,
         "test": {"captions": len(split["test"]), "sentences": len(test.ids),
                  "tokens": int(tokens.sum()),
                  "unk_rate": round(sum(x.count(3) for x in test.ids) / tokens.sum(), 4)},
@@ -158,12 +172,12 @@ def _gan_figures(com: Any, test: corpus.Encoded, samples: int) -> dict[str, Any]
 
     rng = torch.Generator().manual_seed(7)
     z = torch.randn(samples, com.latent, generator=rng)
-    attrs = torch.from_numpy(test.attrs[np.arange(samples) % len(test.attrs)])
+    attrs = torch.from_numpy(test.condition(np.arange(samples) % len(test.ids)))
     out: dict[str, list[list[str]]] = {"vae": [], "gan": []}
     shifts, norms = [], []
     for start in range(0, samples, 500):
         zb, ab = z[start:start + 500], attrs[start:start + 500]
-        vae, gan, z_new = com.decode(zb, ab)
+        vae, gan, z_new = com.decode(zb, ab, 0.0)
         out["vae"] += [corpus.tokenise(t) for t in vae]
         out["gan"] += [corpus.tokenise(t) for t in gan]
         shifts.append((z_new - zb).norm(dim=-1))
@@ -185,25 +199,22 @@ def _gan_figures(com: Any, test: corpus.Encoded, samples: int) -> dict[str, Any]
     }
 
 
-def _tag_recovery(com: Any, split: dict[str, list[corpus.Caption]], vocab: corpus.Vocab
-                  ) -> dict[str, Any]:
+def _tag_recovery(com: Any, split: dict[str, list[corpus.Caption]], vocab: corpus.Vocab,
+                  tagger: Any, grid: dict[float, float]) -> dict[str, Any]:
+    """Round 1's figure: four greedy single sentences per test tag set, joined, judged."""
     import torch
 
-    from engine.commentary.tagger import fit_tagger
+    from engine.commentary.evaluate_paragraphs import truth as judge_truth
 
-    def truth(caps: list[corpus.Caption]) -> np.ndarray:
-        return np.stack([vocab.attributes(c.tags) for c in caps])
-
-    keep = lambda caps: [c for c in caps if vocab.attributes(c.tags).any()]  # noqa: E731
-    train, sel, test = keep(split["train"]), keep(split["selection"]), keep(split["test"])
-    tagger, grid = fit_tagger([c.text for c in train], truth(train), [c.text for c in sel], truth(sel))
-    y = truth(test)
+    test = [c for c in split["test"] if judge_truth(vocab, [c]).any()]
+    y = judge_truth(vocab, test)
     k = SENTENCES_PER_CAPTION
     z = torch.randn(len(test) * k, com.latent, generator=torch.Generator().manual_seed(11))
-    attrs = torch.from_numpy(np.repeat(y, k, axis=0))
+    attrs = torch.from_numpy(np.repeat(np.stack([vocab.attributes(c.tags) for c in test]), k,
+                                       axis=0))
     vae_texts, gan_texts = [], []
     for start in range(0, len(z), 500):
-        vae, gan, _ = com.decode(z[start:start + 500], attrs[start:start + 500])
+        vae, gan, _ = com.decode(z[start:start + 500], attrs[start:start + 500], 0.0)
         vae_texts += vae
         gan_texts += gan
     join = lambda texts: [" ".join(texts[i * k:(i + 1) * k]) for i in range(len(test))]  # noqa: E731

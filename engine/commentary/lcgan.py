@@ -1,9 +1,10 @@
 """The latent-constraints GAN (Engel et al. 2017) that steers the frozen CVAE toward the target topic.
 
-D(z, a) predicts the target-topic probability of the sentence the CVAE decodes from z (labels come
-from decoding and the LDA model). G(z, a) → z′ = z + gate ⊙ δ is trained to raise D with a distance
-penalty, and two hard bounds keep z′ near the prior: ‖z′ − z‖ ≤ ``max_shift`` · √d and
-‖z′‖ ≤ ``max_norm`` · √d (a soft penalty alone let z drift far and the text degenerate).
+D(z, c) predicts the target-topic probability of the sentence the CVAE decodes from z under the
+raw conditioning c = ``[a; f; p]`` (labels come from decoding the way the writer does, and the LDA
+model). G(z, c) → z′ = z + gate ⊙ δ is trained to raise D with a distance penalty, and two hard
+bounds keep z′ near the prior: ‖z′ − z‖ ≤ ``max_shift`` · √d and ‖z′‖ ≤ ``max_norm`` · √d (a soft
+penalty alone let z drift far and the text degenerate). ``n_tags`` is the width of c.
 """
 
 from __future__ import annotations
@@ -17,10 +18,17 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from engine.checkpoint import Checkpoint, config_from_dict, config_to_dict, load_checkpoint, save_checkpoint
+from engine.checkpoint import (
+    Checkpoint,
+    check_weights,
+    config_from_dict,
+    config_to_dict,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 KIND = "commentary-lcgan"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -28,7 +36,7 @@ class LCGANConfig:
     """Sizes, bounds and training knobs of the LC-GAN."""
 
     latent: int = 32
-    n_tags: int = 100
+    n_tags: int = 204          # width of the raw conditioning [a; f; p]
     hidden: int = 256
     max_shift: float = 0.39   # × √d: bound on ‖z′ − z‖ (mean ratio to ‖z‖ stays ≤ 0.4)
     max_norm: float = 1.25    # × √d: bound on ‖z′‖
@@ -133,10 +141,19 @@ def save(generator: Generator, critic: Discriminator, path: str | Path,
                                      state, metrics))
 
 
+class _Both(nn.Module):
+    """G and D under the ``g.`` / ``d.`` prefixes of a checkpoint (for the shape check)."""
+
+    def __init__(self, config: LCGANConfig) -> None:
+        super().__init__()
+        self.g, self.d = Generator(config), Discriminator(config)
+
+
 def load(path: str | Path) -> tuple[Generator, Discriminator, Checkpoint]:
     """Load G and D (eval mode) from a checkpoint written by :func:`save`."""
     ckpt = load_checkpoint(path, KIND, FORMAT_VERSION)
     config = config_from_dict(LCGANConfig, ckpt.config)
+    check_weights(path, lambda: _Both(config), ckpt.state_dict)
     generator, critic = Generator(config), Discriminator(config)
     generator.load_state_dict({k[2:]: v.float() for k, v in ckpt.state_dict.items() if k[:2] == "g."})
     critic.load_state_dict({k[2:]: v.float() for k, v in ckpt.state_dict.items() if k[:2] == "d."})

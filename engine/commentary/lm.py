@@ -1,8 +1,8 @@
-"""The baseline: a tag-conditioned LSTM language model p(x | a), the CVAE's decoder without z.
+"""The baseline: a conditioned LSTM language model p(x | c), the CVAE's decoder without z.
 
-Same embedding and hidden sizes as the CVAE and trained for the same number of epochs on the
-same training sentences (in the eval run), so the CVAE's importance-weighted perplexity has a
-fair yardstick.
+Same embedding, hidden and conditioning sizes as the CVAE (the same raw ``[a; f; p]`` through
+its own learned embedding) and trained for the same number of epochs on the same training
+sentences (in the eval run), so the CVAE's importance-weighted perplexity has a fair yardstick.
 """
 
 from __future__ import annotations
@@ -20,22 +20,24 @@ class LMConfig:
     """Sizes of the baseline LM."""
 
     vocab_size: int
-    n_tags: int = 100
+    n_cond: int = 204
     embed: int = 128
     hidden: int = 256
+    tag_dim: int = 64
 
 
 class TagLM(nn.Module):
-    """LSTM LM whose every step sees the attribute vector a."""
+    """LSTM LM whose every step sees the conditioning embedding c."""
 
     def __init__(self, config: LMConfig) -> None:
         super().__init__()
         self.config = config
-        self.decoder = Decoder(config.vocab_size, config.embed, config.hidden, config.n_tags)
+        self.condition = nn.Linear(config.n_cond, config.tag_dim)
+        self.decoder = Decoder(config.vocab_size, config.embed, config.hidden, config.tag_dim)
 
     def nll(self, ids: torch.Tensor, attrs: torch.Tensor) -> torch.Tensor:
-        """Summed NLL per sentence [B]."""
-        logits, _ = self.decoder(shift_inputs(ids), attrs)
+        """Summed NLL per sentence [B] given the raw conditioning rows."""
+        logits, _ = self.decoder(shift_inputs(ids), self.condition(attrs))
         return token_nll(logits, ids)
 
     def loss(self, ids: torch.Tensor, lengths: torch.Tensor, attrs: torch.Tensor, beta: float

@@ -1,6 +1,6 @@
-"""`segue comment train`: corpus → CVAE (selection-split early stopping) → LDA topics → LC-GAN.
+"""`segue comment train`: corpus → lexicon → CVAE (selection-split early stopping) → LDA → LC-GAN.
 
-Everything is seeded; the three checkpoints land in ``out`` (default ``assets/models/commentary``)
+Everything is seeded; the four checkpoints land in ``out`` (default ``assets/models/commentary``)
 and record the figures they were chosen on. :func:`fit_sentences` is shared with the eval run's
 tag-conditioned LM baseline so both get the same training budget (epochs) and the same selection.
 """
@@ -22,7 +22,7 @@ from engine.commentary import corpus
 from engine.commentary.corpus import Encoded
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 
-CVAE_FILE, TOPICS_FILE, GAN_FILE = "cvae.pt", "topics.pt", "lcgan.pt"
+CVAE_FILE, TOPICS_FILE, GAN_FILE, LEXICON_FILE = "cvae.pt", "topics.pt", "lcgan.pt", "lexicon.pt"
 
 
 @dataclass
@@ -42,6 +42,8 @@ class TrainPlan:
     gan_d_epochs: int = 40
     gan_g_steps: int = 1500
     batch_size: int = 64
+    min_tag_count: int = 10       # a conditioning tag is an aspect of this many training captions
+    tag_dim: int = 64
 
 
 def bundled_dir() -> Path:
@@ -110,24 +112,31 @@ def fit_sentences(model: Any, train: Encoded, selection: Encoded, epochs: int, d
             "selection_history": history, "steps": step}
 
 
-def gan_data(cvae: Any, topics: Any, vocab: corpus.Vocab, attrs_pool: np.ndarray, n: int,
-             seed: int, refine: Any = None) -> tuple[Any, Any, Any]:
-    """Prior z (optionally refined by G), tag vectors and the target-topic probability of their decodes."""
+def gan_data(cvae: Any, topics: Any, vocab: corpus.Vocab, pool: corpus.Encoded, n: int,
+             seed: int, refine: Any = None, copy_hashes: Any = ()) -> tuple[Any, Any, Any]:
+    """Prior z (optionally refined by G), conditioning rows of training sentences, and the
+    target-topic probability of their decodes (sampled as the writer samples, one candidate)."""
     import torch
 
-    from engine.commentary.cvae import generate
+    from engine.commentary.decoding import decode, uniforms
+    from engine.commentary.paragraph import Decoding
 
     generator = torch.Generator().manual_seed(seed)
     z = torch.randn(n, cvae.config.latent, generator=generator)
-    pick = torch.randint(0, len(attrs_pool), (n,), generator=generator)
-    attrs = torch.from_numpy(attrs_pool[pick.numpy()])
+    pick = torch.randint(0, len(pool.ids), (n,), generator=generator)
+    attrs = torch.from_numpy(pool.condition(pick.numpy()))
     if refine is not None:
         with torch.no_grad():
             z = refine(z, attrs)
     docs = []
-    for start in range(0, n, 500):
-        cond = torch.cat([z[start:start + 500], attrs[start:start + 500]], dim=-1)
-        docs += [vocab.decode(ids) for ids in generate(cvae.decoder, cond)]
+    sampling = Decoding()
+    with torch.no_grad():
+        for start in range(0, n, 500):
+            cond = cvae.decoder_input(z[start:start + 500], attrs[start:start + 500])
+            ids = decode(cvae.decoder, cond, uniforms(len(cond), sampling.max_len, seed + start),
+                         sampling.temperature, sampling.top_p, sampling.max_len, vocab.words,
+                         copy_hashes)
+            docs += [vocab.decode(seq) for seq in ids]
     target = torch.from_numpy(topics.target_probability(docs).astype(np.float32))
     return z, attrs, target
 
@@ -140,19 +149,26 @@ def train_all(out: str | Path | None = None, plan: TrainPlan | None = None,
     import torch
 
     from engine.commentary import cvae as cvae_mod
-    from engine.commentary import topics
+    from engine.commentary import lexicon, topics
 
     plan = plan or TrainPlan()
     out = Path(out) if out is not None else bundled_dir()
     started = time.monotonic()
     captions = corpus.load_captions(csv_path)
     split = corpus.split_captions(captions, plan.seed)
-    vocab = corpus.build_vocab(split["train"])
-    train, selection = (corpus.encode_split(split[k], vocab) for k in ("train", "selection"))
+    progress(0.0, "tag lexicon")
+    lex = lexicon.build_lexicon(split["train"], min_count=plan.min_tag_count, seed=plan.seed)
+    vocab = corpus.build_vocab(split["train"], tags=lex.tags)
+    train, selection = (corpus.encode_split(split[k], vocab, lex) for k in ("train", "selection"))
+    out.mkdir(parents=True, exist_ok=True)
+    lexicon.save(lex, out / LEXICON_FILE, {"tags": len(lex.tags), "words": len(lex.words),
+                                           "training_sentences": len(lex.copy_hashes)})
+    log(f"lexicon: {len(lex.tags)} tags, {len(lex.words)} words")
     torch.manual_seed(plan.seed)
     config = cvae_mod.CVAEConfig(len(vocab.words), len(vocab.tags), plan.embed, plan.hidden,
                                  plan.latent, free_bits=plan.free_bits,
-                                 anneal_steps=max(1, 4 * len(train.ids) // plan.batch_size // 3))
+                                 anneal_steps=max(1, 4 * len(train.ids) // plan.batch_size // 3),
+                                 tag_dim=plan.tag_dim)
     model = cvae_mod.CVAE(config)
     deadline = started + 60 * plan.minutes * 0.7
     fit = fit_sentences(model, train, selection, plan.max_epochs, deadline, plan.batch_size,
@@ -161,7 +177,6 @@ def train_all(out: str | Path | None = None, plan: TrainPlan | None = None,
     log(f"CVAE {fit}")
     extra = {"words": vocab.words, "tags": vocab.tags, "split_seed": plan.seed,
              "plan": asdict(plan)}
-    out.mkdir(parents=True, exist_ok=True)
     cvae_mod.save(model, out / CVAE_FILE, fit, extra)
     model, _ = cvae_mod.load(out / CVAE_FILE)  # continue with the float16-rounded weights we ship
     check_cancelled(cancelled)
@@ -172,27 +187,29 @@ def train_all(out: str | Path | None = None, plan: TrainPlan | None = None,
                   "target_words": topic_model.top_words(topic_model.target)}
     topics.save(topic_model, out / TOPICS_FILE, topic_info)
     log(f"topics {topic_info}")
-    gan_info = train_gan(model, topic_model, vocab, train.attrs, plan, out,
-                         _scale(progress, 0.75, 1.0), cancelled, log)
+    gan_info = train_gan(model, topic_model, vocab, train, plan, out,
+                         _scale(progress, 0.75, 1.0), cancelled, log, lex.copy_hashes)
     progress(1.0, "done")
     return {"cvae": fit, "topics": topic_info, "lcgan": gan_info,
             "minutes": round((time.monotonic() - started) / 60, 2)}
 
 
-def train_gan(model: Any, topic_model: Any, vocab: corpus.Vocab, attrs_pool: np.ndarray,
+def train_gan(model: Any, topic_model: Any, vocab: corpus.Vocab, train: corpus.Encoded,
               plan: TrainPlan, out: Path, progress: ProgressFn = no_progress,
               cancelled: CancelledFn = never_cancelled,
-              log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+              log: Callable[[str], None] = lambda s: None, copy_hashes: Any = ()) -> dict[str, Any]:
     """Label decodes with the topic model, fit D, fit G; repeat on G's own samples."""
     import torch
 
     from engine.commentary import lcgan
 
-    config = lcgan.LCGANConfig(plan.latent, len(vocab.tags))
+    config = lcgan.LCGANConfig(plan.latent, vocab.n_cond)
     torch.manual_seed(plan.seed)
     critic, generator = lcgan.Discriminator(config), lcgan.Generator(config)
-    pool = torch.from_numpy(attrs_pool)
-    zs, attrs, targets = gan_data(model, topic_model, vocab, attrs_pool, plan.gan_samples, plan.seed)
+    rows = np.random.default_rng(plan.seed).permutation(len(train.ids))[:8192]
+    pool = torch.from_numpy(train.condition(rows))  # conditioning rows G trains on
+    zs, attrs, targets = gan_data(model, topic_model, vocab, train, plan.gan_samples, plan.seed,
+                                  copy_hashes=copy_hashes)
     info: dict[str, Any] = {"prior_target_prob": float(targets.mean())}
     for round_ in range(plan.gan_rounds):
         check_cancelled(cancelled)
@@ -202,8 +219,8 @@ def train_gan(model: Any, topic_model: Any, vocab: corpus.Vocab, attrs_pool: np.
         progress((round_ + 0.5) / plan.gan_rounds, f"LC-GAN round {round_ + 1}: G")
         d_prob = lcgan.train_generator(generator, critic, pool, plan.gan_g_steps,
                                         seed=plan.seed + round_)
-        z2, a2, t2 = gan_data(model, topic_model, vocab, attrs_pool, plan.gan_samples // 2,
-                              plan.seed + 100 + round_, refine=generator)
+        z2, a2, t2 = gan_data(model, topic_model, vocab, train, plan.gan_samples // 2,
+                              plan.seed + 100 + round_, refine=generator, copy_hashes=copy_hashes)
         info[f"round{round_ + 1}"] = {"d_loss": round(d_loss, 4), "d_prob_on_g": round(d_prob, 4),
                                       "decoded_target_prob": round(float(t2.mean()), 4)}
         log(f"LC-GAN {info}")
@@ -219,18 +236,20 @@ def _scale(progress: ProgressFn, start: float, end: float) -> ProgressFn:
 
 
 def train_only_gan(out: str | Path | None = None, plan: TrainPlan | None = None,
-                   progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled,
+                   csv_path: str | Path | None = None, progress: ProgressFn = no_progress,
+                   cancelled: CancelledFn = never_cancelled,
                    log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
     """Retrain just the LC-GAN against the CVAE and topics already in ``out``."""
     from engine.commentary import cvae as cvae_mod
-    from engine.commentary import topics
+    from engine.commentary import lexicon, topics
 
     plan = plan or TrainPlan()
     out = Path(out) if out is not None else bundled_dir()
     model, ckpt = cvae_mod.load(out / CVAE_FILE)
+    lex = lexicon.load(out / LEXICON_FILE)
     vocab = corpus.Vocab(list(ckpt.extra["words"]), list(ckpt.extra["tags"]))
-    split = corpus.split_captions(corpus.load_captions(), int(ckpt.extra["split_seed"]))
-    train = corpus.encode_split(split["train"], vocab)
+    split = corpus.split_captions(corpus.load_captions(csv_path), int(ckpt.extra["split_seed"]))
+    train = corpus.encode_split(split["train"], vocab, lex)
     plan.latent = model.config.latent
-    return train_gan(model, topics.load(out / TOPICS_FILE), vocab, train.attrs, plan, out,
-                     progress, cancelled, log)
+    return train_gan(model, topics.load(out / TOPICS_FILE), vocab, train, plan, out,
+                     progress, cancelled, log, lex.copy_hashes)

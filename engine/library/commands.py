@@ -8,8 +8,8 @@ import sys
 
 from engine.argtypes import integer, number
 from engine.library import embed_commands
-from engine.library.errors import user_errors
-from engine.library.fspath import display
+from engine.library.storage.errors import user_errors
+from engine.library.storage.fspath import display
 
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
@@ -37,9 +37,28 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(func=user_errors(_run_cluster_check))
 
-    listing = lib_sub.add_parser("list", help="list the library's tracks")
+    listing = lib_sub.add_parser("list", help="list the library's tracks (kind and tags too)")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
+    listing.add_argument("--copies", action="store_true",
+                         help="also list files whose audio another track holds (folded by default)")
     listing.set_defaults(func=user_errors(_run_list))
+
+    demo = lib_sub.add_parser("remove-demo", help="take the bundled demo tracks out of the "
+                              "library (they do not come back by themselves)")
+    demo.add_argument("--yes", action="store_true", help="do it without asking")
+    demo.add_argument("--dry-run", action="store_true", help="only list them")
+    demo.add_argument("--json", action="store_true", help="print one JSON object")
+    demo.set_defaults(func=user_errors(_run_remove_demo))
+
+    train_kind = lib_sub.add_parser(
+        "train-kind", help="fit the music / speech / other detector on the real recordings "
+        "(how assets/models/library/kind.json was made)")
+    train_kind.add_argument("--cache", default=None, metavar="DIR",
+                            help="the real recordings (default: SEGUE_HOME/cache/realset)")
+    train_kind.add_argument("--out", default=None, metavar="FILE",
+                            help="default: assets/models/library/kind.json")
+    train_kind.add_argument("--json", action="store_true", help="print the fit's report as JSON")
+    train_kind.set_defaults(func=user_errors(_run_train_kind))
 
     imp = lib_sub.add_parser("import", help="import an M3U/M3U8/XSPF playlist")
     imp.add_argument("playlist", metavar="FILE")
@@ -71,7 +90,9 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     playlist.add_argument("--allow-duplicates", action="store_true",
                           help="keep the same song from several albums (or the same audio)")
     playlist.add_argument("--include-non-music", action="store_true",
-                          help="also take speech and field recordings")
+                          help="also take speech, sound effects and field recordings")
+    playlist.add_argument("--tag", action="append", default=None, metavar="TAG",
+                          help="only tracks the tagger tagged TAG, e.g. jazz (repeat: any of them)")
     playlist.add_argument("--to", default=None, metavar="PATH_OR_ID",
                           help="walk from the (first) seed to this track")
     playlist.add_argument("--out", default=None, metavar="FILE", help=".m3u8 or .xspf")
@@ -80,15 +101,28 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     playlist.set_defaults(func=user_errors(_run_playlist))
     embed_commands.register(lib_sub, playlist)  # train-spectrogram, train-lyrics, --embedding...
 
-    evaluate = eval_sub.add_parser("playlist", help="precision@10 on the labelled MIDI set")
+    evaluate = eval_sub.add_parser(
+        "playlist", help="precision@10 on real recordings (fetch them with --fetch) and the "
+        "synthetic diagnostics")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
-    evaluate.add_argument("--rebuild", action="store_true", help="re-render the labelled set")
+    evaluate.add_argument("--fetch", action="store_true",
+                          help="download and build the real-recordings set (apt-get download), "
+                          "then stop")
+    evaluate.add_argument("--cache", default=None, metavar="DIR",
+                          help="the real-recordings set (default: SEGUE_HOME/cache/realset)")
+    evaluate.add_argument("--offline", action="store_true",
+                          help="with --fetch: only the .deb files already in the cache")
+    evaluate.add_argument("--no-speech", action="store_true",
+                          help="with --fetch: do not synthesise speech")
+    evaluate.add_argument("--no-synthetic", action="store_true",
+                          help="skip the synthetic diagnostics (minutes of rendering)")
+    evaluate.add_argument("--rebuild", action="store_true", help="re-render the synthetic set")
     evaluate.set_defaults(func=user_errors(_run_eval))
 
 
 def _workers(text: str) -> int:
     """``--workers``: an integer from 1 to the CPU count."""
-    from engine.library.scanner import max_workers
+    from engine.library.scan.pool import max_workers
 
     try:
         value = int(text)
@@ -131,7 +165,7 @@ def _run_scan(args: argparse.Namespace) -> int:
 
 
 def _run_cluster_check(args: argparse.Namespace) -> int:
-    from engine.library.cluster import cluster_check, library_folders
+    from engine.library.scan.cluster import cluster_check, library_folders
 
     folders = args.folder or library_folders()
     report = cluster_check(args.address, [str(f) for f in folders])
@@ -153,20 +187,67 @@ def _run_cluster_check(args: argparse.Namespace) -> int:
 
 
 def _run_list(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
     from engine.library.service import list_tracks
 
-    rows = list_tracks()
+    rows = list_tracks(copies=args.copies)
     if args.json:
-        print(json.dumps([{**asdict(r), "path": display(r.path)} for r in rows],
-                         ensure_ascii=False))
+        print(json.dumps([r.as_dict() for r in rows], ensure_ascii=False))
     else:
         for r in rows:
             label = " - ".join(x for x in (r.artist, r.title) if x)
-            kind = "" if r.is_music else "  (non-music)"
-            print(f"{r.id:6d}  {r.status:8s}  {r.duration:7.1f}s  {label}{kind}  "
+            kind = f"  ({r.kind})" if r.kind and r.kind != "music" else \
+                ("  (non-music)" if not r.kind and not r.is_music else "")
+            tags = f"  #{' #'.join(r.tags)}" if r.tags else ""
+            demo = "  [demo]" if r.demo else ""
+            print(f"{r.id:6d}  {r.status:8s}  {r.duration:7.1f}s  {label}{kind}{tags}{demo}  "
                   f"[{display(r.path)}]")
+    return 0
+
+
+def _run_remove_demo(args: argparse.Namespace) -> int:
+    from engine.library.demo import remove_demo
+
+    found = remove_demo(dry_run=True)
+    if not found.removed:
+        print(json.dumps(found.as_dict()) if args.json else "no demo tracks in the library")
+        return 0
+    if args.dry_run:
+        print(json.dumps(found.as_dict(), ensure_ascii=False) if args.json else
+              "\n".join([f"would remove {found.removed} demo tracks:"] +
+                        [f"  {display(p)}" for p in found.paths]))
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            from engine.errors import UserFacingError
+
+            raise UserFacingError(f"{found.removed} demo tracks would be removed: add --yes to "
+                                  "confirm (or --dry-run to list them)")
+        answer = input(f"Remove the {found.removed} demo tracks from the library? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing removed")
+            return 0
+    done = remove_demo()
+    print(json.dumps(done.as_dict(), ensure_ascii=False) if args.json else
+          f"removed {done.removed} demo tracks (add the folder {display(_demo_folder())} "
+          "to bring them back)")
+    return 0
+
+
+def _demo_folder() -> str:
+    from engine.library.scan import duplicates
+
+    return str(duplicates.demo_folder())
+
+
+def _run_train_kind(args: argparse.Namespace) -> int:
+    from engine.library.evaluation.kind_fit import train_kind
+
+    report = train_kind(cache=args.cache, out=args.out)
+    print(json.dumps(report) if args.json else
+          f"kind detector written to {report['out']}: selection accuracy "
+          f"{report['selection']['accuracy']:.3f}, non-music precision "
+          f"{report['selection']['non_music_precision']:.3f}, recall "
+          f"{report['selection']['non_music_recall']:.3f} (l2 {report['l2']})")
     return 0
 
 
@@ -193,7 +274,12 @@ def _run_spotify(args: argparse.Namespace) -> int:
 
 
 def _run_playlist(args: argparse.Namespace) -> int:
-    from engine.library.playlists import PlaylistRules
+    import os
+
+    # One query does a few small matrix products: OpenBLAS's thread pool would cost more to start
+    # than it saves (numpy is not loaded yet here; a caller's own setting wins).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from engine.library.playlists.build import PlaylistRules
     from engine.library.service import make_playlist
 
     rules = PlaylistRules(
@@ -205,15 +291,18 @@ def _run_playlist(args: argparse.Namespace) -> int:
         max_tempo_jump=args.max_tempo_jump,
         include_seeds=args.include_seeds,
         include_non_music=args.include_non_music,
+        tags=tuple(args.tag or ()),
         **embed_commands.rules_from_args(args),
     )
     try:
         result = make_playlist(args.seed, rules, out=args.out, path_to=args.to, name=args.name)
     except (LookupError, ValueError) as exc:
         raise _user_error(exc) from exc
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     if args.json:
-        print(json.dumps({"tracks": [i.as_dict() for i in result.items], "out": result.out},
-                         ensure_ascii=False))
+        print(json.dumps({"tracks": [i.as_dict() for i in result.items], "out": result.out,
+                          "notes": result.notes}, ensure_ascii=False))
     else:
         for position, item in enumerate(result.items, 1):
             label = " - ".join(x for x in (item.artist, item.title) if x)
@@ -224,10 +313,17 @@ def _run_playlist(args: argparse.Namespace) -> int:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    from engine.library.evaluate import evaluate_playlist
+    if args.fetch:
+        from engine.library.evaluation.realset import main
+
+        argv = (["--cache", args.cache] if args.cache else []) + \
+            (["--offline"] if args.offline else []) + (["--no-speech"] if args.no_speech else [])
+        return main(argv, prog="segue eval playlist --fetch")
+    from engine.library.evaluation.report import evaluate_all, print_report
 
     try:
-        report = evaluate_playlist(rebuild=args.rebuild)
+        report = evaluate_all(cache=args.cache, synthetic=not args.no_synthetic,
+                              rebuild=args.rebuild)
     except (FileNotFoundError, RuntimeError) as exc:
         raise _user_error(exc) from exc
     for warning in report.get("warnings", []):
@@ -235,14 +331,5 @@ def _run_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
     else:
-        p = report["precision_at_10"]
-        print(f"precision@10 (test split, artist filter): segue {p['segue']:.3f}, random "
-              f"{p['random']:.3f} on {report['tracks']} tracks, {len(report['labels'])} labels")
-        for family, row in report["by_family"].items():
-            print(f"  {family}: segue {row['segue']:.3f} {row['segue_ci95']}, best control "
-                  f"{row['best_control_name']} {row['best_control']:.3f}, random "
-                  f"{row['random']:.3f}, one metre: {row['one_metre']}")
-        if "non_music" in report:
-            nm = report["non_music"]
-            print(f"non-music: precision {nm['precision']:.3f}, recall {nm['recall']:.3f}")
+        print_report(report)
     return 0

@@ -8,11 +8,8 @@ import json
 from pathlib import Path
 
 from engine.argtypes import integer, number
-from engine.library.errors import user_errors
-
-EMBEDDINGS = ("features", "spectrogram", "combined")
-# The default: the option that won on the selection labels of `segue eval playlist` (docs/library.md).
-DEFAULT_EMBEDDING = "combined"
+from engine.library.embeddings.choices import OPTIONS as EMBEDDINGS
+from engine.library.storage.errors import user_errors
 
 
 def register(lib_sub: argparse._SubParsersAction, playlist: argparse.ArgumentParser) -> None:
@@ -58,32 +55,16 @@ def register(lib_sub: argparse._SubParsersAction, playlist: argparse.ArgumentPar
 
 def rules_from_args(args: argparse.Namespace) -> dict[str, object]:
     """The PlaylistRules fields the embedding flags set."""
-    return {"embedding": args.embedding or default_embedding(), "steer_from": args.like,
+    from engine.library.embeddings.choices import in_use
+
+    return {"embedding": args.embedding or in_use(), "steer_from": args.like,
             "steer_to": args.more_like, "steer_alpha": args.alpha,
             "same_cluster": args.same_cluster}
 
 
-def default_embedding() -> str:
-    """The embedding the Library setting names (``SEGUE_HOME/settings.ini``), else the default.
-
-    Read as plain INI text so the engine stays Qt-free.
-    """
-    import configparser
-
-    from engine import paths
-
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read(paths.segue_home() / "settings.ini", encoding="utf-8")
-        value = parser.get("library", "embedding", fallback=DEFAULT_EMBEDDING)
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        return DEFAULT_EMBEDDING
-    return value if value in EMBEDDINGS else DEFAULT_EMBEDDING
-
-
 def _audio_files(items: list[str]) -> list[Path]:
     from engine.errors import UserFacingError
-    from engine.library.scanner import iter_audio_files
+    from engine.library.scan.scanner import iter_audio_files
 
     found: list[Path] = []
     for item in items:
@@ -99,9 +80,9 @@ def _audio_files(items: list[str]) -> list[Path]:
 
 def _run_train_spectrogram(args: argparse.Namespace) -> int:
     from engine.errors import UserFacingError
-    from engine.library.service import demo_folder
-    from engine.library.spectro_store import bundled_path
-    from engine.library.spectro_vae import SpectrogramVAEConfig, train_spectrogram_vae
+    from engine.library.embeddings.spectro_store import bundled_path
+    from engine.library.embeddings.spectro_vae import SpectrogramVAEConfig, train_spectrogram_vae
+    from engine.library.scan.duplicates import demo_folder
 
     files = _audio_files(args.paths or [str(demo_folder())])
     if not files:
@@ -120,7 +101,7 @@ def _run_train_spectrogram(args: argparse.Namespace) -> int:
 
 
 def _run_train_lyrics(args: argparse.Namespace) -> int:
-    from engine.library.lyric_embed import (
+    from engine.library.embeddings.lyric_embed import (
         bundled_autoencoder_path,
         corpus_songs,
         train_lyric_autoencoder,

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress
-from engine.library.fspath import display, native
 from engine.library.preview import (
     BLOCK,
     PreviewError,
@@ -27,6 +26,7 @@ from engine.library.preview import (
     output_device,
     stop_preview,
 )
+from engine.library.storage.fspath import display, native
 
 STOPPED, PLAYING, PAUSED, ENDED = "stopped", "playing", "paused", "ended"
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.library.fspath import display, native
+from engine.library.storage.fspath import display, native
 
 PREVIEW_SECONDS = 30.0
 BLOCK = 2048

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
-from engine.library import models as m
-from engine.library.db import Library
-from engine.library.playlists import normalise
+from engine.library.playlists.build import normalise
+from engine.library.storage import models as m
+from engine.library.storage.db import Library
 from engine.logsetup import get_logger
 
 log = get_logger(__name__)

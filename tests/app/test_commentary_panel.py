@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 
 from app.jobs import JobRunner
 from app.panels.commentary import CommentaryPanel
-from engine.library import models as m
-from engine.library.db import Library
+from engine.library.storage import models as m
+from engine.library.storage.db import Library
 from tests.app.jobwait import wait_job
 from tests.commentary_models import tiny_models
 
@@ -48,14 +50,15 @@ def test_tags_to_samples_and_favourite_listed_after_reopening(qtbot, runner, mod
     panel = _open(qtbot, runner, models)
     assert "steers toward" in panel.topic_label.text()
     tag = panel.tags.vocabulary()[0]
-    panel.tags.setText(f"{tag}, not a tag")
+    panel.tags.setText(f"{tag}, xqzzy")
     panel.count.setValue(4)
     messages: list[str] = []
     panel.status_message.connect(messages.append)
     _wait(qtbot, panel.generate())
     assert panel.table.rowCount() == 4
     assert all(panel.table.item(r, c).text() for r in range(4) for c in range(2))
-    assert any("Ignored unknown tags: not a tag" in msg for msg in messages)
+    assert any("Not understood: xqzzy" in msg for msg in messages)
+    assert panel.understood.unknown() == ["xqzzy"]
     first = list(panel.table.pairs)
 
     panel.table.setCurrentCell(1, 1)
@@ -114,7 +117,13 @@ def test_track_tags_are_derived_and_editable(qtbot, runner, models: Path) -> Non
     panel.track.setCurrentIndex(1)
     _wait(qtbot, panel.derive())
     assert panel.tags.tags() == [genre]
-    assert "file tags (not analysed)" in panel.derived_label.text()
+    assert "the genre tag (not analysed yet)" in panel.derived_label.text()
+    assert panel.derived.isVisibleTo(panel) and panel.derived.checked_tags() == [genre]
+    assert f"genre '{genre}'" in panel.derived.item(0).text()
+    panel.derived.item(0).setCheckState(Qt.CheckState.Unchecked)  # drop a derived tag…
+    assert panel.tags.tags() == []
+    panel.derived.item(0).setCheckState(Qt.CheckState.Checked)    # …and take it back
+    assert panel.tags.tags() == [genre]
     panel.tags.setText(panel.tags.text() + ", " + vocab[1][:2])  # the user types more
     panel.tags.insert_completion(vocab[1])
     assert panel.tags.tags() == [genre, vocab[1]]
@@ -131,3 +140,51 @@ def test_a_broken_model_folder_is_reported_not_fatal(qtbot, runner, tmp_path: Pa
     _wait(qtbot, job)
     qtbot.waitUntil(panel.generate_button.isEnabled, timeout=WAIT)  # re-enabled by a queued slot
     assert panel.table.rowCount() == 0
+
+
+def test_a_tag_without_completions_leaves_generate_clickable(qtbot, runner, models: Path) -> None:
+    """An empty completion popup used to cover Generate and swallow its first click."""
+    panel = _open(qtbot, runner, models)
+    panel.activateWindow()
+    panel.tags.setFocus()
+    fragment = panel.tags.vocabulary()[0][:2]
+    QTest.keyClicks(panel.tags, fragment)
+    assert panel.tags.popup_visible()  # completions for the fragment
+    QTest.keyClicks(panel.tags, "xq")   # now nothing matches
+    assert not panel.tags.popup_visible()
+    clicked: list[bool] = []
+    panel.generate_button.clicked.connect(lambda: clicked.append(True))
+    window = panel.window().windowHandle()
+    where = panel.generate_button.mapTo(panel.window(), panel.generate_button.rect().center())
+    QTest.mouseClick(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
+    assert clicked == [True]  # the first click reaches the button
+    qtbot.waitUntil(lambda: panel.table.rowCount() == panel.count.value(), timeout=WAIT)
+
+
+def test_a_click_on_generate_while_completions_show_is_not_swallowed(qtbot, runner,
+                                                                      models: Path) -> None:
+    """Tried under Xvfb: with completions open, the first click on Generate only closed them."""
+    panel = _open(qtbot, runner, models)
+    panel.activateWindow()
+    panel.tags.setFocus()
+    QTest.keyClicks(panel.tags, panel.tags.vocabulary()[0][:2])
+    assert panel.tags.popup_visible()  # a real popup with completions is open
+    clicked: list[bool] = []
+    panel.generate_button.clicked.connect(lambda: clicked.append(True))
+    window = panel.window().windowHandle()
+    where = panel.generate_button.mapTo(panel.window(), panel.generate_button.rect().center())
+    QTest.mouseClick(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
+    qtbot.waitUntil(lambda: clicked == [True], timeout=5_000)  # the one click generates
+    assert not panel.tags.popup_visible()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == panel.count.value(), timeout=WAIT)
+
+
+def test_typed_tags_are_shown_as_understood(qtbot, runner, models: Path) -> None:
+    panel = _open(qtbot, runner, models)
+    tag = panel.tags.vocabulary()[0]
+    panel.tags.setText(f"{tag.upper()}, xqzzy")
+    qtbot.waitUntil(lambda: len(panel.understood.items) == 2, timeout=WAIT)
+    assert [i["status"] for i in panel.understood.items] == ["known", "unknown"]
+    assert "xqzzy: not understood" in panel.understood.text()
+    panel.tags.setText("")
+    qtbot.waitUntil(lambda: panel.understood.items == [], timeout=WAIT)

@@ -11,7 +11,7 @@ import pytest
 from app.jobs import JobRunner
 from app.panels.library import LibraryPanel
 from app.widgets.library_playlist import PlaylistBuilder
-from engine.library.embed_commands import default_embedding
+from engine.library.embeddings.choices import DEFAULT, in_use
 
 CLIPS = Path(__file__).resolve().parents[1] / "data" / "library"
 WAIT = 60_000
@@ -21,9 +21,9 @@ def test_embedding_setting_persists_and_the_cli_reads_it(qtbot) -> None:
     builder = PlaylistBuilder()
     qtbot.addWidget(builder)
     controls = builder.similarity
-    assert controls.current_embedding() == "combined" and default_embedding() == "combined"
+    assert controls.current_embedding() == DEFAULT and in_use() == DEFAULT
     controls.embedding.setCurrentIndex(controls.embedding.findData("spectrogram"))
-    assert default_embedding() == "spectrogram"  # what `segue playlist` uses without --embedding
+    assert in_use() == "spectrogram"  # what `segue playlist` uses without --embedding
     again = PlaylistBuilder()
     qtbot.addWidget(again)
     assert again.similarity.current_embedding() == "spectrogram"

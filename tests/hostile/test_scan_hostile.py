@@ -80,7 +80,7 @@ def test_analyse_one_refuses_a_fifo_without_opening_it(tmp_path: Path) -> None:
     """A file replaced by a FIFO between the reconcile and its analysis is not opened either."""
     import threading
 
-    from engine.library.scanner import analyse_one
+    from engine.library.analysis.track import analyse_one
 
     fifo = tmp_path / "late.ogg"
     os.mkfifo(fifo)

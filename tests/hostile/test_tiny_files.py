@@ -251,7 +251,7 @@ def test_streamed_decoding_keeps_only_the_excerpts(tmp_path: Path) -> None:
     """audioread's stream is decimated as it comes and gives what libsndfile gives."""
     import soundfile as sf
 
-    from engine.library import audio_decode
+    from engine.library.analysis import decode as audio_decode
 
     for seconds, rate, channels in ((3, 44100, 2), (300, 22050, 1)):
         path = tmp_path / f"{seconds}.wav"

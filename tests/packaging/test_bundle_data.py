@@ -118,7 +118,9 @@ segue("compose", "--segments", "2", "--seed", "1", "--out", str(home / "t.mid"))
 segue("lyrics", "duet", "robert_burns", "emily_dickinson", "--lines", "2", "--seed", "1",
       "--rhyme", "AABB", "--metre", "common")
 segue("comment", "--tags", "rock, energetic", "--n", "1")
-from engine.library import features, lyrics_read, melpatches
+from engine.library.analysis import features
+from engine.library.analysis import lyrics as lyrics_read
+from engine.library.analysis import melpatches
 clip = sorted(Path("assets/audio").glob("*.ogg"))[0]
 features.analyse_file(clip)
 melpatches.patches_of_file(str(clip))

@@ -75,7 +75,7 @@ def test_no_asset_is_pruned_and_no_test_or_bench_file_is_bundled(analysis: Recor
         assert not [s for s in sources if s == folder or folder in s.parents]
     assert not [m for m in analysis.kwargs["hiddenimports"] if m.split(".")[0] in ("tests", "bench")]
     assert {"tests", "bench", "pytest"} <= set(analysis.kwargs["excludes"])
-    assert "engine/library/migrations/versions/0001_initial.py" in files
+    assert "engine/library/storage/migrations/versions/0001_initial.py" in files
     assert "LICENSE" in files
 
 

@@ -31,7 +31,8 @@ if mode == "shim":
     import numba_shim
     sys.modules["numba"] = numba_shim
 import librosa
-from engine.library import features, melpatches
+from engine.library.analysis import features
+from engine.library.analysis import melpatches
 
 rng = np.random.default_rng(7)
 rate = 22050

@@ -45,7 +45,16 @@ def test_vocab_min_count_and_attribute_encoding() -> None:
     assert encoded[1] == vocab.index[corpus.UNK] and encoded[-1] == vocab.index[corpus.EOS]
     assert len(encoded) == corpus.MAX_TOKENS + 1
     split = corpus.encode_split(captions[:3], vocab)
-    assert len(split.ids) == len(split.attrs) == len(split.caption_of) >= 3
+    assert len(split.ids) == len(split.attrs) == len(split.caption_of) == len(split.positions) >= 3
+    cond = split.condition([0, 1])
+    assert cond.shape == (2, vocab.n_cond) and cond[:, 2 * len(vocab.tags):].sum() == 2.0
+
+
+def test_spelling_variants_are_one_tag_and_positions_are_classed() -> None:
+    vocab = corpus.build_vocab(corpus.load_captions(TINY_CSV), tags=["calming", "hip hop", "r&b"])
+    assert vocab.attributes(["Calm", "HIP-HOP", "rnb"]).tolist() == [1.0, 1.0, 1.0]
+    assert [corpus.position_class(i, 5) for i in range(5)] == [0, 1, 2, 2, 3]
+    assert [corpus.position_class(i, 2) for i in range(2)] == [0, 3]
 
 
 def _write(tmp_path: Path, text: str) -> Path:

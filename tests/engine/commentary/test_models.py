@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from engine.checkpoint import CheckpointError
-from engine.commentary import corpus, cvae, lcgan, topics
+from engine.commentary import corpus, cvae, lcgan, lexicon, topics
 from engine.commentary.train import fit_sentences
 from tests.commentary_models import TINY_CSV
 
@@ -19,8 +19,9 @@ from tests.commentary_models import TINY_CSV
 def tiny_data() -> tuple[corpus.Vocab, corpus.Encoded, corpus.Encoded]:
     split = corpus.split_captions(corpus.load_captions(TINY_CSV), 1)
     vocab = corpus.build_vocab(split["train"], n_tags=20)
-    return vocab, corpus.encode_split(split["train"], vocab), corpus.encode_split(
-        split["selection"], vocab)
+    lex = lexicon.build_lexicon(split["train"], min_count=3, min_word_count=2)
+    return vocab, corpus.encode_split(split["train"], vocab, lex), corpus.encode_split(
+        split["selection"], vocab, lex)
 
 
 def test_cvae_loss_falls_and_kl_stays_above_free_bits(tiny_data) -> None:
@@ -47,7 +48,7 @@ def test_decoding_modes_and_repetition_guard(tiny_data) -> None:
     vocab, _, _ = tiny_data
     torch.manual_seed(0)
     model = cvae.CVAE(cvae.CVAEConfig(len(vocab.words), len(vocab.tags), 8, 16, 4)).eval()
-    cond = torch.cat([torch.randn(3, 4), torch.zeros(3, len(vocab.tags))], dim=-1)
+    cond = model.decoder_input(torch.randn(3, 4), torch.zeros(3, vocab.n_cond))
     for kwargs in ({}, {"temperature": 1.0}, {"beam": 3}):
         out = cvae.generate(model.decoder, cond, max_len=25, **kwargs)
         assert len(out) == 3
@@ -113,7 +114,7 @@ def test_checkpoints_round_trip_and_refuse_foreign_files(tmp_path: Path) -> None
     cvae.save(model, tmp_path / "c.pt", {"epochs_run": 1}, {"words": ["w"] * 50, "tags": ["t"] * 5})
     loaded, ckpt = cvae.load(tmp_path / "c.pt")
     assert ckpt.metrics == {"epochs_run": 1} and ckpt.config["hidden"] == 16
-    ids, lengths, attrs = torch.tensor([[5, 6, 2]]), torch.tensor([3]), torch.zeros(1, 5)
+    ids, lengths, attrs = torch.tensor([[5, 6, 2]]), torch.tensor([3]), torch.zeros(1, 14)
     assert torch.allclose(model.encode(ids, lengths, attrs)[0], loaded.encode(ids, lengths, attrs)[0],
                           atol=1e-2)
     config = lcgan.LCGANConfig(latent=4, n_tags=5, hidden=8)
@@ -122,6 +123,11 @@ def test_checkpoints_round_trip_and_refuse_foreign_files(tmp_path: Path) -> None
     assert meta.metrics == {"x": 1} and generator.config.hidden == 8
     with pytest.raises(CheckpointError, match="expected 'commentary-cvae'"):
         cvae.load(tmp_path / "g.pt")
+    ckpt = torch.load(tmp_path / "c.pt", weights_only=True)
+    ckpt["config"]["hidden"] = 32  # weights that do not fit their config are refused
+    torch.save(ckpt, tmp_path / "bad.pt")
+    with pytest.raises(CheckpointError, match="do not match its config"):
+        cvae.load(tmp_path / "bad.pt")
     (tmp_path / "junk.pt").write_bytes(b"not a model")
     with pytest.raises(CheckpointError, match="junk.pt"):
         lcgan.load(tmp_path / "junk.pt")

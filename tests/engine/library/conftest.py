@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.library.db import Library
+from engine.library.storage.db import Library
 
 CLIPS = Path(__file__).resolve().parents[2] / "data" / "library"
 AUDIO = ("robin.ogg", "trumpet.ogg", "speech.flac", "vibeace.ogg")

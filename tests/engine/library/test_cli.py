@@ -33,13 +33,15 @@ def test_scan_list_playlist_and_import(music: Path, tmp_path: Path,
     code, playlist = run(capsys, "playlist", "--seed", str(music / "trumpet.ogg"), "--length",
                          "2", "--no-repeat-artist", "1", "--out", str(out), "--json")
     assert code == 0 and playlist["out"] == str(out.resolve())
-    assert len(playlist["tracks"]) == 2
+    # the only other music is Vibe Ace: the robin and the speech clip are not music (issue 23)
+    assert [Path(t["path"]).name for t in playlist["tracks"]] == ["vibeace.ogg"]
     assert set(playlist["tracks"][0]) == {"id", "path", "artist", "title", "distance"}
-    assert all(t["path"] != str(music / "trumpet.ogg") for t in playlist["tracks"])
     assert out.read_text(encoding="utf-8").startswith("#EXTM3U")
+    kinds = {Path(r["path"]).name: r["kind"] for r in rows}
+    assert kinds["robin.ogg"] == "other" and kinds["speech.flac"] == "speech"
 
     code, imported = run(capsys, "library", "import", str(out), "--json")
-    assert code == 0 and imported["tracks"] == 2 and imported["missing"] == []
+    assert code == 0 and imported["tracks"] == 1 and imported["missing"] == []
 
 
 def test_unknown_seed_and_missing_folder_exit_2(tmp_path: Path,

@@ -14,10 +14,10 @@ import pytest
 from distributed import LocalCluster
 from sqlalchemy import select
 
-from engine.library import models as m
-from engine.library.cluster import CHUNK_MAX, ClusterAnalysis, _take, chunk_size
-from engine.library.db import Library
-from engine.library.scanner import scan_folder
+from engine.library.scan.cluster import CHUNK_MAX, ClusterAnalysis, _take, chunk_size
+from engine.library.scan.scanner import scan_folder
+from engine.library.storage import models as m
+from engine.library.storage.db import Library
 
 from .conftest import CLIPS
 
@@ -62,7 +62,7 @@ def test_a_chunk_that_kills_two_workers_is_split_and_only_its_culprit_skipped(
         return real_submit(self, paths)
 
     monkeypatch.setattr(ClusterAnalysis, "_submit", submit)
-    monkeypatch.setattr("engine.library.cluster.chunk_size", lambda files, slots: 3)
+    monkeypatch.setattr("engine.library.scan.cluster.chunk_size", lambda files, slots: 3)
     db = tmp_path / "chunks.sqlite"
     with ClusterAnalysis(cluster.scheduler_address) as backend:
         result = scan_folder(Library(db), folder, backend=backend)

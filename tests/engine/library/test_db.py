@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.library import models as m
-from engine.library.db import Library, current_revision, head_revision, make_engine, migrate
+from engine.library.storage import models as m
+from engine.library.storage.db import Library, current_revision, head_revision, make_engine, migrate
 
 
 def test_new_library_is_wal_at_head_and_sound(library: Library) -> None:
@@ -67,3 +67,18 @@ def test_commentary_favourites_round_trip(library: Library) -> None:
     second = add_favourite("Driving reel, bright fiddle.", track_id=None)
     assert [f[0] for f in list_favourites()] == [second, first]
     assert list_favourites()[1][1] == "A lilting waltz in a minor key."
+
+
+def test_the_readers_head_is_alembics_and_the_triggers_exist(library: Library) -> None:
+    from engine.library.storage.reader import HEAD_REVISION, Reader
+
+    assert HEAD_REVISION == head_revision()
+    with Reader(library.path) as reader:
+        triggers = {r[0] for r in reader.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        before = reader.scalar("SELECT value FROM library_state WHERE key = 'generation'")
+    assert len(triggers) == 15
+    with library.transaction() as session:
+        session.add(m.Track(path="/x.ogg", size=1, mtime=1.0))
+    with Reader(library.path) as reader:
+        assert reader.scalar("SELECT value FROM library_state WHERE key = 'generation'") > before

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from engine.cli import main
-from engine.library import models as m
-from engine.library.db import Library
-from engine.library.embedding_options import vectors_for
+from engine.library.embeddings.options import vectors_for
 from engine.library.service import scan
+from engine.library.storage import models as m
+from engine.library.storage.db import Library
 
 CLIPS = Path(__file__).resolve().parents[2] / "data" / "library"
 DEMO = Path(__file__).resolve().parents[3] / "assets" / "audio"
@@ -77,8 +77,8 @@ def test_playlist_cli_embedding_steering_and_cluster(scanned: Path,
 
 
 def test_a_vae_fitted_on_a_split_encodes_every_track(scanned: Path) -> None:
-    from engine.library.embedding_options import fit_spectrogram_on
-    from engine.library.spectro_vae import SpectrogramVAEConfig
+    from engine.library.embeddings.options import fit_spectrogram_on
+    from engine.library.embeddings.spectro_vae import SpectrogramVAEConfig
 
     with Library() as library:
         ids, _ = vectors_for("features", library)
@@ -95,7 +95,7 @@ def test_a_vae_fitted_on_a_split_encodes_every_track(scanned: Path) -> None:
 def test_analyse_one_result_stays_a_picklable_dict_of_plain_fields(tmp_path: Path) -> None:
     import pickle
 
-    from engine.library.scanner import analyse_one
+    from engine.library.analysis.track import analyse_one
 
     clip = tmp_path / "trumpet.ogg"
     shutil.copyfile(CLIPS / "trumpet.ogg", clip)
@@ -108,7 +108,7 @@ def test_analyse_one_result_stays_a_picklable_dict_of_plain_fields(tmp_path: Pat
 
 def test_retrain_on_the_library_within_a_budget_then_only_encode_new_tracks(
         scanned: Path, segue_home: Path) -> None:
-    from engine.library.spectro_store import library_model_path, refresh_spectrogram
+    from engine.library.embeddings.spectro_store import library_model_path, refresh_spectrogram
 
     with Library() as library:
         first = refresh_spectrogram(library, budget=1.0, force_retrain=True)

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from engine.checkpoint import CheckpointError
-from engine.library import autoencoder
-from engine.library.db import Library
-from engine.library.embeddings import model_path, refresh_embeddings
-from engine.library.index import NeighbourIndex
-from engine.library.scanner import scan_folder
+from engine.library.embeddings import autoencoder
+from engine.library.embeddings.autoencoder_store import model_path, refresh_embeddings
+from engine.library.playlists.index import NeighbourIndex
+from engine.library.scan.scanner import scan_folder
+from engine.library.storage.db import Library
 
 
 def blobs(n: int = 300, dim: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

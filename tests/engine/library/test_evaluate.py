@@ -9,7 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.library import eval_controls, eval_nonmusic, eval_sets, evaluate
+from engine.library.evaluation import controls as eval_controls
+from engine.library.evaluation import nonmusic as eval_nonmusic
+from engine.library.evaluation import run as evaluate
+from engine.library.evaluation import synthetic as eval_sets
 
 
 def test_precision_with_artist_filter_and_exact_random() -> None:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from engine.library.audio_decode import DecodeError, decode
-from engine.library.features import (
+from engine.library.analysis.decode import DecodeError, decode
+from engine.library.analysis.features import (
     FEATURE_NAMES,
     N_FEATURES,
     analyse_file,
@@ -92,7 +92,7 @@ def test_weights_give_each_group_its_share() -> None:
 
 def test_huge_files_are_refused_without_reading(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.library.audio_decode as audio_decode
+    import engine.library.analysis.decode as audio_decode
 
     monkeypatch.setattr(audio_decode, "MAX_FILE_BYTES", 10_000)
     target = tmp_path / "huge.flac"

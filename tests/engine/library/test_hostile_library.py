@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from engine.cli import main
-from engine.library import models as m
-from engine.library.db import Library
-from engine.library.playlist_io import Entry, read_playlist, write_playlist
-from engine.library.scanner import ScanResult, analyse_pending, reconcile, scan_folder
+from engine.library.playlists.files import Entry, read_playlist, write_playlist
+from engine.library.scan.scanner import ScanResult, analyse_pending, reconcile, scan_folder
+from engine.library.storage import models as m
+from engine.library.storage.db import Library
 
 from .conftest import CLIPS
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.library import models as m
-from engine.library.db import Library
-from engine.library.scanner import scan_folder
+from engine.library.scan.scanner import scan_folder
+from engine.library.storage import models as m
+from engine.library.storage.db import Library
 
 from .conftest import CLIPS
 
@@ -26,8 +26,8 @@ def start_scan_child(db: Path, folder: Path, batch: int) -> subprocess.Popen:
     printing its progress lines (then FINISHED) on its stdout."""
     script = f"""
 import sys
-from engine.library.db import Library
-from engine.library.scanner import scan_folder
+from engine.library.storage.db import Library
+from engine.library.scan.scanner import scan_folder
 def report(fraction, message):
     print(message, flush=True)
 scan_folder(Library(sys.argv[1]), sys.argv[2], progress=report, workers=1, batch={batch})

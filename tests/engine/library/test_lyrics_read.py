@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from engine.library.lyrics_read import analyse_lyrics, read_lyrics, sentiment, strip_lrc
+from engine.library.analysis.lyrics import analyse_lyrics, read_lyrics, sentiment, strip_lrc
 
 SONG = "Sunshine on the water\nI love the morning light"
 TONE = (0.2 * np.sin(np.arange(22050) * 2 * np.pi * 440 / 22050)).astype(np.float32)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.library.playlist_io import Entry, read_m3u, read_playlist, write_playlist
+from engine.library.playlists.files import Entry, read_m3u, read_playlist, write_playlist
 
 ODD = ["Sigur Rós/Ágætis byrjun/01 Intro.ogg", "AC_DC/It's a \"Long\" Way #1.flac",
        "with space/100% & more?.mp3"]

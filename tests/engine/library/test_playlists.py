@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.library.catalogue import Catalogue
-from engine.library.playlists import PlaylistRules, build_path, build_playlist, normalise
+from engine.library.playlists.build import PlaylistRules, build_path, build_playlist, normalise
+from engine.library.playlists.catalogue import Catalogue
 
 
 def catalogue(rows: list[tuple[float, str, str, str, float, float]]) -> Catalogue:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import UserFacingError
-from engine.library.playlist_io import Entry, read_playlist, write_playlist
+from engine.library.playlists.files import Entry, read_playlist, write_playlist
 
 PLS = """[playlist]\r
 NumberOfEntries=4\r

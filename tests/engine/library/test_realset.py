@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from engine.library import realset, realset_debs, realset_speech
-from engine.library.realset import RealsetError, build_realset, split_groups
-from engine.library.realset_debs import (
+from engine.library.evaluation import realset, realset_debs, realset_speech
+from engine.library.evaluation.realset import RealsetError, build_realset, split_groups
+from engine.library.evaluation.realset_debs import (
     PackageSpec,
     dep5_matches,
     licence_for,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.library import models as m
-from engine.library.db import Library
-from engine.library.scan_store import BatchWriter, store_results
-from engine.library.scanner import ScanResult, reconcile, scan_folder
+from engine.library.scan.scanner import ScanResult, reconcile, scan_folder
+from engine.library.scan.store import BatchWriter, store_results
+from engine.library.storage import models as m
+from engine.library.storage.db import Library
 
 from .conftest import CLIPS
 from .test_kill_during_scan import start_scan_child
@@ -22,7 +22,7 @@ from .test_kill_during_scan import start_scan_child
 
 def test_writer_commits_every_batch_or_every_period(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [100.0]
-    monkeypatch.setattr("engine.library.scan_store.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("engine.library.scan.store.time.monotonic", lambda: clock[0])
     stored: list[list[str]] = []
     writer = BatchWriter(None, batch=3, seconds=2.0,  # type: ignore[arg-type]
                          store=lambda library, items: stored.append([i["path"] for i in items]))
@@ -39,7 +39,7 @@ def test_writer_commits_every_batch_or_every_period(monkeypatch: pytest.MonkeyPa
 
 
 def test_store_results_writes_one_batch_like_the_scan(library: Library, tmp_path: Path) -> None:
-    from engine.library.scanner import analyse_one
+    from engine.library.analysis.track import analyse_one
 
     folder = tmp_path / "batch"
     folder.mkdir()

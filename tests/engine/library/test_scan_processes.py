@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.library.errors import ScanRunning
-from engine.library.scanlock import scan_lock
+from engine.library.scan.lock import scan_lock
 from engine.library.service import scan
+from engine.library.storage.errors import ScanRunning
 
 from .conftest import CLIPS
 

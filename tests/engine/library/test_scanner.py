@@ -12,9 +12,9 @@ import soundfile as sf
 from sqlalchemy import select
 
 from engine.jobs import Cancelled
-from engine.library import models as m
-from engine.library.db import Library
-from engine.library.scanner import scan_folder
+from engine.library.scan.scanner import scan_folder
+from engine.library.storage import models as m
+from engine.library.storage.db import Library
 
 from .conftest import CLIPS
 
@@ -40,7 +40,7 @@ def test_first_scan_adds_and_analyses_every_clip(library: Library, music: Path) 
 
 def test_pool_scan_gives_the_same_features_as_in_process(
         library: Library, music: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("engine.library.scanner.SMALL_SCAN", 1)  # use the pool even for 4 files
+    monkeypatch.setattr("engine.library.scan.scanner.SMALL_SCAN", 1)  # use the pool even for 4 files
     scan_folder(library, music, workers=2)
     other = Library(tmp_path / "other.sqlite")
     scan_folder(other, music, workers=1)
@@ -96,14 +96,14 @@ def test_bad_files_are_skipped_with_reasons(library: Library, music: Path) -> No
 
 def test_permission_denied_is_a_skip(library: Library, music: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.library.audio_decode as audio_decode
+    import engine.library.analysis.decode as audio_decode
 
     real = audio_decode._decode_soundfile
 
-    def refuse(path: Path):  # noqa: ANN202
+    def refuse(path: Path, *args):  # noqa: ANN002, ANN202
         if path.name == "robin.ogg":
             raise PermissionError(13, "Permission denied")
-        return real(path)
+        return real(path, *args)
 
     monkeypatch.setattr(audio_decode, "_decode_soundfile", refuse)
     result = scan_folder(library, music, workers=1)

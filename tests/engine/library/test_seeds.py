@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from engine.cli import main
-from engine.library import models as m
-from engine.library.db import Library
 from engine.library.service import scan
+from engine.library.storage import models as m
+from engine.library.storage.db import Library
 
 
 def test_seed_by_title_or_artist_title(music: Path, capsys: pytest.CaptureFixture[str]) -> None:

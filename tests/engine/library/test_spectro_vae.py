@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from engine.checkpoint import CheckpointError
-from engine.library import spectro_vae
-from engine.library.audio_decode import decode
-from engine.library.melpatches import N_FRAMES, N_MELS, N_PATCHES, dense_patches, mel_patches
+from engine.library.analysis.decode import decode
+from engine.library.analysis.melpatches import N_FRAMES, N_MELS, N_PATCHES, dense_patches, mel_patches
+from engine.library.embeddings import spectro_vae
 
 CLIPS = Path(__file__).resolve().parents[2] / "data" / "library"
 TINY = spectro_vae.SpectrogramVAEConfig(channels=4, latent_dim=4, steps=60, batch_size=16,

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import select
 
-from engine.library import models as m
-from engine.library.db import Library
-from engine.library.scanner import scan_folder
+from engine.library.scan.scanner import scan_folder
 from engine.library.spotify import SpotifySettings, audio_features, enrich_library, make_client
+from engine.library.storage import models as m
+from engine.library.storage.db import Library
 
 SECRET = "s3cr3t-never-in-logs"
 GENRES = {"Trumpet Guy": ["jazz", "bebop"], "Bird": ["field recording"]}

@@ -1,1 +1,0 @@
-"""Alembic migrations of the library database (run through :func:`engine.library.db.migrate`)."""
