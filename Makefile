@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 RCC_OUT := app/resources_rc.py
 ICONS  := $(wildcard assets/icons/*.svg)
 
-.PHONY: run test install sysdeps resources lint bench clean package package-check install-desktop uninstall-desktop
+.PHONY: run test install sysdeps resources lint bench clean package package-deps package-check install-desktop uninstall-desktop
 
 ## make run: create .venv, install, open Segue on the bundled defaults.
 run: sysdeps install resources
@@ -47,9 +47,12 @@ bench: sysdeps install resources
 
 ## make package: the one-folder bundle dist/segue (PyInstaller, slow; see packaging/README.md),
 ## then its size report (every folder over 10 MB and why; fails over the budget).
-package: sysdeps install resources
-	$(PY) -c 'import PyInstaller' 2>/dev/null || $(PY) -m pip install -q -e '.[package]'
+package: package-deps
 	PY=$(PY) bash packaging/build-bundle.sh
+
+## make package-deps: what `make package` needs installed (the `package` extra: PyInstaller).
+package-deps: sysdeps install resources
+	$(PY) -c 'import PyInstaller' 2>/dev/null || $(PY) -m pip install -q -e '.[package]'
 
 ## make package-check: every room from the bundle, clean SEGUE_HOME, no .venv on PATH; JACK (dummy
 ## driver) gives the synth an audio device; the window under Xvfb.
