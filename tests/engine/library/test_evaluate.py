@@ -11,6 +11,7 @@ import pytest
 
 from engine.library.evaluation import controls as eval_controls
 from engine.library.evaluation import nonmusic as eval_nonmusic
+from engine.library.evaluation import options as eval_options
 from engine.library.evaluation import run as evaluate
 from engine.library.evaluation import synthetic as eval_sets
 
@@ -114,6 +115,7 @@ def test_non_music_threshold_choice_is_held_out() -> None:
 def test_eval_contract_on_a_tiny_set(monkeypatch: pytest.MonkeyPatch, segue_home: Path) -> None:
     monkeypatch.setattr(eval_sets, "MIN_SECONDS", 6.0)
     monkeypatch.setattr(eval_sets, "MAX_SECONDS", 8.0)
+    monkeypatch.setattr(eval_options, "SPECTROGRAM_SECONDS", 3.0)  # a contract, not a model
     # one SoundFont (loading the 148 MB second one per render would dominate): the degraded mode
     monkeypatch.setattr(eval_sets, "SECOND_SOUNDFONT_PATHS", ("/nonexistent/none.sf2",))
     monkeypatch.delenv(eval_sets.SOUNDFONT_ENV, raising=False)
