@@ -25,11 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.lyrics.melody import melody_of_record  # noqa: E402
 from engine.music.chords import chord_pitches  # noqa: E402
 from engine.music.leadsheet import find_musescore, write_leadsheet  # noqa: E402
 from engine.music.meters import block_beats  # noqa: E402
-from engine.project.leadsheet import sheet_from_project  # noqa: E402
+from engine.project.leadsheet import melody_of_record, sheet_from_project  # noqa: E402
 from engine.project.model import (  # noqa: E402
     Chain,
     ComposerSection,

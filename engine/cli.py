@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 import engine
 from engine.errors import UserFacingError
 from engine.logsetup import configure_logging
+from engine.printable import one_line
 
 ROOM_COMMAND_MODULES = (
     "engine.dshl.commands",
@@ -100,23 +101,6 @@ def _log_warning(message, category, filename, lineno, file=None, line=None) -> N
     from engine.logsetup import get_logger
 
     get_logger("warnings").info("%s:%s: %s: %s", filename, lineno, category.__name__, message)
-
-
-def one_line(text: str) -> str:
-    """Make ``text`` printable on one line: escape newlines, control characters (ESC, BEL, C1,
-    bidirectional overrides) and undecodable file-name bytes."""
-    text = _escape_controls(text)
-    try:  # a file name's undecodable bytes come back as \xff, as the shell shows them
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _escape_controls(text: str) -> str:
-    """Control characters as escapes; a file name's undecodable bytes are left for one_line."""
-    from engine.printable import printable
-
-    return "".join(ch if 0xDC80 <= ord(ch) <= 0xDCFF else printable(ch) for ch in text)
 
 
 def describe(exc: BaseException) -> str | None:

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.jobs import Job
 from app.widgets.composer_commands import call
-from engine.lyrics.melody import Melody, melody_of_state
+from engine.lyrics.melody import melody_of_state
 from engine.music.leadsheet import MUSESCORE_HINT, LeadSheet, find_musescore, write_leadsheet
+from engine.music.syllables import Melody
 
 XML_FILTER = "MusicXML (*.musicxml *.xml)"
 PDF_FILTER = "MusicXML and a PDF by MuseScore (*.musicxml *.xml)"

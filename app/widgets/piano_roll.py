@@ -9,13 +9,14 @@ accepted or dismissed. Clicking a block selects it; clicking the line between tw
 left edge of the first) selects that junction. The notes themselves are edited on the roll by
 its :class:`~app.widgets.roll_edit.RollEditor` (select, move, delete, draw, transpose); the
 user's own blocks are marked with a pencil. The fixed parts are painted by
-:mod:`app.widgets.roll_paint`.
+:mod:`app.widgets.roll_paint`. Both take the view as a :class:`~app.widgets.roll_view.RollView`
+(the view's data types, :class:`Block` and :class:`Ghost`, live there too), so neither imports
+this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
@@ -36,6 +37,7 @@ from app.widgets import roll_paint
 from app.widgets.roll_culling import NoteIndex, visible_beats, visible_range
 from app.widgets.roll_edit import RollEditor
 from app.widgets.roll_paint import note_name
+from app.widgets.roll_view import Block, Ghost
 
 if TYPE_CHECKING:  # type hints only: the window opens before numpy and the engine load
     from engine.dshl.chain import ChordSpan
@@ -52,28 +54,6 @@ MAX_ZOOM = 8.0
 MAX_WIDTH = 4_000_000  # Qt's own limit is 16,777,215 px; a wider chain is reached by zooming out
 
 __all__ = ["Block", "ChainView", "Ghost", "note_name"]
-
-
-@dataclass(frozen=True)
-class Block:
-    """One segment on the timeline: its span in beats and what it says about itself."""
-
-    start: float
-    end: float
-    title: str
-    detail: str
-    locked: bool = False
-    edited: bool = False  # the user's own block (edited note for note)
-
-
-@dataclass(frozen=True)
-class Ghost:
-    """A candidate auditioned in place: block ``index`` would sound like ``notes``."""
-
-    index: int
-    title: str
-    notes: tuple[RenderedNote, ...]
-    chords: tuple[ChordSpan, ...] = ()
 
 
 class ChainView(QWidget):

@@ -1,7 +1,8 @@
 """Touching the notes on the Composer's piano roll: select, move, delete, draw, transpose.
 
-:class:`RollEditor` lives on a :class:`~app.widgets.piano_roll.ChainView` and takes its mouse
-and key events over the roll:
+:class:`RollEditor` lives on a :class:`~app.widgets.piano_roll.ChainView` (seen as a
+:class:`~app.widgets.roll_view.RollView`: what the editor uses of it) and takes its mouse and key
+events over the roll:
 
 * **Select**: click a note (its block is selected too); Shift+click adds or removes one;
   drag a rubber band over empty roll space (Shift adds); Escape clears.
@@ -31,7 +32,7 @@ from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPe
 from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:  # pragma: no cover
-    from app.widgets.piano_roll import ChainView
+    from app.widgets.roll_view import RollView
     from engine.music.midi_export import RenderedNote
 
 GRID = 0.25  # beats per grid step: a 16th note
@@ -64,7 +65,8 @@ class RollEditor(QObject):
     transpose_requested = Signal(str, int)  # "block" or "chain", semitones (0: ask how far)
     message = Signal(str)
 
-    def __init__(self, view: ChainView) -> None:
+    def __init__(self, view: RollView) -> None:
+        """Edit the notes on ``view`` (a QWidget: the parent of the editor and of its actions)."""
         super().__init__(view)
         self.view = view
         self.selection: list[RenderedNote] = []
@@ -284,7 +286,7 @@ class RollEditor(QObject):
 
     def nudge(self, beats: float, semitones: int) -> None:
         """Move the selected notes by ``beats`` and ``semitones`` (one edit)."""
-        from engine.dshl.edits import moved
+        from engine.dshl.notes import moved
 
         if not self.selection or (beats, semitones) == (0.0, 0):
             return
@@ -325,7 +327,7 @@ class RollEditor(QObject):
             for note in self.selection:
                 painter.drawRect(self.view.note_rect(note))
         if self._grabbed is not None and self._delta != (0.0, 0):
-            from engine.dshl.edits import moved
+            from engine.dshl.notes import moved
 
             painter.setPen(QPen(QColor("#111111"), 1.5, Qt.PenStyle.DashLine))
             painter.setBrush(QColor(0, 0, 0, 40))

@@ -3,8 +3,9 @@ roll's grid, the bar/beat ruler, the keyboard, the chord symbols, the notes (a c
 auditioned ghosted over its block) and the block strip's marks (a padlock on a locked block, a
 pencil on the user's own block).
 
-Plain functions over a :class:`~app.widgets.piano_roll.ChainView` and its painter, kept out of
-the view so that it stays about events and data.
+Plain functions over the chain view (a :class:`~app.widgets.roll_view.RollView`: what they use
+of :class:`~app.widgets.piano_roll.ChainView`) and its painter, kept out of the view so that it
+stays about events and data.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from app.widgets.roll_culling import chord_labels, thin_to_pixels
 
 if TYPE_CHECKING:  # pragma: no cover
-    from app.widgets.piano_roll import ChainView
+    from app.widgets.roll_view import RollView
 
 NAMES = ["C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "B"]
 BLACK = {1, 3, 6, 8, 10}
@@ -37,7 +38,7 @@ def bar_beats(meter: tuple[int, int]) -> tuple[float, float]:
     return bar, beat
 
 
-def paint_roll_grid(view: ChainView, painter: QPainter, keys_w: float, top_y: float) -> None:
+def paint_roll_grid(view: RollView, painter: QPainter, keys_w: float, top_y: float) -> None:
     """Shade the black-key rows and draw the beat lines (stronger on the bar lines)."""
     top, row, low, high = view._row()
     for pitch in range(low, high + 1):
@@ -51,7 +52,7 @@ def paint_roll_grid(view: ChainView, painter: QPainter, keys_w: float, top_y: fl
         painter.drawLine(QPointF(view._x(b), top_y), QPointF(view._x(b), view.height()))
 
 
-def paint_ruler(view: ChainView, painter: QPainter, keys_w: float, y0: float,
+def paint_ruler(view: RollView, painter: QPainter, keys_w: float, y0: float,
                 height: float) -> None:
     """The bar numbers and beat ticks (``bar.beat`` when there is room)."""
     painter.fillRect(QRectF(keys_w, y0, view.width() - keys_w, height), QColor("#f0f0f0"))
@@ -70,7 +71,7 @@ def paint_ruler(view: ChainView, painter: QPainter, keys_w: float, y0: float,
                 painter.drawText(QPointF(x + 2, y0 + height - 4), f"{bar_index + 1}.{within + 1}")
 
 
-def paint_keyboard(view: ChainView, painter: QPainter, keys_w: float, top_y: float) -> None:
+def paint_keyboard(view: RollView, painter: QPainter, keys_w: float, top_y: float) -> None:
     """The keyboard at the visible left edge, naming the C's (every white key when rows are
     tall enough)."""
     top, row, low, high = view._row()
@@ -109,7 +110,7 @@ def paint_pencil(painter: QPainter, x: float, y: float) -> None:
     painter.restore()
 
 
-def paint_chords(view: ChainView, painter: QPainter, top: float, height: float) -> None:
+def paint_chords(view: RollView, painter: QPainter, top: float, height: float) -> None:
     """The chord symbols on screen, whole and never overlapping (the ghost's over its block)."""
     painter.setPen(QColor("#3b3b3b"))
     bold = QFont(painter.font())
@@ -129,7 +130,7 @@ def paint_chords(view: ChainView, painter: QPainter, top: float, height: float) 
     painter.setFont(bold)
 
 
-def paint_notes(view: ChainView, painter: QPainter, colours: dict[str, QColor]) -> None:
+def paint_notes(view: RollView, painter: QPainter, colours: dict[str, QColor]) -> None:
     """The notes on screen (thinned when dense); a ghost's notes dashed over its dimmed block."""
     ghost, rect = view.ghost, view.note_rect
     span = (view.blocks[ghost.index].start, view.blocks[ghost.index].end) if ghost else None

@@ -2,88 +2,31 @@
 
 Every function here is Qt-free and safe to call on the GUI's engine thread. Models and indexes
 load once and are cached; the first call may take a moment.
+
+The chain types (:class:`ComposeRequest`, :class:`ChainItem`, :class:`Chain`) are defined in
+:mod:`engine.dshl.request` and a chain's notes are rendered by :mod:`engine.dshl.notes`; callers
+take both from here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.dshl.importer import ImportReport
+from engine.dshl.notes import render_chain
+from engine.dshl.request import Chain, ChainItem, ComposeRequest
 from engine.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 from engine.music.midi_export import RenderedNote
 
 if TYPE_CHECKING:  # pragma: no cover
     import pretty_midi
 
+    from engine.dshl.store import Collection
+
 __all__ = ["Chain", "ChainItem", "ComposeRequest", "ImportReport", "RenderedNote", "candidates",
            "chain_notes", "chain_to_midi", "collection_meters", "compose", "import_collection",
            "list_collections", "provenance", "regenerate", "replace", "write_midi"]
-
-
-@dataclass
-class ComposeRequest:
-    """What to compose: length, seed, output key/tempo, mode, reuse limit, collection, instruments."""
-
-    segments: int = 8
-    seed: int | None = None
-    key: str = "C"
-    tempo: float = 120.0
-    mode: str = "min"  # "min" (compose by nearest codes) or "max" (paper's Task 2)
-    reuse_limit: int | None = 2  # max segments taken from one tune
-    collection: str = "nottingham"
-    start: int | None = None  # segment id to start from
-    prefer_ending: bool = True
-    melody_program: int = 73
-    chord_program: int = 0
-    locked: dict[int, int] = field(default_factory=dict)  # chain position -> segment id kept as is
-    # time signature of the ruler and the exported MIDI, and the tunes drawn from: 2/4, 4/4, 2/2
-    # (4-beat segments) or 3/4, 6/8, 9/8, 3/2, 6/4 (24-step segments); meters never mix in a chain
-    meter: str = "4/4"
-    phrase: str = ""  # name of the user's MIDI phrase the chain continues, if any
-    # the phrase itself: its notes as played (beats from the chain's start) fill the first
-    # ``phrase_blocks`` blocks (items with id -1); ``segments`` counts them too
-    phrase_notes: tuple[RenderedNote, ...] = ()
-    phrase_blocks: int = 0
-    # semitones added to the segments' notes beyond the key's own move from C (-6..5): a
-    # multiple of 12 once the chain was transposed by hand, so "up 7" goes a fifth up, not a
-    # fourth down (engine.dshl.edits.transpose_chain)
-    pitch_offset: int = 0
-
-
-@dataclass
-class ChainItem:
-    """One segment of a chain: its id, source tune, position in that tune, code distance, score.
-
-    ``fit`` (0–100, None for a chain's opening) is the share of the collection's real junctions
-    that the re-ranker scores lower than this join: 50 joins as smoothly as a typical real one.
-    ``notes`` (None for a generated block) makes it the user's own block (an edited block, see
-    :mod:`engine.dshl.edits`): its notes, in beats from the block's start, sound instead of the
-    segment's; the segment stays as the stand-in the search and re-ranker see (id -1: none).
-    """
-
-    id: int
-    tune: str
-    position: int
-    distance: int
-    score: float
-    ends_tune: bool
-    fit: int | None = None
-    notes: tuple[RenderedNote, ...] | None = None
-
-    @property
-    def edited(self) -> bool:
-        """Whether this block is the user's own (edited note for note, locked)."""
-        return self.notes is not None
-
-
-@dataclass
-class Chain:
-    """A composed chain of segments and the request that produced it."""
-
-    request: ComposeRequest
-    items: list[ChainItem]
 
 
 MODES = ("min", "max")
@@ -106,18 +49,12 @@ def collection_meters() -> dict[str, list[str]]:
     return {name: store.collection_meters(name) for name in store.list_collections()}
 
 
-def _collection(name: str, meter: str = "4/4"):
-    """Load a collection's tunes of ``meter``'s family, turning an unknown name into a ValueError."""
+def _collection(name: str, meter: str = "4/4") -> Collection:
+    """Load a collection's tunes of ``meter``'s family (:func:`engine.dshl.store.collection_for`:
+    an unknown name is a ValueError); the store, and torch with it, loads on first use."""
     from engine.dshl import store
-    from engine.music.segments import meter_family
-    from engine.music.tune import ImportProblem
 
-    try:
-        return store.load_collection(name, meter_family(meter))
-    except ImportProblem as exc:
-        raise ValueError(str(exc)) from exc
-    except KeyError as exc:
-        raise ValueError(exc.args[0]) from exc
+    return store.collection_for(name, meter)
 
 
 def _validate(request: ComposeRequest) -> None:
@@ -379,9 +316,7 @@ def regenerate(chain: Chain, keep: set[int], seed: int | None = None) -> Chain:
 def chain_notes(chain: Chain) -> list[RenderedNote]:
     """Return the chain's notes in the request's key, for the piano roll, playback and MIDI:
     the user's phrase and edited blocks exactly as they are, the segments rendered around them
-    (:func:`engine.dshl.edits.render_chain`)."""
-    from engine.dshl.edits import render_chain
-
+    (:func:`engine.dshl.notes.render_chain`)."""
     return render_chain(chain)
 
 

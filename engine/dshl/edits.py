@@ -13,8 +13,9 @@ collection or the model (the notes around an edited block are cut where it start
 rendering would cut them): :func:`set_notes` (the roll's select/move/delete/draw, in one go),
 :func:`edit_block`, :func:`transpose_block`, :func:`transpose_chain` (the key label follows),
 :func:`transpose_to_key` (the key menu with a chain: the shortest move, blocks kept) and
-:func:`set_tempo`. :func:`render_chain` is how every chain's notes are made
-(:func:`engine.dshl.api.chain_notes`).
+:func:`set_tempo`. The notes are cut, moved and ordered by :mod:`engine.dshl.notes`, which
+also renders every chain's notes (:func:`engine.dshl.notes.render_chain`, behind
+:func:`engine.dshl.api.chain_notes`).
 """
 
 from __future__ import annotations
@@ -25,91 +26,14 @@ from collections.abc import Iterable, Sequence
 
 from engine.dshl import api
 from engine.dshl.chain import ChainState, _check, chord_spans
-from engine.music.meters import block_beats
+from engine.dshl.notes import EPS, HIGHEST, LOWEST, clip, cut, moved, note_piece, sorted_notes
 from engine.music.midi_export import RenderedNote
 
 GRID = 0.25  # beats in one step of the roll's grid (a 16th note)
-LOWEST, HIGHEST = 0, 127  # MIDI pitches
 PARTS = ("melody", "chords")
-_EPS = 1e-9
 
 
-# -- notes and blocks -----------------------------------------------------------------------------
-def _piece(note: RenderedNote, start: float, end: float) -> RenderedNote | None:
-    """The part of ``note`` between ``start`` and ``end`` beats (None if it does not sound there)."""
-    begin, stop = max(note.start_beats, start), min(note.end_beats, end)
-    if stop - begin <= _EPS:
-        return None
-    if (begin, stop) == (note.start_beats, note.end_beats):
-        return note
-    return dataclasses.replace(note, start_beats=begin, end_beats=stop)
-
-
-def clip(notes: Iterable[RenderedNote], start: float, end: float) -> list[RenderedNote]:
-    """The notes sounding between ``start`` and ``end`` beats, cut to that span."""
-    return [p for p in (_piece(n, start, end) for n in notes) if p is not None]
-
-
-def cut(notes: Iterable[RenderedNote], start: float, end: float) -> list[RenderedNote]:
-    """The notes with the span ``start``–``end`` taken out (a note across it keeps both ends)."""
-    kept: list[RenderedNote] = []
-    for note in notes:
-        if note.end_beats <= start + _EPS or note.start_beats >= end - _EPS:
-            kept.append(note)
-            continue
-        kept += [p for p in (_piece(note, note.start_beats, start),
-                             _piece(note, end, note.end_beats)) if p is not None]
-    return kept
-
-
-def moved(note: RenderedNote, beats: float = 0.0, semitones: int = 0) -> RenderedNote:
-    """``note`` later by ``beats`` and higher by ``semitones``."""
-    return dataclasses.replace(note, start_beats=note.start_beats + beats,
-                               end_beats=note.end_beats + beats, pitch=note.pitch + semitones)
-
-
-def note_order(note: RenderedNote) -> tuple:
-    """The order a chain keeps its notes in: by start, part, pitch (then end, velocity)."""
-    return (note.start_beats, note.track, note.pitch, note.end_beats, note.velocity)
-
-
-def _sorted(notes: Iterable[RenderedNote]) -> list[RenderedNote]:
-    return sorted(notes, key=note_order)
-
-
-def user_notes(chain: api.Chain) -> list[RenderedNote]:
-    """The notes of the chain's user blocks (not the phrase), in beats from the chain's start."""
-    size, head = block_beats(chain.request.meter), chain.request.phrase_blocks
-    notes: list[RenderedNote] = []
-    for k, item in enumerate(chain.items):
-        if item.notes is not None and k >= head:
-            notes += [moved(n, k * size) for n in clip(item.notes, 0.0, size)]
-    return notes
-
-
-def render_chain(chain: api.Chain) -> list[RenderedNote]:
-    """The chain's notes: the phrase and the user's blocks as they are, the segments rendered
-    from the collection in the request's key around them (silence in the user's blocks, so a
-    note held into one ends where it starts, and one held out of it starts where it ends)."""
-    import numpy as np
-
-    from engine.music.midi_export import render
-
-    req, head = chain.request, chain.request.phrase_blocks
-    own = list(req.phrase_notes) if head else []
-    own += user_notes(chain)
-    if all(it.notes is not None or k < head for k, it in enumerate(chain.items)):
-        return _sorted(own)  # nothing to render: no collection needed
-    col = api._collection(req.collection, req.meter)
-    feats = col.corpus.features
-    silent = np.zeros_like(feats[0])
-    grid = np.concatenate([feats[it.id] if it.id >= 0 and it.notes is None and k >= head
-                           else silent for k, it in enumerate(chain.items)])
-    rendered = [dataclasses.replace(n, pitch=max(LOWEST, min(HIGHEST, n.pitch + req.pitch_offset)))
-                for n in render(grid, col.loaded.vocab, req.key, col.corpus.steps)]
-    return _sorted(rendered + own)
-
-
+# -- blocks -------------------------------------------------------------------------------------
 def block_at(state: ChainState, beats: float) -> int | None:
     """The block sounding at ``beats`` (None outside the chain)."""
     k = int(beats // state.block_beats)
@@ -119,7 +43,7 @@ def block_at(state: ChainState, beats: float) -> int | None:
 def block_notes(state: ChainState, position: int) -> tuple[RenderedNote, ...]:
     """The notes sounding in block ``position``, cut to it, in beats from the chain's start."""
     start, end = state.spans[position]
-    return tuple(_sorted(clip(state.notes, start, end)))
+    return tuple(sorted_notes(clip(state.notes, start, end)))
 
 
 def edited_blocks(state: ChainState) -> frozenset[int]:
@@ -134,8 +58,8 @@ def _by_block(notes: Iterable[RenderedNote], size: float, count: int) -> dict[in
     blocks: dict[int, Counter] = {}
     for note in notes:
         k = max(0, int(note.start_beats // size))
-        while k < count and k * size < note.end_beats - _EPS:
-            piece = _piece(note, k * size, (k + 1) * size)
+        while k < count and k * size < note.end_beats - EPS:
+            piece = note_piece(note, k * size, (k + 1) * size)
             if piece is not None:
                 blocks.setdefault(k, Counter())[piece] += 1
             k += 1
@@ -163,7 +87,7 @@ def clamp_to(note: RenderedNote, spans: Sequence[tuple[float, float]]
     k = next((k for k, (a, b) in enumerate(spans) if a <= start < b), None)
     if k is None:
         return None, ["past the chain's end"]
-    if end > spans[k][1] + _EPS:
+    if end > spans[k][1] + EPS:
         end = spans[k][1]
         said.append(f"cut at the end of block {k + 1}")
     end = max(end, start + GRID / 4)
@@ -176,7 +100,7 @@ def _check_notes(state: ChainState, notes: Sequence[RenderedNote]) -> None:
     for note in notes:
         if not LOWEST <= note.pitch <= HIGHEST:
             raise ValueError(f"pitch {note.pitch} is outside MIDI {LOWEST}–{HIGHEST}")
-        if not (0 <= note.start_beats < note.end_beats <= total + _EPS):
+        if not (0 <= note.start_beats < note.end_beats <= total + EPS):
             raise ValueError(f"a note from beat {note.start_beats:g} to {note.end_beats:g} is "
                              f"outside the chain (0 to {total:g} beats)")
         if note.track not in PARTS or not 0 <= note.velocity <= 127:
@@ -213,11 +137,11 @@ def _apply(state: ChainState, blocks: dict[int, Sequence[RenderedNote]]) -> Chai
             phrase = cut(phrase, start, end) + block
         else:
             items[k] = dataclasses.replace(items[k], notes=tuple(
-                moved(n, -start) for n in _sorted(block)))
+                moved(n, -start) for n in sorted_notes(block)))
     locked = state.locked | {k for k in blocks if k >= head}
-    request = dataclasses.replace(req, phrase_notes=tuple(_sorted(phrase)),
+    request = dataclasses.replace(req, phrase_notes=tuple(sorted_notes(phrase)),
                                   locked={k: items[k].id for k in sorted(locked)})
-    notes = _sorted(notes)
+    notes = sorted_notes(notes)
     return ChainState(api.Chain(request, items), tuple(notes), frozenset(locked),
                       chord_spans(notes, state.block_beats))
 

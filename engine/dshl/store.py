@@ -287,6 +287,20 @@ def load_collection(name: str = BUNDLED, family: str = "duple") -> Collection:
         return _collections[key]
 
 
+def collection_for(name: str, meter: str = "4/4") -> Collection:
+    """Load collection ``name``'s tunes of ``meter``'s family (:func:`load_collection`), turning
+    an unknown name or meter into a ValueError: what composing and rendering a chain use."""
+    from engine.music.segments import meter_family
+    from engine.music.tune import ImportProblem
+
+    try:
+        return load_collection(name, meter_family(meter))
+    except ImportProblem as exc:
+        raise ValueError(str(exc)) from exc
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from exc
+
+
 def model_collection(path: str | Path, name: str = BUNDLED) -> Collection:
     """The corpus saved beside the model file at ``path``, indexed with that model."""
     path = Path(path)

@@ -83,7 +83,7 @@ def sing_chain(
     lines: Sequence[str], melody: object, midi_out: str,
     progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled,
 ) -> object:
-    """Set the duet's lines to a chain's melody in memory (:class:`~engine.lyrics.melody.Melody`,
+    """Set the duet's lines to a chain's melody in memory (:class:`~engine.music.syllables.Melody`,
     from the Composer's chain or a project's saved notes): no temporary file, no model."""
     from engine.lyrics.melody import sing
 

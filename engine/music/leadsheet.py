@@ -3,10 +3,10 @@ duet's lines under it, written as MusicXML by music21 and, when MuseScore is ins
 
 music21 (BSD-3, cuthbertLab) builds the score and writes the MusicXML; it is imported only when a
 lead sheet is made (:func:`load_music21`). The melody is already on the chain's 16th grid
-(:class:`~engine.lyrics.melody.Melody`); rests fill its gaps (one per beat at most), notes are
+(:class:`~engine.music.syllables.Melody`); rests fill its gaps (one per beat at most), notes are
 cut and tied at bar lines and where a chord changes under them (so every chord symbol stands over
 a note or rest), and each bar is beamed by the time signature and given its accidentals against
-the key. Lyrics come from :func:`engine.lyrics.melody.lay_syllables`: one syllable per note,
+the key. Lyrics come from :func:`engine.music.syllables.lay_syllables`: one syllable per note,
 hyphenated within a word (MusicXML ``syllabic``), a held syllable leaves the following notes bare
 (a melisma), and a repeat of the melody sings under the same notes as verse 2, 3…
 
@@ -33,7 +33,7 @@ from typing import Any
 from engine.atomic import atomic_path, atomic_write_bytes
 from engine.errors import UserFacingError
 from engine.logsetup import get_logger
-from engine.lyrics.melody import GRID, Melody, Setting, lay_syllables
+from engine.music.syllables import GRID, Melody, Setting, lay_syllables
 
 MUSESCORE_NAMES = ("mscore3", "musescore3", "mscore", "musescore")
 MUSESCORE_HINT = "PDF needs MuseScore 3: apt install musescore3"

@@ -36,8 +36,7 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
 
 
 def _run_show(args: argparse.Namespace) -> int:
-    from engine.cli import one_line
-    from engine.printable import printable
+    from engine.printable import one_line, printable
     from engine.project.files import json_text, load_project, project_name
     from engine.project.model import project_to_dict
 

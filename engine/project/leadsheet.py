@@ -1,10 +1,11 @@
 """A project's lead sheet: its saved chain (notes, key, meter, tempo, chords) and — when the
 Lyrics tab was set to this chain — the duet's lines under the melody.
 
-Only the saved notes are used, so a project whose collection is not installed here still makes
-its lead sheet. The lyrics are printed when the project's ``lyrics.sung_to`` names this chain's
-melody (:meth:`engine.lyrics.melody.Melody.fingerprint`); a duet set to another chain, or never
-set, leaves the lead sheet without words (and says so).
+Only the saved notes are used (:func:`melody_of_record`, which the Lyrics tab also sings a saved
+project's chain from), so a project whose collection is not installed here still makes its lead
+sheet. The lyrics are printed when the project's ``lyrics.sung_to`` names this chain's melody
+(:meth:`engine.music.syllables.Melody.fingerprint`); a duet set to another chain, or never set,
+leaves the lead sheet without words (and says so).
 """
 
 from __future__ import annotations
@@ -12,9 +13,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.errors import UserFacingError
-from engine.lyrics.melody import Melody, melody_of_record
 from engine.music.leadsheet import LeadSheet, LeadSheetResult, write_leadsheet
-from engine.project.model import Project
+from engine.music.syllables import Melody, melody_line
+from engine.project.model import Chain, Project
+
+
+def melody_of_record(record: Chain) -> Melody:
+    """The melody of a project's saved chain, from its saved notes (no collection or model)."""
+    from engine.music.meters import block_beats, known_meter
+
+    meter = known_meter(record.meter)
+    notes = melody_line((n.start, n.end, n.pitch) for n in record.notes if n.track == "melody")
+    return Melody(notes, meter, float(record.tempo), record.key,
+                  len(record.segments) * block_beats(meter))
 
 
 def lyricist(artists: list[str]) -> str:

@@ -124,7 +124,7 @@ class LyricsSection:
     lines: list[LyricLine] = field(default_factory=list)
     rhyme: str = "ABAB"  # rhyme scheme of the constrained duet: ABAB, AABB, ABCB or none
     metre: str = "common"  # syllables per line: common, long, short or free
-    # the chain melody the duet was last set to (engine.lyrics.melody.Melody.fingerprint; "" =
+    # the chain melody the duet was last set to (engine.music.syllables.Melody.fingerprint; "" =
     # never): the lead sheet prints the lyrics only under that chain
     sung_to: str = ""
 

@@ -21,6 +21,7 @@ from app.panels.composer import ComposerPanel
 from app.widgets.composer_tap import TapTempo
 from app.widgets.piano_roll import TOP
 from engine.dshl import edits
+from engine.dshl import notes as dshl_notes
 from tests.app.test_composer_panel import compose, run
 from tests.app.test_projects import assets, windows  # noqa: F401 - fixtures
 
@@ -76,7 +77,7 @@ def test_select_move_delete_and_draw_each_one_undoable_edit(qtbot, panel: Compos
     qtbot.mouseMove(view, QPoint((press.x() + to.x()) // 2, (press.y() + to.y()) // 2))
     qtbot.mouseMove(view, to)
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=to)
-    moved = edits.moved(note, 0.5, 2)
+    moved = dshl_notes.moved(note, 0.5, 2)
     assert moved in panel.state.notes and note not in panel.state.notes
     assert panel.undo_stack.count() == 2 and edits.edited_blocks(panel.state) == {1}
     block = view.blocks[1]
@@ -96,7 +97,7 @@ def test_select_move_delete_and_draw_each_one_undoable_edit(qtbot, panel: Compos
     qtbot.keyClick(view, Qt.Key.Key_Up)
     qtbot.keyClick(view, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(view, Qt.Key.Key_Left)
-    keyed = edits.moved(moved, -0.25, 13)
+    keyed = dshl_notes.moved(moved, -0.25, 13)
     assert keyed in panel.state.notes and view.editor.selection == [keyed]
     assert panel.undo_stack.count() == 5
     qtbot.keyClick(view, Qt.Key.Key_Delete)

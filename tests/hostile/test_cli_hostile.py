@@ -20,7 +20,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.cli import main, one_line
+from engine.cli import main
+from engine.printable import one_line
 from tests.hostile import corpus
 from tests.hostile.cases import Case, World, error_cases
 

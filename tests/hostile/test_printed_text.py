@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from engine.cli import one_line
-from engine.printable import printable, printable_lines
+from engine.printable import one_line, printable, printable_lines
 
 HOSTILE = "tune\x1b]0;owned\x07\x1b[2J\rback\u202eevil\x9b"
 

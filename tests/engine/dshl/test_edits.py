@@ -16,6 +16,7 @@ import pretty_midi
 import pytest
 
 from engine.dshl import api, chain, edits
+from engine.dshl import notes as dshl_notes
 from engine.music.midi_export import RenderedNote
 from engine.project import chain as project_chain
 from engine.project.files import load_project, save_project
@@ -93,7 +94,7 @@ def test_set_notes_changes_only_the_blocks_that_differ(tiny_model: Path) -> None
     state = _state()
     melody = [n for n in state.notes if n.track == "melody"]
     first = next(n for n in melody if n.end_beats <= state.spans[0][1])
-    moved = edits.moved(first, 0.25, 2)
+    moved = dshl_notes.moved(first, 0.25, 2)
     drawn = RenderedNote(state.spans[2][0] + 1.0, state.spans[2][0] + 1.25, 90, 96, "melody")
     notes = [moved if n is first else n for n in state.notes] + [drawn]
     after = edits.set_notes(state, notes)
@@ -107,7 +108,7 @@ def test_set_notes_changes_only_the_blocks_that_differ(tiny_model: Path) -> None
     with pytest.raises(ValueError, match="outside MIDI"):
         edits.set_notes(state, [*state.notes, dataclasses.replace(drawn, pitch=128)])
     with pytest.raises(ValueError, match="outside the chain"):
-        edits.set_notes(state, [*state.notes, edits.moved(drawn, 100.0)])
+        edits.set_notes(state, [*state.notes, dshl_notes.moved(drawn, 100.0)])
 
 
 def test_notes_are_clamped_to_midi_the_chain_and_their_block(tiny_model: Path) -> None:

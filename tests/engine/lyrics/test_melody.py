@@ -7,7 +7,8 @@ from pathlib import Path
 import mido
 import pytest
 
-from engine.lyrics.melody import line_syllables, set_to_melody, word_syllables
+from engine.lyrics.melody import set_to_melody
+from engine.music.syllables import line_syllables, word_syllables
 
 
 def _melody(path: Path, pitches: list[int]) -> Path:

@@ -9,16 +9,10 @@ import mido
 import pytest
 
 from engine.lyrics import service
-from engine.lyrics.melody import (
-    Melody,
-    MelodyNote,
-    lay_syllables,
-    melody_line,
-    melody_of_record,
-    melody_of_state,
-    sing,
-)
+from engine.lyrics.melody import melody_of_state, sing
+from engine.music.syllables import Melody, MelodyNote, lay_syllables, melody_line
 from engine.project.files import load_project
+from engine.project.leadsheet import melody_of_record
 from engine.project.model import project_from_dict, project_to_dict
 from tests.engine.music.leadsheet_helpers import LINES, chain_record, project_file
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.lyrics.melody import melody_of_record
 from engine.music.chords import chord_pitches
 from engine.music.meters import block_beats
 from engine.project.files import save_project
+from engine.project.leadsheet import melody_of_record
 from engine.project.model import (
     Chain,
     ComposerSection,

@@ -13,7 +13,6 @@ import pytest
 from music21 import converter
 
 from engine.errors import UserFacingError
-from engine.lyrics.melody import lay_syllables, melody_of_record
 from engine.music.chords import NOTE_NAMES, QUALITIES
 from engine.music.leadsheet import (
     KINDS,
@@ -23,7 +22,8 @@ from engine.music.leadsheet import (
     musicxml_to_pdf,
     write_leadsheet,
 )
-from engine.project.leadsheet import export_project, sheet_from_project
+from engine.music.syllables import lay_syllables
+from engine.project.leadsheet import export_project, melody_of_record, sheet_from_project
 from tests.conftest import REPO
 from tests.engine.music.leadsheet_helpers import LINES, chain_record, project, project_file
 
