@@ -14,53 +14,15 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress, scaled_progress
 from engine.logsetup import get_logger
-from engine.lyrics.artists import BASE_FILE, BUNDLED, bundled_models_dir, bundled_texts_dir
-from engine.lyrics.corpus import load_corpus, songs_to_text, split_songs
-from engine.lyrics.splits import fingerprint, split_after_holdout
+from engine.lyrics.artists import BASE_FILE, bundled_models_dir
+from engine.lyrics.splits import fingerprint
+from engine.lyrics.writer_splits import SPLIT_SEED, base_text, bundled_splits
 
 log = get_logger(__name__)
-
-SPLIT_SEED = 0
-
-
-@dataclass
-class SplitText:
-    """A writer's training, selection and test streams, and its part of the base model's text."""
-
-    slug: str
-    name: str
-    train: str
-    selection: str
-    test: str
-    base_part: str = ""
-
-
-def bundled_splits(texts_dir: Path | None = None, seed: int = SPLIT_SEED) -> list[SplitText]:
-    """Load every bundled writer's text and deal its songs into train / selection / test."""
-    folder = texts_dir or bundled_texts_dir()
-    splits = []
-    for slug, name in BUNDLED.items():
-        songs = load_corpus(folder / f"{slug}.txt").songs
-        split = split_after_holdout(songs, seed=seed)
-        splits.append(SplitText(slug, name, *split.texts(), base_part=songs_to_text(split_songs(songs)[0])))
-    return splits
-
-
-def base_text(splits: list[SplitText]) -> tuple[str, str]:
-    """The base model's training stream (every writer's first 90 %) and selection stream."""
-    return "".join(s.base_part for s in splits), "".join(s.selection for s in splits)
-
-
-def lstm_training_texts(splits: list[SplitText], slug: str) -> list[str]:
-    """Exactly the texts a writer's LSTM was trained on: the base stream, then the writer's own."""
-    split = next(s for s in splits if s.slug == slug)
-    return [base_text(splits)[0], split.train]
-
 
 def train_bundled(
     out_dir: Path | None = None,

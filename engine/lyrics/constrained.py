@@ -70,7 +70,7 @@ def end_rates() -> dict[str, float]:
     """Share of each word's occurrences that end a line, over the bundled writers' training songs
     (empty when the bundled texts are missing)."""
     try:
-        from engine.lyrics.bundled import bundled_splits
+        from engine.lyrics.writer_splits import bundled_splits
 
         return prosody.line_end_rates("".join(s.train for s in bundled_splits()))
     except (OSError, ValueError, LookupError):

@@ -1,6 +1,6 @@
 """``segue eval lyrics``: each bundled writer's model against three n-gram baselines on test songs.
 
-Every writer's songs are split train / selection / test (:func:`engine.lyrics.bundled.bundled_splits`).
+Every writer's songs are split train / selection / test (:func:`engine.lyrics.writer_splits.bundled_splits`).
 On the same test songs, same vocabulary and song-break context, in nats per character (``bits``
 repeats the four main figures in bits per character):
 
@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from engine.lyrics.artists import BUNDLED, bundled_models_dir
-from engine.lyrics.bundled import SPLIT_SEED, bundled_splits, lstm_training_texts
 from engine.lyrics.ngram import WittenBellNgram
 from engine.lyrics.splits import SongSplit, fingerprint
+from engine.lyrics.writer_splits import SPLIT_SEED, bundled_splits, lstm_training_texts
 
 TARGET_GAIN = 0.05  # the aim: 5 % under ngram_kn
 TARGET_CI_LOW = 0.0  # the target: the interval's low end above 0

@@ -282,7 +282,7 @@ def tune_bundled(models_dir: Path | None = None, only: Sequence[str] | None = No
     import torch
 
     from engine.lyrics.artists import bundled_models_dir
-    from engine.lyrics.bundled import bundled_splits, lstm_training_texts
+    from engine.lyrics.writer_splits import bundled_splits, lstm_training_texts
 
     torch.set_num_threads(1)
     folder = models_dir or bundled_models_dir()
@@ -391,8 +391,8 @@ def predictor(artist: Any) -> Predictor:
 
 def _writer_kn(artist: Any, slug: str, weights: MixtureWeights) -> tuple[Any, Any]:
     """The writer's character KN mixture and word model, built from the bundled texts once."""
-    from engine.lyrics.bundled import bundled_splits, lstm_training_texts
     from engine.lyrics.ngram_kn import KNMixture, WordKN
+    from engine.lyrics.writer_splits import bundled_splits, lstm_training_texts
 
     cache_key = (slug, weights.kn_orders, weights.kn_own_weight)
     if cache_key not in _kn_cache:

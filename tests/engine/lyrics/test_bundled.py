@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from engine.lyrics import artists
-from engine.lyrics.bundled import bundled_splits, train_bundled
+from engine.lyrics.bundled import train_bundled
 from engine.lyrics.model import CharLSTMConfig, load_artist
+from engine.lyrics.writer_splits import bundled_splits
 from tests.engine.lyrics.helpers import make_assets
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.lyrics.bundled import base_text, bundled_splits, lstm_training_texts, train_bundled
+from engine.lyrics.bundled import train_bundled
 from engine.lyrics.evaluate import (
     EqualDataBaseline,
     TrainingTextMismatch,
@@ -19,6 +19,7 @@ from engine.lyrics.mixture import load_weights, save_weights
 from engine.lyrics.model import CharLSTMConfig
 from engine.lyrics.newartist import NEW_ARTIST, loo_splits, new_artist_texts, train_new_artist_check
 from engine.lyrics.vocab import shared_vocabulary
+from engine.lyrics.writer_splits import base_text, bundled_splits, lstm_training_texts
 from tests.engine.lyrics.helpers import make_assets
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.lyrics.bundled import bundled_splits
 from engine.lyrics.corpus import CorpusError
 from engine.lyrics.splits import duplicate_groups, split_writer
+from engine.lyrics.writer_splits import bundled_splits
 
 STANZA = ("The morning sun is on the hill\nAnd all the meadow lies so still\n"
           "The river runs beneath the mill\nAnd we shall wander where we will")
