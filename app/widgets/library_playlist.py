@@ -28,7 +28,8 @@ from app.widgets.library_embedding import EmbeddingControls
 from app.widgets.popup_clicks import pass_clicks_through
 
 if TYPE_CHECKING:  # pragma: no cover - these modules load SQLAlchemy
-    from engine.library.playlists.build import PlaylistItem, PlaylistRules
+    from engine.library.playlists.build import PlaylistRules
+    from engine.library.playlists.items import PlaylistItem
     from engine.library.service import TrackRow
 
 

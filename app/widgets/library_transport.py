@@ -22,7 +22,7 @@ from app.jobs import EngineModule
 from engine.logsetup import get_logger
 
 if TYPE_CHECKING:  # pragma: no cover - the playlists module loads SQLAlchemy
-    from engine.library.playlists.build import PlaylistItem
+    from engine.library.playlists.items import PlaylistItem
 
 LANE = "preview"
 POLL_MS = 400

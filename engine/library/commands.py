@@ -165,7 +165,7 @@ def _run_scan(args: argparse.Namespace) -> int:
 
 
 def _run_cluster_check(args: argparse.Namespace) -> int:
-    from engine.library.scan.cluster import cluster_check, library_folders
+    from engine.library.scan.cluster_check import cluster_check, library_folders
 
     folders = args.folder or library_folders()
     report = cluster_check(args.address, [str(f) for f in folders])

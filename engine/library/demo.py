@@ -22,8 +22,6 @@ from engine.library.scan import duplicates
 from engine.library.scan.scanner import ScanResult
 from engine.library.storage.errors import user_errors
 
-DEMO_MARKER = ".demo-library-scanned"
-
 
 @user_errors
 def ensure_demo_library(progress: ProgressFn = no_progress,
@@ -36,7 +34,7 @@ def ensure_demo_library(progress: ProgressFn = no_progress,
     from engine.library.storage import models as m
     from engine.library.storage.db import Library
 
-    marker = paths.segue_home() / DEMO_MARKER
+    marker = paths.segue_home() / duplicates.DEMO_MARKER
     folder = duplicates.demo_folder()
     if marker.exists() or not folder.is_dir():
         return None
@@ -103,7 +101,7 @@ def remove_demo(library_path: str | Path | None = None, dry_run: bool = False,
         with library.transaction() as session:
             session.execute(delete(m.PlaylistEntry).where(m.PlaylistEntry.track_id.in_(ids)))
             session.execute(delete(m.Track).where(m.Track.id.in_(ids)))
-        marker = paths.segue_home() / DEMO_MARKER
+        marker = paths.segue_home() / duplicates.DEMO_MARKER
         if library_path is None and not marker.exists():
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(time.strftime("%Y-%m-%d %H:%M:%S\n"), encoding="utf-8")

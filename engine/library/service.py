@@ -20,12 +20,8 @@ from typing import TYPE_CHECKING
 from engine import paths
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress, scaled_progress
 from engine.library.analysis.tagging import parse_top
-from engine.library.playlists.build import (
-    PlaylistItem,
-    PlaylistRules,
-    build_path,
-    build_playlist,
-)
+from engine.library.playlists.build import PlaylistRules, build_path, build_playlist
+from engine.library.playlists.items import PlaylistItem
 from engine.library.storage.errors import user_errors
 from engine.library.storage.reader import Reader
 
@@ -375,7 +371,7 @@ def move_library_aside(library_path: str | Path | None = None, progress: Progres
     Returns the new name, ``library.sqlite.corrupt-YYYYmmdd-HHMMSS``; the next open starts a
     fresh, empty library.
     """
-    from engine.library.demo import DEMO_MARKER
+    from engine.library.scan.duplicates import DEMO_MARKER
 
     db = Path(library_path) if library_path is not None else paths.db_path()
     target = db.with_name(f"{db.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")

@@ -1,7 +1,7 @@
 """Fit the music / speech / other detector on the real recordings, and judge it held out.
 
 Evidence rows (:func:`engine.library.analysis.kind.evidence`) come from the eval's scan of the
-real set (:mod:`.real`). Truth: music; speech (read speech, and SuperTux's game voices); other
+real set (:mod:`.real_data`). Truth: music; speech (read speech, and SuperTux's game voices); other
 (sound effects, the whale song, the robin). Every training row is used twice, with its tags and
 without them, so the detector also judges a track the tagger could not hear (under a second, or
 the tagger off) from the analysis cues alone. :func:`train_kind` chooses the L2 strength on the
@@ -20,7 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from engine.library.analysis.kind import KINDS, KindModel, evidence, fit
-from engine.library.evaluation.real import RealData
+from engine.library.evaluation.real_data import (
+    RealData,
+    available,
+    cache_folder,
+    load_data,
+    scan_set,
+)
 
 L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 SPEECH_LABELS = ("supertux-data/voices",)
@@ -99,7 +105,6 @@ def train_kind(cache: str | Path | None = None, out: str | Path | None = None) -
     """Scan the real set (or reuse the eval's scan), choose, fit and write the detector."""
     from engine.atomic import atomic_write_text
     from engine.library.analysis.kind import model_path
-    from engine.library.evaluation.real import available, cache_folder, load_data, scan_set
 
     folder = cache_folder(cache)
     if not available(folder):

@@ -16,7 +16,8 @@ tagged with one album, so it is grouped by the composer tag). Splits (fit/select
 about 50/25/25 of the soundtracks overall and within each package, seeded) keep every album on
 one side, and albums sharing a file (sha256) or a title (``cave`` / ``cave_old``) are split as
 one group. Reruns are idempotent: a verified .deb or file is kept, everything is written
-atomically. Fetching, extraction and licences live in :mod:`engine.library.evaluation.realset_debs`.
+atomically. Fetching and extraction live in :mod:`engine.library.evaluation.realset_debs`, licences
+in :mod:`.realset_licences`, the error, hashes and the split rule in :mod:`.realset_common`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ import argparse
 import csv
 import errno
 import io
-import itertools
 import json
-import random
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -36,23 +35,20 @@ from pathlib import Path, PurePosixPath
 from engine import paths
 from engine.atomic import atomic_write_text
 from engine.errors import UserFacingError
+from engine.library.evaluation import realset_speech
+from engine.library.evaluation.realset_common import SHARES, SPLITS, RealsetError, file_sha256, split_groups
 from engine.library.evaluation.realset_debs import (
     AUDIO_SUFFIXES,
     Extracted,
     PackageSpec,
-    RealsetError,
     extract_cached,
     fetch_deb,
-    file_sha256,
-    licence_for,
-    parse_copyright,
 )
+from engine.library.evaluation.realset_licences import licence_for, parse_copyright
 
-__all__ = ["PACKAGES", "RealsetError", "build_realset", "file_sha256", "main", "split_groups"]
+__all__ = ["PACKAGES", "build_realset", "main"]
 
 SEED = 23
-SPLITS = ("fit", "selection", "test")
-SHARES = {"fit": 0.5, "selection": 0.25, "test": 0.25}
 TOP_LEVEL = "(top level)"
 MANIFEST = "realset.json"
 FIELDS = ("path", "kind", "label", "album", "group", "split", "licence", "copyright",
@@ -106,42 +102,6 @@ def title_keys(*titles: str) -> set[str]:
         if words:
             keys.add(" ".join(words))
     return keys
-
-
-def split_groups(sizes: Mapping[str, float], strata: Mapping[str, str], seed: int) -> dict[str, str]:
-    """Give each group a split, about 50/25/25 of the summed sizes overall and within each stratum.
-
-    Groups are shuffled per stratum with a seed made of ``seed`` and the stratum (sorted first, so
-    the result depends on names only), dealt round-robin across strata and ordered largest first
-    (stable). Each then goes to the split furthest below its share *so far* (counting this
-    group): the overall shortfall fully, its stratum's by half, so indivisible groups spread
-    over the splits instead of all rounding toward ``fit``.
-    """
-    shuffled = []
-    for stratum in sorted(set(strata.values())):
-        names = sorted(g for g in sizes if strata[g] == stratum)
-        random.Random(f"{seed}/{stratum}").shuffle(names)
-        shuffled.append(names)
-    order = [name for turn in itertools.zip_longest(*shuffled) for name in turn if name is not None]
-    order.sort(key=lambda g: -sizes[g])
-    done = dict.fromkeys(SPLITS, 0.0)
-    stratum_done = {strata[name]: dict.fromkeys(SPLITS, 0.0) for name in order}
-    result: dict[str, str] = {}
-    for name in order:
-        mine = stratum_done[strata[name]]
-        total, own = sum(done.values()) + sizes[name], sum(mine.values()) + sizes[name]
-
-        def shortfall(split: str, mine: dict[str, float] = mine, total: float = total,
-                      own: float = own) -> tuple[float, float, int]:
-            return (round(SHARES[split] * total - done[split]
-                          + 0.5 * (SHARES[split] * own - mine[split]), 9),
-                    -done[split], -SPLITS.index(split))
-
-        best = max(SPLITS, key=shortfall)
-        result[name] = best
-        done[best] += sizes[name]
-        mine[best] += sizes[name]
-    return result
 
 
 def assign_groups(entries: list[dict], seed: int) -> None:
@@ -280,8 +240,6 @@ def build_realset(cache: Path | None = None, *, packages: Sequence[PackageSpec] 
     warnings: list[str] = []
     speakers: list[dict] = []
     if speech:
-        from engine.library.evaluation import realset_speech
-
         clips, speakers, warnings = realset_speech.build_speech(cache, seed, _previous(cache), log=log)
         entries.extend(clips)
     _remove_stale(cache / "speech", {cache / e["path"] for e in entries if e["kind"] == "speech"})

@@ -1,12 +1,11 @@
-"""Debian packages for the real-recordings set: fetch a .deb, extract only its audio, read licences.
+"""Debian packages for the real-recordings set: fetch a .deb, extract only its audio.
 
 ``fetch_deb`` runs ``apt-get download`` into a temporary folder beside the cache and keeps the
 .deb only once its sha256 matches apt's index. ``extract_package`` streams the .deb's data archive
 (``dpkg-deb --fsys-tarfile`` into :mod:`tarfile`, never unpacked to disk) and writes only the audio
 members under the package's music and effects folders, each atomically, refusing a package with
 a path that could leave its root; non-audio members (the copyright file, album metadata) are
-read in memory only. ``parse_copyright`` / ``licence_for`` map each installed file to its DEP-5
-``Files:`` stanza.
+read in memory only. Licences are read by :mod:`.realset_licences`.
 """
 
 from __future__ import annotations
@@ -23,14 +22,14 @@ import subprocess
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from engine.atomic import atomic_write_bytes, atomic_write_text
-from engine.errors import UserFacingError
+from engine.library.evaluation.realset_common import RealsetError, file_sha256
 
 AUDIO_SUFFIXES = (".ogg", ".opus", ".flac", ".wav", ".mp3")
 MAX_MEMBER_BYTES = 256 * 2**20  # an audio member is read whole: refuse absurd sizes
@@ -38,10 +37,6 @@ PROBE_BYTES = 256 * 2**10  # members up to this size are decoded first, to leave
 EXTRACT_VERSION = 2  # of the DEB.extracted.json records: a new version extracts again
 SILENT_PEAK = 10 ** (-40 / 20)  # peak below -40 dBFS (8-bit dither is -42): silent
 MIN_SECONDS = 0.1
-
-
-class RealsetError(UserFacingError):
-    """The set cannot be fetched or built (no apt, no network, a corrupt .deb, a full disk ...)."""
 
 
 @dataclass(frozen=True)
@@ -53,26 +48,6 @@ class PackageSpec:
     effects: tuple[tuple[str, str], ...] = ()
     group_by_composer: bool = False  # one flat music folder: albums are the composer tags
     album_meta: str = ""  # a per-album JSON (read in memory) naming each track's title
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, read in 1 MB blocks (remembered per path, size and mtime)."""
-    stat = Path(path).stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _SHA_MEMO:
-        _SHA_MEMO[key] = _hash_file(path)
-    return _SHA_MEMO[key]
-
-
-_SHA_MEMO: dict[tuple[str, int, int], str] = {}
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(2**20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ---- fetching ------------------------------------------------------------------------------
@@ -333,103 +308,3 @@ def _read_titles(data: bytes, folder: PurePosixPath, titles: dict[str, str]) -> 
             titles[str(folder / track["filename"])] = str(track["title"])
     except (ValueError, TypeError, KeyError, AttributeError):
         return
-
-
-# ---- licences (DEP-5) ----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Stanza:
-    """One ``Files:`` paragraph of a DEP-5 copyright file."""
-
-    patterns: tuple[str, ...]
-    licence: str
-    copyright: str
-
-
-@dataclass(frozen=True)
-class CopyrightFile:
-    """A parsed copyright file: DEP-5 stanzas, or one package-wide licence if it is free-form."""
-
-    machine_readable: bool
-    stanzas: tuple[Stanza, ...]
-    package_licence: str
-
-
-def parse_copyright(text: str) -> CopyrightFile:
-    """Parse a Debian copyright file (machine-readable DEP-5, else free-form)."""
-    paras: list[dict[str, str]] = []
-    current: dict[str, str] = {}
-    key = ""
-    for line in text.splitlines() + [""]:
-        if not line.strip():
-            if current:
-                paras.append(current)
-            current, key = {}, ""
-        elif line[0] in " \t":
-            if key:
-                current[key] += "\n" + line.strip()
-        elif (m := re.match(r"([A-Za-z][A-Za-z0-9-]*):(.*)$", line)) is not None:
-            key = m.group(1).lower()
-            current[key] = m.group(2).strip()
-    machine = bool(paras) and "copyright-format" in paras[0].get("format", "") + paras[0].get(
-        "format-specification", "")
-    stanzas = tuple(
-        Stanza(tuple(p["files"].split()), (p.get("license", "").splitlines() or ["unknown"])[0],
-               "; ".join(x for x in p.get("copyright", "").splitlines() if x.strip(" .")))
-        for p in paras if machine and "files" in p)
-    return CopyrightFile(machine, stanzas, "" if machine else _guess_licence(text))
-
-
-def _guess_licence(text: str) -> str:
-    flat = " ".join(text.split())
-    start = flat.find("License:")
-    m = re.search(r"GNU (Lesser |Library )?General Public License,? (?:as published by [^,]*, )?"
-                  r"version (\d+(?:\.\d+)?)([^.]*later)?", flat[max(start, 0):])
-    if not m:
-        return "unknown (see the copyright file)"
-    name = {"Lesser ": "LGPL", "Library ": "LGPL"}.get(m.group(1) or "", "GPL")
-    return f"{name}-{m.group(2)}{'+' if m.group(3) else ''}"
-
-
-def dep5_matches(pattern: str, path: str) -> bool:
-    """Whether a DEP-5 ``Files:`` pattern (source layout) names an installed ``path``.
-
-    Source trees and installed trees differ (``data/music/*`` is installed as
-    ``usr/share/games/supertux2/music/...``): the pattern, and the pattern without leading
-    folders (while a literal folder is left), may match any tail of the installed path.
-    """
-    if pattern == "*":
-        return True
-    variants, parts = [pattern], pattern.split("/")
-    while len(parts) > 2 or (len(parts) == 2 and not re.search(r"[*?]", parts[1])):
-        if re.search(r"[*?]", parts[0]):
-            break
-        parts = parts[1:]
-        variants.append("/".join(parts))
-    tails = path.split("/")
-    for variant in variants:
-        regex = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
-                                   for c in variant))
-        if any(regex.fullmatch("/".join(tails[i:])) for i in range(len(tails))):
-            return True
-    return False
-
-
-def licence_for(cfile: CopyrightFile | None, member: str, package: str,
-                tags: Mapping[str, str]) -> tuple[str, str, str]:
-    """(licence, copyright, how it was found) of one installed file of ``package``."""
-    where = f"/usr/share/doc/{package}/copyright"
-    if cfile is None:
-        return "unknown", "", f"{where} missing"
-    if cfile.machine_readable:
-        match = None
-        for stanza in cfile.stanzas:
-            for pattern in stanza.patterns:
-                if dep5_matches(pattern, member):
-                    match = (stanza, pattern)
-        if match is None:
-            return "unknown", "", f"{where}: no Files stanza matches"
-        return match[0].licence, match[0].copyright, f"{where} (DEP-5), Files: {match[1]}"
-    tag = f"; file tag LICENSE={tags['license']}" if tags.get("license") else ""
-    return (cfile.package_licence, tags.get("copyright") or f"see {where}",
-            f"{where} (free-form, one licence for the package){tag}")

@@ -26,7 +26,7 @@ import soundfile
 
 from engine import paths
 from engine.atomic import atomic_path
-from engine.library.evaluation.realset import SPLITS, RealsetError, file_sha256, split_groups
+from engine.library.evaluation.realset_common import SPLITS, RealsetError, file_sha256, split_groups
 
 CLIPS_PER_SPEAKER = 4
 PASSAGES_PER_AUTHOR = 6

@@ -17,7 +17,8 @@ def evaluate_all(cache: str | Path | None = None, synthetic: bool = True, rebuil
                  progress: ProgressFn = no_progress,
                  cancelled: CancelledFn = never_cancelled) -> dict[str, object]:
     """The whole evaluation as one JSON-ready dict."""
-    from engine.library.evaluation.real import available, cache_folder, evaluate_real
+    from engine.library.evaluation.real import evaluate_real
+    from engine.library.evaluation.real_data import available, cache_folder
 
     report: dict[str, object] = {"warnings": []}
     share = 0.5 if synthetic else 1.0

@@ -27,7 +27,8 @@ from engine.library.analysis.fingerprint import same_audio
 from engine.library.analysis.nonmusic import is_music
 from engine.library.embeddings.choices import DEFAULT
 from engine.library.playlists.catalogue import Catalogue
-from engine.library.storage.fspath import display
+from engine.library.playlists.items import PlaylistItem
+from engine.library.playlists.lookup import find_seed, rows_with_tags
 
 
 @dataclass
@@ -53,24 +54,6 @@ class PlaylistRules:
     def as_dict(self) -> dict[str, object]:
         """Plain dict (JSON)."""
         return asdict(self)
-
-
-@dataclass
-class PlaylistItem:
-    """One track of a playlist and its distance to the seeds (or to the path)."""
-
-    id: int
-    path: str
-    artist: str
-    title: str
-    distance: float
-    duration: float = 0.0
-
-    def as_dict(self) -> dict[str, object]:
-        """The ``--json`` form."""
-        return {"id": self.id, "path": display(self.path), "artist": self.artist,
-                "title": self.title,
-                "distance": round(float(self.distance), 6)}
 
 
 _BRACKETED = re.compile(r"[\(\[][^\)\]]*[\)\]]")
@@ -170,7 +153,7 @@ def _item(catalogue: Catalogue, row: int, distance: float) -> PlaylistItem:
 
 def resolve(catalogue: Catalogue, seed: str | int) -> int:
     """The row of ``seed``; a hidden copy (``same_as``) stands for the track it copies."""
-    return catalogue.kept(catalogue.find(seed))
+    return catalogue.kept(find_seed(catalogue, seed))
 
 
 def steered_queries(catalogue: Catalogue, seed_rows: list[int], rules: PlaylistRules
@@ -225,8 +208,6 @@ def build_playlist(catalogue: Catalogue, seeds: list[str | int], rules: Playlist
             state.heard.append(row)
     allowed = None
     if rules.tags:
-        from engine.library.playlists.lookup import rows_with_tags
-
         allowed = rows_with_tags(catalogue, rules.tags)
     pool = len(catalogue) if allowed is None else len(allowed)
     want = (rules.length or len(catalogue)) + len(seed_rows)

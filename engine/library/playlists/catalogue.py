@@ -3,8 +3,9 @@
 :func:`load_catalogue` reads the chosen embedding's vector snapshot (one blob:
 :mod:`engine.library.embeddings.snapshot`) and nothing else; a track's tags (title, artist,
 duration, kind, fingerprint…) are fetched from the library the first time a rule looks at it,
-in batches (:meth:`Catalogue.prefetch`), and seeds are looked up with SQL. A cold ``segue
-playlist`` on a 100k-track library therefore reads a few MB, not every row.
+in batches (:meth:`Catalogue.prefetch`), and seeds are looked up with SQL
+(:func:`.lookup.find_seed`). A cold ``segue playlist`` on a 100k-track library therefore reads a
+few MB, not every row.
 
 A :class:`Catalogue` can also be built in memory from plain lists (tests, benchmarks): the rules
 see the same columns either way (``catalogue.titles[row]``…).
@@ -22,7 +23,6 @@ import numpy as np
 
 from engine.library.analysis.tagging import parse_top
 from engine.library.playlists.index import NeighbourIndex
-from engine.library.storage.fspath import display
 
 FIELDS = ("path", "title", "artist", "album", "genre", "duration", "tempo", "music_score",
           "kind", "fingerprint", "demo", "same_as", "tags")
@@ -158,42 +158,11 @@ class Catalogue:
             self.clusters = kmeans_labels(self.vectors)
         return self.clusters
 
-    def find(self, seed: str | int) -> int:
-        """Row of a track given by id, path (absolute, relative to cwd, or a unique end of a
-        path), title, or "artist - title" (case-insensitive; a unique part of it will do).
-
-        Raises ``LookupError`` naming the matches when the seed is ambiguous.
-        """
-        text = str(seed).strip()
-        if text.isdigit() and self.row_for(int(text)) is not None:
-            return self.row_for(int(text))
-        from engine.library.playlists.lookup import find_rows
-
-        stages = find_rows(self, text)
-        for matches in stages:
-            if len(matches) > 1:  # a hidden copy and the file it copies are one recording
-                self.prefetch(matches[:64])
-                matches = list(dict.fromkeys(self.kept(r) for r in matches))
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                raise LookupError(self._ambiguous(text, matches))
-        raise LookupError(f"no analysed track matches '{text}' (give an id, a path, a title or "
-                          "\"artist - title\")")
-
     def kept(self, row: int) -> int:
         """``row``, or the row of the track it is a hidden copy of (when that has a vector)."""
         kept = self.same_as[row]
         found = self.row_for(int(kept)) if kept is not None else None
         return row if found is None else found
-
-    def _ambiguous(self, text: str, rows: list[int]) -> str:
-        self.prefetch(rows[:8])
-        shown = "; ".join(
-            f"{self.ids[r]}: {' – '.join(x for x in (self.artists[r], self.titles[r]) if x)}"
-            f" ({display(self.paths[r])})" for r in rows[:8])
-        more = f"; and {len(rows) - 8} more" if len(rows) > 8 else ""
-        return f"'{text}' matches {len(rows)} tracks: {shown}{more}; give the id or the path"
 
 
 def from_vectors(path: Path, ids: np.ndarray, vectors: np.ndarray, embedding: str,

@@ -1,7 +1,10 @@
 """Find tracks from what a person types, and keep each recording once.
 
-:func:`find_rows` gives the catalogue rows matching ``text`` in stages, most precise first: the
-path (resolved), a unique end of a path, an exact title (or "artist - title"), a part of one.
+:func:`find_seed` gives the one catalogue row a seed names (an id, or the first stage of
+:func:`find_rows` that matches a single recording; ``LookupError`` naming the matches when it is
+ambiguous). :func:`find_rows` gives the catalogue rows matching ``text`` in stages, most precise
+first: the path (resolved), a unique end of a path, an exact title (or "artist - title"), a part
+of one.
 Case is folded (``str.casefold``), dashes and spaces normalised. A DB-backed catalogue asks the
 library with SQL (a 100k-track library is never loaded for this); an in-memory one scans its
 columns. Only tracks in the catalogue (with a vector under its embedding) count.
@@ -17,8 +20,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.library.playlists.items import PlaylistItem
+from engine.library.storage.fspath import display
+
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.library.playlists.build import PlaylistItem
     from engine.library.playlists.catalogue import Catalogue
 
 
@@ -32,6 +37,37 @@ def _names(title: str, artist: str) -> list[str]:
     if artist:
         names.append(fold(f"{artist} - {title}"))
     return names
+
+
+def find_seed(catalogue: Catalogue, seed: str | int) -> int:
+    """Row of a track given by id, path (absolute, relative to cwd, or a unique end of a
+    path), title, or "artist - title" (case-insensitive; a unique part of it will do).
+
+    Raises ``LookupError`` naming the matches when the seed is ambiguous.
+    """
+    text = str(seed).strip()
+    if text.isdigit() and catalogue.row_for(int(text)) is not None:
+        return catalogue.row_for(int(text))
+    stages = find_rows(catalogue, text)
+    for matches in stages:
+        if len(matches) > 1:  # a hidden copy and the file it copies are one recording
+            catalogue.prefetch(matches[:64])
+            matches = list(dict.fromkeys(catalogue.kept(r) for r in matches))
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise LookupError(_ambiguous(catalogue, text, matches))
+    raise LookupError(f"no analysed track matches '{text}' (give an id, a path, a title or "
+                      "\"artist - title\")")
+
+
+def _ambiguous(catalogue: Catalogue, text: str, rows: list[int]) -> str:
+    catalogue.prefetch(rows[:8])
+    shown = "; ".join(
+        f"{catalogue.ids[r]}: {' – '.join(x for x in (catalogue.artists[r], catalogue.titles[r]) if x)}"
+        f" ({display(catalogue.paths[r])})" for r in rows[:8])
+    more = f"; and {len(rows) - 8} more" if len(rows) > 8 else ""
+    return f"'{text}' matches {len(rows)} tracks: {shown}{more}; give the id or the path"
 
 
 def find_rows(catalogue: Catalogue, text: str) -> Iterator[list[int]]:
@@ -130,7 +166,6 @@ def prefer_kept(items: list[PlaylistItem], library_path: str | Path | None = Non
                 ) -> list[PlaylistItem]:
     """``items`` with every hidden copy replaced by the track it copies (the user's file wins
     over a bundled demo clip of the same audio), each recording once, order kept."""
-    from engine.library.playlists.build import PlaylistItem
     from engine.library.storage.reader import Reader
 
     if not items:

@@ -15,8 +15,8 @@ from sqlalchemy import delete, func, select
 
 from engine.errors import UserFacingError
 from engine.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress
-from engine.library.playlists.build import PlaylistItem
 from engine.library.playlists.files import Entry, write_playlist
+from engine.library.playlists.items import PlaylistItem
 from engine.library.playlists.lookup import prefer_kept
 from engine.library.storage import models as m
 from engine.library.storage.db import Library

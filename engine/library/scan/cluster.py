@@ -8,7 +8,8 @@ whatever the library's size). Workers run the very function the local pool runs
 (:func:`engine.library.analysis.track.analyse_file`, i.e. ``analyse_one`` at one BLAS thread): on
 the file's own path when they can see it (a shared mount, same size), else on a temporary copy of
 the bytes this process sends them (one file per task) under the same file name (so tags and the
-title fallback are the same). Connecting is bounded (engine/library/scan/cluster_connect.py).
+title fallback are the same). Connecting is bounded (engine/library/scan/cluster_connect.py);
+`segue library cluster-check` is :mod:`engine.library.scan.cluster_check`.
 
 Faults: a worker that dies mid-chunk has its chunk retried elsewhere by the scheduler; a chunk
 whose worker died twice (``allowed_failures`` = 1, set on the scheduler for this scan) is split
@@ -29,7 +30,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -371,36 +372,3 @@ def _size(path: str) -> int:
         return os.path.getsize(path)
     except OSError:
         return -1
-
-
-def library_folders(library_path: str | Path | None = None) -> list[str]:
-    """The outermost folders holding the library's tracks (what the workers should see)."""
-    from sqlalchemy import select
-
-    from engine import paths
-    from engine.library.storage import models as m
-    from engine.library.storage.db import Library
-
-    db = Path(library_path) if library_path is not None else paths.db_path()
-    if not db.is_file():
-        return []
-    with Library(db) as library, library.transaction() as session:
-        parents = sorted({os.path.dirname(p) for p in session.scalars(select(m.Track.path))})
-    roots: list[str] = []
-    for folder in parents:
-        if not roots or not folder.startswith(roots[-1].rstrip(os.sep) + os.sep):
-            roots.append(folder)
-    return roots
-
-
-def cluster_check(address: str, folders: list[str]) -> dict[str, object]:
-    """What `segue library cluster-check` prints: each worker, and the totals."""
-    with ClusterAnalysis(address) as cluster:
-        workers = cluster.workers(folders)
-    return {
-        "scheduler": address,
-        "workers": [asdict(w) for w in workers],
-        "threads": sum(w.threads for w in workers),
-        "memory_mb": round(sum(w.memory_mb for w in workers), 1),
-        "folders": {f: sum(w.sees.get(f, False) for w in workers) for f in folders},
-    }

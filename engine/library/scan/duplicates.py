@@ -6,7 +6,9 @@ same recording (Chromaprint fingerprints within a few seconds' duration:
 user's own file before a bundled demo clip (``demo``), then the earliest added. The others get
 ``same_as`` = the kept track's id: the table shows one row (the copies in its tooltip and
 details), playlists never take a hidden copy, a seed given as one stands for the kept track, and
-exports name the kept file. :func:`mark_demo` flags the tracks under the bundled demo folder.
+exports name the kept file. :func:`mark_demo` flags the tracks under the bundled demo folder
+(:func:`demo_folder`); :data:`DEMO_MARKER` is the file in ``SEGUE_HOME`` that says the demo
+library was scanned once (:mod:`engine.library.demo`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sqlalchemy import text
 from engine import paths
 from engine.library.analysis.fingerprint import same_audio_pairs
 from engine.library.storage.db import Library
+
+DEMO_MARKER = ".demo-library-scanned"  # in SEGUE_HOME once the demo library was scanned
 
 
 def demo_folder() -> Path:

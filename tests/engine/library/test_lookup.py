@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine.library.playlists.catalogue import load_catalogue
+from engine.library.playlists.lookup import find_seed
 from engine.library.storage import models as m
 from engine.library.storage.db import Library
 
@@ -32,7 +33,7 @@ def catalogue(library: Library):  # noqa: ANN201
 
 def test_paths_titles_and_folding(catalogue) -> None:  # noqa: ANN001
     def track(seed: str) -> int:
-        return int(catalogue.ids[catalogue.find(seed)])
+        return int(catalogue.ids[find_seed(catalogue, seed)])
 
     assert track("/music/1 Vibe Ace.ogg") == 1
     assert track("2 Straße.ogg") == 2  # a unique end of a path
@@ -44,14 +45,14 @@ def test_paths_titles_and_folding(catalogue) -> None:  # noqa: ANN001
     assert track("ünïcode") == 6
     assert track("3") == 3  # an id
     with pytest.raises(LookupError, match="matches 2 tracks"):
-        catalogue.find("vibe")  # Vibe Ace and Vibe Ace (Live)
+        find_seed(catalogue, "vibe")  # Vibe Ace and Vibe Ace (Live)
     with pytest.raises(LookupError, match="no analysed track"):
-        catalogue.find("nothing like this")
+        find_seed(catalogue, "nothing like this")
 
 
 def test_a_copy_and_its_original_are_one_match(library: Library, catalogue) -> None:  # noqa: ANN001
     with library.transaction() as session:
         session.get(m.Track, 4).same_as = 1  # "Vibe Ace (Live)" is the same audio as track 1
     fresh = load_catalogue(library, use_cache=False, embedding="features")
-    assert int(fresh.ids[fresh.find("vibe")]) == 1
-    assert Path(fresh.paths[fresh.find("vibe")]).name == "1 Vibe Ace.ogg"
+    assert int(fresh.ids[find_seed(fresh, "vibe")]) == 1
+    assert Path(fresh.paths[find_seed(fresh, "vibe")]).name == "1 Vibe Ace.ogg"

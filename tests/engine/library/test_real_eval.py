@@ -12,7 +12,7 @@ import pytest
 
 from engine import paths
 from engine.cli import main
-from engine.library.evaluation import controls, options, real
+from engine.library.evaluation import controls, options, real_data
 from engine.library.evaluation.report import evaluate_all
 
 from .conftest import CLIPS
@@ -82,4 +82,4 @@ def test_real_report_contract(cache: Path, segue_home: Path,
     assert nm["music"] == 3 and nm["non_music"] == 2  # the test split's clips
     assert found["set"]["tag_model"]
     assert report["targets"] == found["targets"]
-    assert real.available(cache)
+    assert real_data.available(cache)

@@ -15,15 +15,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from engine.library.evaluation import realset, realset_debs, realset_speech
-from engine.library.evaluation.realset import RealsetError, build_realset, split_groups
-from engine.library.evaluation.realset_debs import (
-    PackageSpec,
-    dep5_matches,
-    licence_for,
-    parse_copyright,
-    safe_member_path,
-)
+from engine.library.evaluation import realset, realset_common, realset_debs, realset_speech
+from engine.library.evaluation.realset import build_realset
+from engine.library.evaluation.realset_common import RealsetError, split_groups
+from engine.library.evaluation.realset_debs import PackageSpec, safe_member_path
+from engine.library.evaluation.realset_licences import dep5_matches, licence_for, parse_copyright
 
 pytestmark = pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb")
 
@@ -149,7 +145,7 @@ def test_only_audio_is_extracted_with_labels_and_licences(cache: Path) -> None:
     for entry in manifest["files"]:
         assert entry["version"] == "1.0-1" and entry["package"] == PKG
         assert 0.25 < entry["duration"] < 0.35
-        assert entry["sha256"] == realset.file_sha256(cache / entry["path"])
+        assert entry["sha256"] == realset_common.file_sha256(cache / entry["path"])
     assert (cache / "licences" / f"{PKG}.copyright").read_text(encoding="utf-8") == COPYRIGHT
     csv_lines = (cache / "realset.csv").read_text(encoding="utf-8").splitlines()
     assert csv_lines[0].split(",") == list(realset.FIELDS) and len(csv_lines) == len(expected) + 1
@@ -165,11 +161,11 @@ def test_splits_keep_albums_and_near_duplicates_on_one_side(cache: Path) -> None
     group = {e["label"]: e["group"] for e in music}
     assert group[f"{PKG}/alpha"] == group[f"{PKG}/epsilon"] == f"{PKG}/alpha + {PKG}/epsilon"
     assert group[f"{PKG}/gamma"] == group[f"{PKG}/delta"]
-    assert {e["split"] for e in music} == set(realset.SPLITS)
+    assert {e["split"] for e in music} == set(realset_common.SPLITS)
     summary = manifest["summary"]
-    counts = [len(summary[s]["soundtracks"]) for s in realset.SPLITS]
+    counts = [len(summary[s]["soundtracks"]) for s in realset_common.SPLITS]
     assert sum(counts) == len(MUSIC) and counts[0] >= max(counts[1:]) and min(counts) >= 1
-    assert sum(summary[s]["effects_files"] for s in realset.SPLITS) == len(SOUNDS)
+    assert sum(summary[s]["effects_files"] for s in realset_common.SPLITS) == len(SOUNDS)
     effects = {e["album"]: e["split"] for e in manifest["files"] if e["kind"] == "effects"}
     assert set(effects) == {"boom", "click", "zap"}  # boom and boom2 are one family
 
@@ -186,7 +182,7 @@ def test_splits_are_deterministic_with_the_seed(cache: Path, tmp_path: Path, fix
     strata = {g: "a" if int(g[1:]) % 2 else "b" for g in sizes}
     chosen = split_groups(sizes, strata, 3)
     assert chosen == split_groups(dict(reversed(sizes.items())), strata, 3)
-    counts = [sum(1 for s in chosen.values() if s == split) for split in realset.SPLITS]
+    counts = [sum(1 for s in chosen.values() if s == split) for split in realset_common.SPLITS]
     assert counts == [10, 5, 5]
     assert any(split_groups(sizes, strata, seed) != chosen for seed in range(4, 10))
 
