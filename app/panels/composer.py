@@ -4,13 +4,13 @@ Left: the controls. Centre: the transport, the chain view (blocks, chord symbols
 piano roll with a keyboard; zoomable) and the edit buttons, with the provenance line the export
 will carry. Right: alternatives for a block (ranked candidates, or N variations). The work is
 the engine's (:mod:`engine.dshl.chain`, :mod:`engine.playback.outputs`); this panel runs it
-through the job runner and wraps each edit in a :class:`SetStateCommand`. Drop a ``.mid`` on
-the panel (or File > Open… a ``.mid``) to continue that phrase; Space toggles play.
+through the job runner and wraps each edit in a :class:`SetStateCommand` (the alternatives and
+the edit bar's actions in :mod:`app.widgets.composer_block_edits`). Drop a ``.mid`` on the panel
+(or File > Open… a ``.mid``) to continue that phrase; Space toggles play.
 """
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from app.project_sections import (
     read_settings,
 )
 from app.widgets.composer_audio_export import AudioExportMixin
+from app.widgets.composer_block_edits import BlockEdits
 from app.widgets.composer_candidates import CandidateList
 from app.widgets.composer_commands import SetStateCommand, call, preload_composer
 from app.widgets.composer_controls import ComposerControls
@@ -42,7 +43,7 @@ from app.widgets.composer_edits import EditBar, sideways
 from app.widgets.composer_leadsheet import LeadSheetMixin
 from app.widgets.composer_notes import NoteEditing, show_chain
 from app.widgets.composer_transport import ComposerTransport
-from app.widgets.piano_roll import ChainView, Ghost
+from app.widgets.piano_roll import ChainView
 from engine.dshl import api, chain
 from engine.dshl.chain import ChainState
 from engine.project import chain as project_chain
@@ -56,7 +57,7 @@ def midi_paths(mime: QMimeData) -> list[Path]:
             if url.isLocalFile() and url.toLocalFile().lower().endswith(MIDI_SUFFIXES)]
 
 
-class ComposerPanel(AudioExportMixin, LeadSheetMixin, NoteEditing, Panel):
+class ComposerPanel(AudioExportMixin, LeadSheetMixin, BlockEdits, NoteEditing, Panel):
     """Compose and audition chains of musical segments."""
 
     title = "Composer"
@@ -230,7 +231,7 @@ class ComposerPanel(AudioExportMixin, LeadSheetMixin, NoteEditing, Panel):
             return self.view.selected_block
         return self.view.selected_junction
 
-    # -- edits -----------------------------------------------------------------------------
+    # -- compose, continue a phrase (the block edits: composer_block_edits.py) -------------
     def compose(self) -> Job | None:
         """Compose a new chain from the controls (engine thread; undoable)."""
         def done(result: tuple[ChainState, str | None]) -> None:
@@ -277,97 +278,6 @@ class ComposerPanel(AudioExportMixin, LeadSheetMixin, NoteEditing, Panel):
         if paths:
             event.acceptProposedAction()
             self.open_midi(paths[0])
-
-    def show_junction(self, position: int) -> Job | None:
-        """List the ranked candidates for block ``position`` (the junction into it)."""
-        self._update_actions()
-        if self.state is None:
-            return None
-        self.view.set_ghost(None)
-        return self._run(call, chain.candidates, self.state, position, 10, title="Candidates",
-                         on_result=lambda items: self.candidates.show_candidates(position, items))
-
-    def variations(self) -> Job | None:
-        """Draw N distinct, seeded variations of the selected block into the list."""
-        position = self._target()
-        if self.state is None or position is None:
-            return None
-        count = self.candidates.variation_count.value()
-        adventurousness = self.candidates.adventurousness.value() / 100.0
-        seed = random.randrange(2**31 - 1)
-        self.view.set_ghost(None)
-
-        def show(items: list[api.ChainItem]) -> None:
-            self.candidates.show_candidates(position, items, variations=True)
-            self.status_message.emit(f"Composer: {len(items)} variations of block "
-                                     f"{position + 1} (seed {seed}).")
-        return self._run(call, chain.variations, self.state, position, count, adventurousness,
-                         seed, title="Variations", on_result=show)
-
-    def audition(self, row: int) -> Job | None:
-        """Play candidate ``row`` in place, drawn ghosted over its block, without accepting it."""
-        if self.state is None or self.candidates.position is None:
-            return None
-        position, item = self.candidates.position, self.candidates.items[row]
-
-        def play(state: ChainState) -> None:
-            start, end = state.spans[position]
-            notes = tuple(n for n in state.notes if start <= n.start_beats < end)
-            chords = tuple(c for c in state.chords if start <= c.start < end)
-            self.view.set_ghost(Ghost(position, item.tune, notes, chords))
-            self.play(state, max(0, position - 1), position + 1)
-            fit = "" if item.fit is None else f", fit {item.fit}"
-            self.status_message.emit(f"Composer: auditioning {item.tune}{fit} in block "
-                                     f"{position + 1}; Accept keeps it.")
-        return self._run(call, chain.accept, self.state, position, item.id, title="Audition",
-                         on_result=play)
-
-    def accept(self, row: int) -> Job | None:
-        """Put candidate ``row`` into the chain (undoable)."""
-        if self.state is None or self.candidates.position is None:
-            return None
-        position, item = self.candidates.position, self.candidates.items[row]
-        return self._run(call, chain.accept, self.state, position, item.id, title="Accept",
-                         on_result=lambda state: self._push(
-                             state, f"block {position + 1} is now {item.tune} (locked: "
-                                    "Regenerate keeps it)"))
-
-    def toggle_lock(self) -> None:
-        """Lock or unlock the selected block (undoable)."""
-        block = self.view.selected_block
-        if self.state is not None and block is not None:
-            locking = block not in self.state.locked
-            try:
-                after = chain.set_lock(self.state, block, locking)
-            except ValueError as exc:  # your edit stays locked
-                self.status_message.emit(f"Composer: {exc}.")
-                return
-            self._push(after, f"{'locked' if locking else 'unlocked'} block {block + 1}")
-
-    def delete_block(self) -> Job | None:
-        """Delete the selected block (undoable)."""
-        block = self.view.selected_block
-        if self.state is None or block is None:
-            return None
-        return self._run(call, chain.delete, self.state, block, title="Delete",
-                         on_result=lambda state: self._push(state, f"deleted block {block + 1}"))
-
-    def insert_block(self) -> Job | None:
-        """Insert the best continuation after the selected block (undoable)."""
-        block = self.view.selected_block
-        if self.state is None or block is None:
-            return None
-        return self._run(call, chain.insert, self.state, block + 1, title="Insert",
-                         on_result=lambda state: self._push(state, f"inserted block {block + 2}"))
-
-    def regenerate(self) -> Job | None:
-        """Re-draw every unlocked block with a fresh seed (undoable; the seed box shows it)."""
-        if self.state is None:
-            return None
-        seed = random.randrange(2**31 - 1)
-        return self._run(call, chain.regenerate, self.state, seed, title="Regenerate",
-                         on_result=lambda state: self._push(
-                             state, f"regenerated unlocked blocks (seed {seed})"))
 
     # -- playback (the transport does it) --------------------------------------------------
     def refresh_outputs(self) -> None:

@@ -9,20 +9,19 @@ audio). Above: Add folder… (a scan with progress bar and Cancel), Import playl
 transport that plays the built playlist as a queue (Space = play/pause). Below: Remove demo
 tracks (asks first) while the bundled demo clips are in the library. All engine work runs
 through the job runner, every job wired before it starts; on first launch the bundled demo
-library is scanned in the background. A corrupt library can be moved aside from its error.
+library is scanned in the background. A corrupt library can be moved aside from its error. The
+playlist actions (build, save, export, import) live in :mod:`app.widgets.library_playlist_actions`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -42,16 +41,13 @@ from app.widgets.library_details import TrackDetails
 from app.widgets.library_footer import LibraryFooter
 from app.widgets.library_map import LibraryMap
 from app.widgets.library_playlist import PlaylistBuilder
+from app.widgets.library_playlist_actions import PlaylistActions
 from app.widgets.library_saved import SavedPlaylists
 from app.widgets.library_table import TrackTableModel, track_view
 from app.widgets.library_transport import SpaceToPlay, Transport, preview_track
 from engine.library.storage.errors import CORRUPT_MARK
 
-if TYPE_CHECKING:  # pragma: no cover
-    from engine.library.playlists.build import PlaylistRules
-
 # Imported by the jobs that use them, on the library lanes: SQLAlchemy never delays the window.
-saved = EngineModule("engine.library.playlists.saved")
 service = EngineModule("engine.library.service")
 demo = EngineModule("engine.library.demo")
 library_map = EngineModule("engine.library.playlists.map")
@@ -62,7 +58,7 @@ SCAN_LANE = "library-scan"  # long scans never hold up the other panels' engine 
 READ_LANE = "library"
 
 
-class LibraryPanel(Panel):
+class LibraryPanel(PlaylistActions, Panel):
     """Your music library and playlists built from it."""
 
     title = "Library & Playlists"
@@ -347,81 +343,7 @@ class LibraryPanel(Panel):
         """Play a preview; without audio output, say so in the status bar."""
         self._submit(preview_track, path, title="Preview", lane="preview", on_result=self._say)
 
-    # -- playlists ---------------------------------------------------------------------------
-    def build_playlist(self, rules: PlaylistRules, path_mode: bool) -> None:
-        """Build a playlist from the selected seeds."""
-        seeds = [s.id for s in self.builder.seeds]
-        if path_mode:
-            self._submit(service.make_playlist, seeds[:1], rules, path_to=seeds[1],
-                         title="Building the playlist", on_result=self._playlist_built)
-        else:
-            self._submit(service.make_playlist, seeds, rules, title="Building the playlist",
-                         on_result=self._playlist_built)
-
-    def _playlist_built(self, result) -> None:  # noqa: ANN001
-        self.builder.show_items(result.items)
-        self.transport.set_queue(result.items)
-        self.side.setCurrentWidget(self._builder_page)
-        self._say(f"Playlist of {len(result.items)} tracks ready: Space plays it; Save… or "
-                  "File > Export… keeps it.")
-
-    def _show_saved(self, name: str, items: list) -> None:
-        self.builder.show_items(items)
-        self.transport.set_queue(items)
-        self.side.setCurrentWidget(self._builder_page)
-        self._say(f"Opened “{name}” ({len(items)} tracks): Space plays it.")
-
-    def ask_save(self) -> None:
-        """Save the built playlist in the library under a name asked for."""
-        name, ok = QInputDialog.getText(self, "Save playlist", "Name", text="My playlist")
-        if ok:
-            self.save_built(name)
-
-    def save_built(self, name: str) -> Job:
-        """Save the built playlist as ``name``; the Saved tab shows it."""
-        return self._submit(saved.save_items, name, [i.id for i in self.builder.items],
-                            title="Saving the playlist",
-                            on_result=lambda _id: self.saved.refresh())
-
-    def export(self) -> None:
-        """File > Export…: save the built playlist as M3U8 or XSPF."""
-        if not self.builder.items:
-            self._say("Build a playlist first.")
-            return
-        target, _ = QFileDialog.getSaveFileName(
-            self, "Export playlist", str(Path(dialogs.last_folder()) / "playlist.m3u8"),
-            "M3U8 playlist (*.m3u8);;XSPF playlist (*.xspf)")
-        if target:
-            dialogs.remember_folder(target)
-            self.export_playlist_to(target)
-
-    def export_playlist_to(self, target: str | Path) -> Job:
-        """Write the built playlist to ``target`` (relative paths)."""
-        return self._submit(service.export_items, list(self.builder.items), str(target),
-                            title="Exporting the playlist",
-                            on_result=lambda path: self._say(f"Playlist written to {path}"))
-
-    def choose_playlist_to_import(self) -> None:
-        """Import an M3U/M3U8/XSPF playlist chosen in a dialog."""
-        source, _ = QFileDialog.getOpenFileName(self, "Import playlist", dialogs.last_folder(),
-                                                "Playlists (*.m3u *.m3u8 *.xspf)")
-        if source:
-            dialogs.remember_folder(source)
-            self.import_playlist_file(source)
-
-    def import_playlist_file(self, source: str | Path) -> Job:
-        """Import ``source`` as a saved playlist and report what matched."""
-        return self._submit(
-            service.import_playlist, str(source), title="Importing the playlist",
-            on_result=self._imported)
-
-    def _imported(self, result) -> None:  # noqa: ANN001
-        self._say(f"Imported {len(result.track_ids)} tracks ({len(result.missing)} not in the "
-                  "library).")
-        if self.side.currentWidget() is self.saved:
-            self.saved.refresh()
-        self.side.setCurrentWidget(self.saved)  # (re)loads the list
-
+    # -- Spotify genres, shutdown (the playlist actions: library_playlist_actions.py) --------
     def enrich_from_spotify(self) -> Job:
         """Fill missing genres from Spotify; offline or unconfigured, the status bar says so."""
         from app import settings

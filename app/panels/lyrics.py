@@ -9,7 +9,8 @@ the duet to a MIDI file or to the Composer's current chain (whose lead sheet the
 words). Type a line and "Continue" to let the artists carry on from it. Copy and File > Export…
 give the duet as text. Every change to the lines goes through the undo stack. Model work runs on
 the engine lane; training runs in the "Add artist…" dialog. Row cells and the undo commands live
-in :mod:`app.widgets.lyrics_rows`, the "Set to melody" actions in :mod:`app.widgets.lyrics_sing`.
+in :mod:`app.widgets.lyrics_rows`, the table's filling and its edits in
+:mod:`app.widgets.lyrics_table`, the "Set to melody" actions in :mod:`app.widgets.lyrics_sing`.
 """
 
 from __future__ import annotations
@@ -17,21 +18,17 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -40,28 +37,31 @@ from PySide6.QtWidgets import (
 from app.dialogs.train_artist import TrainArtistDialog
 from app.jobs import Job, JobRunner
 from app.panels.base import Panel
-from app.widgets.lyrics_rows import (
-    LinesCommand,
-    annotation_items,
-    int_spin,
-    temperature_spin,
-)
+from app.widgets.lyrics_rows import LinesCommand, int_spin, temperature_spin
 from app.widgets.lyrics_sing import SingMixin
+from app.widgets.lyrics_table import (  # noqa: F401 - COL_* and VOICE_COLOURS: re-exported
+    COL_ARTIST,
+    COL_LOCK,
+    COL_REGEN,
+    COL_RHYME,
+    COL_SYLLABLES,
+    COL_TEXT,
+    VOICE_COLOURS,
+    DuetTable,
+    duet_table,
+)
 from engine.atomic import atomic_write_text
 from engine.lyrics import service
-from engine.lyrics.duet import DuetLine, DuetSpec, duet_text, foreign_locked
-from engine.lyrics.metrics import annotate
+from engine.lyrics.duet import DuetLine, DuetSpec, duet_text
 from engine.project.lyrics import lyrics_section, read_lyrics_section
 
-VOICE_COLOURS = (QColor("#1f5fa8"), QColor("#b2431c"), QColor("#3d7a3d"))
 PATTERNS = (("ABAB", "ABAB"), ("AABB", "AABB"), ("By stanza", "stanza"))
 RHYMES = (("ABAB", "ABAB"), ("AABB", "AABB"), ("ABCB (ballad)", "ABCB"), ("None", "none"))
 METRES = (("Common 8-6-8-6", "common"), ("Long 8-8-8-8", "long"), ("Short 6-6-8-6", "short"),
           ("Free", "free"))
-COL_ARTIST, COL_TEXT, COL_RHYME, COL_SYLLABLES, COL_LOCK, COL_REGEN = range(6)
 
 
-class LyricsPanel(SingMixin, Panel):
+class LyricsPanel(DuetTable, SingMixin, Panel):
     """Write duet lyrics with two artists' models."""
 
     title = "Lyrics"
@@ -122,12 +122,7 @@ class LyricsPanel(SingMixin, Panel):
         grid.addWidget(self.write_button, 3, 5)
         grid.addWidget(self.add_button, 1, 4)
 
-        self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["Artist", "Line", "Rhyme", "Syllables", "Lock", ""])
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
-        for col in (COL_ARTIST, COL_RHYME, COL_SYLLABLES, COL_LOCK, COL_REGEN):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = duet_table()
         self.table.itemChanged.connect(self._on_item_changed)
 
         self.user_line = QLineEdit()
@@ -307,69 +302,7 @@ class LyricsPanel(SingMixin, Panel):
         if not busy:
             self._job = None
 
-    # ----------------------------------------------------------------- view
-    def set_lines(self, lines: list[DuetLine]) -> None:
-        """Show ``lines`` in the table (called by undo commands)."""
-        self.lines = list(lines)
-        notes = annotate([line.text for line in self.lines], self.metre.currentData())
-        self._filling = True
-        self.table.setRowCount(len(self.lines))
-        for row, line in enumerate(self.lines):
-            brush = QBrush(VOICE_COLOURS[min(line.voice, 2)])
-            who = QTableWidgetItem(line.artist)
-            who.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-            who.setForeground(brush)
-            text = QTableWidgetItem(line.text)
-            text.setForeground(brush)
-            rhyme, syllables = annotation_items(notes[row])
-            lock = QTableWidgetItem()
-            lock.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-            lock.setCheckState(Qt.CheckState.Checked if line.locked else Qt.CheckState.Unchecked)
-            for col, item in ((COL_ARTIST, who), (COL_TEXT, text), (COL_RHYME, rhyme),
-                              (COL_SYLLABLES, syllables), (COL_LOCK, lock)):
-                self.table.setItem(row, col, item)
-            button = QToolButton()
-            button.setText("↻")
-            button.setToolTip("Regenerate this line")
-            button.setEnabled(not line.locked)
-            button.clicked.connect(lambda _checked=False, r=row: self.regenerate(r))
-            self.table.setCellWidget(row, COL_REGEN, button)
-        self._filling = False
-        self._flag_foreign()
-
-    def _flag_foreign(self) -> None:
-        """Mark locked lines whose writer is not one of the chosen pair (the pair changed since)."""
-        names = [self.artist_a.currentText(), self.artist_b.currentText()]
-        flagged = foreign_locked(self.lines, names) if all(names) else []
-        self._filling = True
-        for row, line in enumerate(self.lines):
-            item = self.table.item(row, COL_ARTIST)
-            if item is None:
-                continue
-            foreign = row in flagged
-            item.setText(f"\u26a0 {line.artist}" if foreign else line.artist)
-            item.setToolTip(f"Locked line by {line.artist}, who is not in this duet "
-                            f"({names[0]} and {names[1]}): it stays when the duet is rewritten; "
-                            "unlock it to let them rewrite it" if foreign else "")
-        self._filling = False
-        if flagged and flagged != self.foreign_rows:
-            rows = ", ".join(str(i + 1) for i in flagged)
-            self._say(f"Locked line{'s' if len(flagged) > 1 else ''} {rows} by an artist not in "
-                      "this duet: unlock to rewrite.")
-        self.foreign_rows = flagged
-
-    def _on_item_changed(self, item: QTableWidgetItem) -> None:
-        if self._filling:
-            return
-        row, column = item.row(), item.column()
-        # Rebuilding the table inside the item's own signal would delete the item: defer.
-        if column == COL_LOCK:
-            locked = item.checkState() == Qt.CheckState.Checked
-            QTimer.singleShot(0, lambda: self.set_locked(row, locked))
-        elif column == COL_TEXT:
-            text = item.text().strip()
-            QTimer.singleShot(0, lambda: self.edit_line(row, text))
-
+    # ----------------------------------------------------------------- text
     def text(self) -> str:
         """The duet as plain text (with writers' names if chosen)."""
         return duet_text(self.lines, self.spec(), labels=self.with_names.isChecked()) if self.lines else ""
