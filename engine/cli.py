@@ -5,7 +5,9 @@ hands the window's entry point to :func:`main` as ``gui``. ``python -m engine.cl
 command except the window.
 
 Each room (``engine/<room>/commands.py``) exposes ``register(subparsers, eval_subparsers)`` and adds
-its own subcommands (e.g. ``compose``, ``lyrics``, ``library``) and ``eval <room>`` entries. Handlers
+its own subcommands (e.g. ``lyrics``, ``library``) and ``eval <room>`` entries; so does
+``engine/project/compose_command.py`` for ``compose``, which spans the dshl and project rooms and is
+registered right after the dshl room so ``segue --help`` lists it in its usual place. Handlers
 take the parsed ``argparse.Namespace`` and return an exit code; they import heavy modules lazily so
 ``segue --version`` stays instant.
 
@@ -31,6 +33,7 @@ from engine.printable import one_line
 
 ROOM_COMMAND_MODULES = (
     "engine.dshl.commands",
+    "engine.project.compose_command",  # `compose`: composes (dshl), may save a project
     "engine.playback.commands",
     "engine.lyrics.commands",
     "engine.library.commands",

@@ -1,8 +1,12 @@
-"""Checks before reading a user's file: it must be a regular file and not absurdly large.
+"""Checks on a user's files: before reading one, and before a command writes one.
 
 Readers of MIDI, ABC and lyric files call :func:`check_input_file` first, so ``/dev/zero``, a
 FIFO, a folder or a 100 MB "MIDI" file is refused with one clear line instead of a hang or an
 out-of-memory kill. Limits are generous for real music and lyrics.
+
+Commands that write a file (``segue compose``, ``segue project export``, ``segue leadsheet``) call
+:func:`refuse_same_file` first, so an output never replaces one of the command's inputs or its
+other output (:func:`same_file` sees through links and ``..``).
 """
 
 from __future__ import annotations
@@ -47,3 +51,24 @@ def check_input_file(path: str | os.PathLike[str], kind: str, limit: int | None,
         raise error(f"{path}: {kind} file too large ({info.st_size / MB:.1f} MB; "
                     f"the limit is {limit // MB} MB)")
     return path
+
+
+def same_file(first: str | Path, second: str | Path) -> bool:
+    """True when two paths name one file: the same once resolved (links, ``..``) or one inode."""
+    try:
+        if os.path.samefile(first, second):
+            return True
+    except OSError:  # one of them does not exist (yet)
+        pass
+    return os.path.realpath(first) == os.path.realpath(second)
+
+
+def refuse_same_file(output: str | Path, others: dict[str, str | Path | None]) -> None:
+    """Refuse to write ``output`` over a file the same command reads or writes.
+
+    ``others`` maps a description (``"the project being exported"``) to a path or None.
+    """
+    for what, other in others.items():
+        if other is not None and same_file(output, other):
+            raise UserFacingError(f"{output}: is also {what}; refusing to overwrite it "
+                                  "(give another file name)")

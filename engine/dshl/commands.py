@@ -1,5 +1,8 @@
-"""`segue` subcommands of the dshl room: ``dshl train``, ``dshl import``, ``compose``, ``eval dshl``.
+"""`segue` subcommands of the dshl room: ``dshl train``, ``dshl import`` (and the other ``dshl``
+actions), ``eval dshl``.
 
+``segue compose``, which may also save a ``.segue`` project, is registered by the project layer
+(:mod:`engine.project.compose_command`), so this room never imports :mod:`engine.project`.
 Handlers import torch and the model lazily so that ``segue --version`` stays instant.
 """
 
@@ -11,8 +14,6 @@ import sys
 
 from engine.argtypes import integer, number
 from engine.printable import printable
-
-MAX_SEGMENTS = 1000  # a 4000-beat tune; longer chains are refused before composing
 
 
 def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersAction) -> None:
@@ -76,35 +77,6 @@ def register(sub: argparse._SubParsersAction, eval_sub: argparse._SubParsersActi
     imp.add_argument("--name", required=True, help="collection name for `segue compose`")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=_run_import)
-
-    compose = sub.add_parser("compose", help="compose a tune from hashed segments (DSHL)")
-    compose.add_argument("--segments", type=integer(1, MAX_SEGMENTS), default=8,
-                         help="chain length (4 beats each)")
-    compose.add_argument("--seed", type=integer(0, 2**31 - 1),
-                         help="random seed (same seed, same chain; 0 to 2147483647)")
-    compose.add_argument("--out", help="MIDI file to write (default tune.mid, or none with --project)")
-    compose.add_argument("--project", help="also (or, without --out, only) write a .segue project")
-    compose.add_argument("--key", default="C", help="output key, e.g. D, Bb, F#m")
-    compose.add_argument("--tempo", type=number(20, 400), default=120.0, help="beats per minute")
-    compose.add_argument("--meter", default="4/4",
-                         help="2/4, 4/4, 2/2, 3/4, 6/8, 9/8, 3/2 or 6/4 (a minor --key draws "
-                              "minor tunes)")
-    compose.add_argument("--collection", default="nottingham",
-                         help="bundled 'nottingham' or a name given to `segue dshl import`")
-    compose.add_argument("--mode", choices=("min", "max"), default="min",
-                         help="min: nearest codes + re-ranker; max: farthest codes (paper Task 2)")
-    compose.add_argument("--reuse-limit", type=integer(0, MAX_SEGMENTS), default=2,
-                         help="max segments from one tune (0 = no limit)")
-    compose.add_argument("--start", type=integer(0), help="segment id to start from")
-    compose.add_argument("--start-midi", help="start from the segment closest to this MIDI phrase")
-    compose.add_argument("--continue", dest="continue_midi", metavar="PHRASE.mid",
-                         help="continue your phrase: its notes start the chain (in its own key, "
-                              "meter and tempo), then --segments more follow")
-    compose.add_argument("--no-ending", action="store_true", help="do not prefer a tune ending")
-    compose.add_argument("--melody-program", type=integer(0, 127), default=73, help="General MIDI program")
-    compose.add_argument("--chord-program", type=integer(0, 127), default=0, help="General MIDI program")
-    compose.add_argument("--json", action="store_true", help="print the chain as JSON")
-    compose.set_defaults(func=_run_compose)
 
     ev = eval_sub.add_parser("dshl", help="Hamming gap, MRR/recall of four rankers, junctions")
     ev.add_argument("--json", action="store_true")
@@ -247,77 +219,6 @@ def _run_import(args: argparse.Namespace) -> int:
         for name, reason in report.skipped:
             print(printable(f"  skipped {name}: {reason}"))
     return 0 if report.tunes else 1
-
-
-def _run_compose(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from engine.checkpoint import CheckpointError
-    from engine.dshl.api import compose, provenance, write_midi
-    from engine.dshl.settings import ComposerSettings, key_tonality
-    from engine.project.files import refuse_same_file
-
-    phrases = {"the --start-midi phrase": args.start_midi,
-               "the --continue phrase": args.continue_midi}
-    if args.project:  # before composing: one output must never replace the other or an input
-        refuse_same_file(args.project, {"the --out MIDI file": args.out, **phrases})
-    if args.out or not args.project:
-        refuse_same_file(args.out or "tune.mid", phrases)
-    try:
-        start = args.start
-        if args.start_midi:
-            from engine.dshl.phrase import closest_segment
-
-            start = closest_segment(args.start_midi, args.collection, args.meter)
-        settings = ComposerSettings(
-            segments=args.segments, seed=args.seed if args.seed is not None else 1,
-            random_seed=args.seed is None, key=args.key, meter=args.meter,
-            tonality=key_tonality(args.key), tempo=args.tempo, mode=args.mode,
-            reuse_limit=args.reuse_limit or None, collection=args.collection,
-            melody_program=args.melody_program, chord_program=args.chord_program)
-        request = replace(settings.request(seed=args.seed), start=start,
-                          prefer_ending=not args.no_ending)
-        if args.continue_midi:
-            from engine.dshl.chain import continue_phrase
-
-            state = continue_phrase(args.continue_midi, request)
-            chain = state.chain
-            req = chain.request  # the phrase's key, meter and tempo
-            settings = settings.follow(req.key, req.meter, req.tempo)
-            for remark in state.remarks:
-                print(printable(f"segue: note: {args.continue_midi}: {remark}"), file=sys.stderr)
-        else:
-            chain = compose(request)
-        out = write_midi(chain, args.out or "tune.mid") if args.out or not args.project else None
-        if args.project:
-            from engine.project.chain import save_chain_project
-
-            save_chain_project(chain, args.project, settings)
-    except (ValueError, CheckpointError) as exc:  # OSError: one line from engine.cli
-        raise _user_error(exc) from exc
-    if not args.continue_midi and len(chain.items) < args.segments:
-        print(f"segue: warning: collection {args.collection!r} ran out of segments: the chain has "
-              f"{len(chain.items)} of the {args.segments} asked for", file=sys.stderr)
-    from engine.dshl.style import variety_message
-
-    note = variety_message(args.collection, args.meter, args.key, args.segments,
-                           args.reuse_limit or None)
-    if note:
-        print(f"segue: note: {note}", file=sys.stderr)
-    if args.json:
-        print(json.dumps({
-            "segments": [{"id": it.id, "tune": it.tune, "position": it.position,
-                          "distance": it.distance, "score": round(it.score, 4),
-                          "ends_tune": it.ends_tune} for it in chain.items],
-            "out": str(out) if out else None, "project": args.project,
-            "key": chain.request.key, "tempo": chain.request.tempo, "mode": request.mode,
-            "meter": chain.request.meter,
-            "collection": request.collection, "seed": request.seed,
-            "provenance": provenance(chain)}))
-    else:
-        written = " and ".join(str(p) for p in (out, args.project) if p)
-        print(printable(f"wrote {written}: " + " ".join(f"{it.tune}#{it.position}" for it in chain.items)))
-    return 0
 
 
 def _run_eval(args: argparse.Namespace) -> int:

@@ -96,7 +96,7 @@ def train_bundled(
         log.info("%s done after %.1f min total", split.name, (time.monotonic() - started) / 60)
     trained = [s.slug for s in chosen if "skipped" not in results.get(s.slug, {})]
     if trained:  # the predictor's weights belong to these very weights: tune them again
-        from engine.lyrics.mixture import tune_bundled
+        from engine.lyrics.mixture_tune import tune_bundled
 
         tune_bundled(out, trained)
     return results

@@ -131,7 +131,7 @@ def _run_train_bundled(args: argparse.Namespace) -> int:
 
 
 def _run_tune_mixture(args: argparse.Namespace) -> int:
-    from engine.lyrics.mixture import tune_bundled
+    from engine.lyrics.mixture_tune import tune_bundled
 
     print(json.dumps(tune_bundled(args.out, args.only), indent=1))
     return 0

@@ -140,6 +140,7 @@ def evaluate_writer(path: Path, slug: str, split: SongSplit, texts: list[str], l
     from engine.checkpoint import load_checkpoint
     from engine.lyrics import mixture as mx
     from engine.lyrics.metrics import generated_metrics
+    from engine.lyrics.mixture_tune import component_probs, tune_writer
     from engine.lyrics.model import FORMAT_VERSION, KIND, load_artist
     from engine.lyrics.ngram_kn import KNMixture
     from engine.lyrics.train import char_nlls, eval_stream
@@ -161,10 +162,10 @@ def evaluate_writer(path: Path, slug: str, split: SongSplit, texts: list[str], l
         weights = mx.load_weights(path.parent).get(slug)
         tuned = "mixture.json"
         if weights is None or weights.model_sha != mx.file_sha(path):
-            weights, tuned = mx.tune_writer(path, texts, train, selection), "selection songs, now"
+            weights, tuned = tune_writer(path, texts, train, selection), "selection songs, now"
         kn_fixed = KNMixture(artist.vocab, texts, train, fixed=weights.kn_orders).set(
             weights.kn_orders, weights.kn_own_weight) if tuple(weights.kn_orders) != kn.orders else kn
-        probs, match = mx.component_probs(artist, kn_fixed, test)
+        probs, match = component_probs(artist, kn_fixed, test)
         model = -np.log(weights.mix(probs, match))
         out["model"] = round(float(model.mean()), 4)
         out["mixture"] = {"weights_from": tuned, "components": list(mx.COMPONENTS),

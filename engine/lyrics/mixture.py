@@ -12,10 +12,11 @@
 The weights depend on a bucket ``b``: how long a context the cache has seen in this song (0 to
 :data:`BUCKETS` − 1), so a repeated refrain leans on the cache and a fresh line on the models. The
 KN orders, and the weights (EM, smoothed toward one global weight vector), are tuned per writer on
-its **selection songs only** by :func:`tune_bundled` (``segue lyrics tune-mixture``) and stored in
-``assets/models/lyrics/mixture.json`` beside the checkpoints, with each checkpoint's SHA-256, so
-stale weights are refused. ``segue eval lyrics`` scores this as ``model``; constrained decoding
-ranks candidate lines by it. Artists without an entry (users' own) use their LSTM alone.
+its **selection songs only** by :func:`engine.lyrics.mixture_tune.tune_bundled` (``segue lyrics
+tune-mixture``) and stored in ``assets/models/lyrics/mixture.json`` beside the checkpoints, with
+each checkpoint's SHA-256, so stale weights are refused. ``segue eval lyrics`` scores this as
+``model``; constrained decoding ranks candidate lines by it. Artists without an entry (users' own)
+use their LSTM alone.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ CACHE_ORDER = 7
 BUCKETS = 7
 MIXTURE_FILE = "mixture.json"
 FORMAT = 1
-PRIOR = 50.0  # pseudo-observations pulling each bucket's weights toward the global weights
 
 
 class SongCache:
@@ -202,25 +202,6 @@ class MixtureWeights:
                    str(d.get("model_sha", "")), dict(d.get("selection_nats", {})))
 
 
-def fit_weights(probs: np.ndarray, match: np.ndarray, iters: int = 300, prior: float = PRIOR
-                ) -> np.ndarray:
-    """EM for per-bucket mixture weights, each bucket smoothed toward the global weights."""
-    n, k = probs.shape
-    groups = bucket(match)
-    glob = np.full(k, 1.0 / k)
-    for _ in range(iters):
-        post = glob * probs
-        glob = (post / post.sum(1, keepdims=True)).mean(0)
-    w = np.tile(0.5 * glob + 0.5 / k, (BUCKETS, 1))  # start away from 0: EM cannot leave it
-    for _ in range(iters):
-        mix = w[groups] * probs
-        post = mix / mix.sum(1, keepdims=True)
-        for g in range(BUCKETS):
-            sel = groups == g
-            w[g] = (post[sel].sum(0) + prior * glob) / (sel.sum() + prior)
-    return np.maximum(w, 1e-6) / np.maximum(w, 1e-6).sum(1, keepdims=True)
-
-
 def file_sha(path: Path) -> str:
     """SHA-256 prefix of a checkpoint file (ties tuned weights to the weights they were tuned for)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
@@ -246,57 +227,6 @@ def save_weights(folder: Path, weights: dict[str, MixtureWeights]) -> Path:
                "writers": {slug: w.as_dict() for slug, w in sorted(weights.items())}}
     atomic_write_text(path, json.dumps(payload, indent=1) + "\n")
     return path
-
-
-def component_probs(artist: Any, kn: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(n, 4)`` component probabilities of every character of a stream, and cache match lengths."""
-    from engine.lyrics.train import char_nlls, eval_stream
-
-    vocab = artist.vocab
-    lstm = np.exp(-char_nlls(artist.model, eval_stream(vocab, text)).double().numpy())
-    ids, ctx = vocab.encode(text), vocab.encode("\n\n")
-    pa = kn.all.probabilities(ids, ctx, order=kn.orders[0])
-    po = kn.own.probabilities(ids, ctx, order=kn.orders[1])
-    pc, match = cache_stream(vocab, text)
-    return np.stack([lstm, pa, po, pc], axis=1), match
-
-
-def tune_writer(path: Path, texts: list[str], train: str, selection: str) -> MixtureWeights:
-    """Tune one writer's mixture on its selection songs (KN orders and weight first, then EM)."""
-    from engine.lyrics.model import load_artist
-    from engine.lyrics.ngram_kn import KNMixture
-
-    artist = load_artist(path)
-    kn = KNMixture(artist.vocab, texts, train).tune(selection)
-    probs, match = component_probs(artist, kn, selection)
-    w = fit_weights(probs, match)
-    nats = {"lstm": float(-np.log(probs[:, 0]).mean()),
-            "ngram_kn": float(kn.char_nlls(selection).mean()),
-            "model": float(-np.log((w[bucket(match)] * probs).sum(1)).mean())}
-    return MixtureWeights(kn.orders, kn.weight, w, file_sha(path),
-                          {k: round(v, 4) for k, v in nats.items()})
-
-
-def tune_bundled(models_dir: Path | None = None, only: Sequence[str] | None = None) -> dict[str, Any]:
-    """Tune every bundled writer's mixture on selection songs; write ``mixture.json``."""
-    import torch
-
-    from engine.lyrics.artists import bundled_models_dir
-    from engine.lyrics.writer_splits import bundled_splits, lstm_training_texts
-
-    torch.set_num_threads(1)
-    folder = models_dir or bundled_models_dir()
-    splits = bundled_splits()
-    weights = load_weights(folder)
-    for split in splits:
-        path = folder / f"{split.slug}.pt"
-        if not path.exists() or (only and split.slug not in only):
-            continue
-        weights[split.slug] = tune_writer(path, lstm_training_texts(splits, split.slug), split.train,
-                                          split.selection)
-        log.info("%s: mixture %s", split.slug, weights[split.slug].selection_nats)
-    save_weights(folder, weights)
-    return {slug: w.as_dict() for slug, w in weights.items()}
 
 
 # ---------------------------------------------------------------------------- generation

@@ -2,8 +2,8 @@
 
 Every writer's songs are split by :func:`engine.lyrics.splits.split_after_holdout` (the first
 90 % train the base model; the held-out 10 % are dealt into selection and test, seeded). Used by
-training (:mod:`engine.lyrics.bundled`), the mixture's tuning (:mod:`engine.lyrics.mixture`) and
-the eval (:mod:`engine.lyrics.evaluate`), so all three read the same split.
+training (:mod:`engine.lyrics.bundled`), the mixture's tuning (:mod:`engine.lyrics.mixture_tune`)
+and the eval (:mod:`engine.lyrics.evaluate`), so all three read the same split.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """`segue project` subcommands: ``project show p.segue [--json]`` and ``project export p.segue --midi``,
 and ``segue leadsheet p.segue --out song.musicxml [--pdf song.pdf]`` (music21, MuseScore).
 
-``segue compose … --project p.segue`` (in the dshl room) writes projects; these read them.
+``segue compose … --project p.segue`` (:mod:`engine.project.compose_command`) writes projects;
+these read them.
 Everything printed that comes from the file (tune names, lyrics, artists) goes through
 :func:`engine.printable.printable`, so a project cannot send escape sequences to the terminal.
 """
@@ -73,7 +74,8 @@ def _run_export(args: argparse.Namespace) -> int:
     from engine.checkpoint import CheckpointError
     from engine.errors import UserFacingError
     from engine.project.chain import write_midi
-    from engine.project.files import load_project, refuse_same_file
+    from engine.project.files import load_project
+    from engine.safe_io import refuse_same_file
 
     refuse_same_file(args.midi, {"the project being exported": args.path})
     project = load_project(args.path)

@@ -12,7 +12,6 @@ escape, so it is saved and read back as it was.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -138,24 +137,3 @@ def save_project(project: Project | dict[str, Any], path: str | Path) -> Path:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise UserFacingError(f"{path}: cannot save: {reason}") from exc
     return path
-
-
-def same_file(first: str | Path, second: str | Path) -> bool:
-    """True when two paths name one file: the same once resolved (links, ``..``) or one inode."""
-    try:
-        if os.path.samefile(first, second):
-            return True
-    except OSError:  # one of them does not exist (yet)
-        pass
-    return os.path.realpath(first) == os.path.realpath(second)
-
-
-def refuse_same_file(output: str | Path, others: dict[str, str | Path | None]) -> None:
-    """Refuse to write ``output`` over a file the same command reads or writes.
-
-    ``others`` maps a description (``"the project being exported"``) to a path or None.
-    """
-    for what, other in others.items():
-        if other is not None and same_file(output, other):
-            raise UserFacingError(f"{output}: is also {what}; refusing to overwrite it "
-                                  "(give another file name)")

@@ -66,7 +66,8 @@ def export_project(path: str | Path, out: str | Path, pdf: str | Path | None = N
                    title: str | None = None) -> tuple[LeadSheetResult, LeadSheet]:
     """Write the lead sheet of the project at ``path`` to ``out`` (and ``pdf``); the title is
     the project's name unless given."""
-    from engine.project.files import load_project, project_name, refuse_same_file
+    from engine.project.files import load_project, project_name
+    from engine.safe_io import refuse_same_file
 
     refuse_same_file(out, {"the project": path, "the PDF": pdf})
     if pdf is not None:

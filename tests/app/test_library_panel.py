@@ -14,6 +14,7 @@ from app.jobs import JobRunner
 from app.panels.library import LibraryPanel
 from app.widgets.library_table import TrackTableModel
 from engine.library.service import TrackRow
+from tests.app.library_panel_fixture import library_panel, wait_idle
 from tests.engine.library.fake_audio import SlowStream
 
 CLIPS = Path(__file__).resolve().parents[1] / "data" / "library"
@@ -22,14 +23,7 @@ WAIT = 60_000
 
 @pytest.fixture()
 def panel(qtbot, monkeypatch: pytest.MonkeyPatch) -> Iterator[LibraryPanel]:
-    monkeypatch.setattr("app.panels.library.DEMO_DELAY_MS", 60_000)
-    runner = JobRunner()
-    widget = LibraryPanel(runner)
-    qtbot.addWidget(widget)
-    idle(qtbot, widget)
-    yield widget
-    widget.shutdown()
-    runner.shutdown()
+    yield from library_panel(qtbot, monkeypatch, demo_delay_ms=60_000, timeout=WAIT)
 
 
 @pytest.fixture()
@@ -42,8 +36,7 @@ def music(tmp_path: Path) -> Path:
 
 
 def idle(qtbot, panel: LibraryPanel) -> None:
-    qtbot.waitUntil(lambda: not panel.first_load.isActive() and not panel.jobs  # each finished
-                    and panel.scan_job is None, timeout=WAIT)  # handler is a separate event
+    wait_idle(qtbot, panel, WAIT)
 
 
 def scan(qtbot, panel: LibraryPanel, folder: Path) -> None:

@@ -11,10 +11,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.jobs import JobRunner
 from app.panels.library import LibraryPanel
 from app.widgets.library_table import COLUMNS
 from engine.library.scan import duplicates
+from tests.app.library_panel_fixture import library_panel, wait_idle
 
 CLIPS = Path(__file__).resolve().parents[1] / "data" / "library"
 WAIT = 120_000
@@ -22,19 +22,11 @@ WAIT = 120_000
 
 @pytest.fixture()
 def panel(qtbot, monkeypatch: pytest.MonkeyPatch) -> Iterator[LibraryPanel]:
-    monkeypatch.setattr("app.panels.library.DEMO_DELAY_MS", 600_000)
-    runner = JobRunner()
-    widget = LibraryPanel(runner)
-    qtbot.addWidget(widget)
-    idle(qtbot, widget)
-    yield widget
-    widget.shutdown()
-    runner.shutdown()
+    yield from library_panel(qtbot, monkeypatch, demo_delay_ms=600_000, timeout=WAIT)
 
 
 def idle(qtbot, panel: LibraryPanel) -> None:
-    qtbot.waitUntil(lambda: not panel.first_load.isActive() and not panel.jobs
-                    and panel.scan_job is None, timeout=WAIT)
+    wait_idle(qtbot, panel, WAIT)
 
 
 def scan(qtbot, panel: LibraryPanel, folder: Path) -> None:

@@ -98,7 +98,7 @@ def test_eval_tunes_on_selection_when_the_stored_weights_are_stale(assets: Path)
 
 def test_mixture_tuning_reads_selection_songs_only(assets: Path) -> None:
     """Changing the test songs changes nothing that is tuned: KN orders, own weight, mixture."""
-    from engine.lyrics.mixture import tune_bundled
+    from engine.lyrics.mixture_tune import tune_bundled
 
     tiny = CharLSTMConfig(embed_dim=8, hidden_size=16, num_layers=1, dropout=0.0)
     train_bundled(only=["emily_dickinson"], model_config=tiny, max_epochs=1)

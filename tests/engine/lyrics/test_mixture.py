@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.lyrics import mixture as mx
+from engine.lyrics.mixture_tune import fit_weights
 from engine.lyrics.ngram_kn import WordKN
 from engine.lyrics.vocab import shared_vocabulary
 from tests.engine.lyrics.helpers import tiny_artist
@@ -60,7 +61,7 @@ def test_em_weights_prefer_the_better_component_per_bucket() -> None:
     bad = rng.uniform(0.001, 0.05, n)
     cache = np.where(match >= 4, good, bad)  # the cache is right only when it matched a long context
     probs = np.stack([good * 0.8, bad, bad, cache], 1)
-    w = mx.fit_weights(probs, match)
+    w = fit_weights(probs, match)
     assert w.shape == (mx.BUCKETS, 4) and np.allclose(w.sum(1), 1)
     assert w[6, 3] > w[0, 3] and w[0, 0] > w[0, 1]
 
