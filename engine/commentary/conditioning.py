@@ -92,12 +92,8 @@ def _hear(path: Path, lexicon: Any, notes: list[str]) -> list[derive.Heard]:
 def tags_for_track(track: str | int, lexicon: Any, library_path: str | Path | None = None,
                    progress: ProgressFn = no_progress) -> TrackTags:
     """Derive tags for a library track (id or path) or an audio file, each with its evidence."""
-    try:
-        from engine.library.service import derive_tags
-    except ImportError:
-        derive_tags = None
-    if derive_tags is None:
-        return _without_describe(track, lexicon, library_path, progress)
+    from engine.library.service import derive_tags
+
     progress(0.1, "listening to the track")
     try:
         described = derive_tags(track, library_path)
@@ -147,7 +143,7 @@ def _hear_more(path: Path, model: str, notes: list[str]) -> dict[str, tuple[floa
 
 def _without_describe(track: str | int, lexicon: Any, library_path: str | Path | None,
                       progress: ProgressFn) -> TrackTags:
-    """Tags from the analysed features and the tagger run here (a library without describe)."""
+    """Tags from the analysed features and the tagger run here (a track not yet described)."""
     row = _find(track, library_path)
     progress(0.1, "listening to the track")
     if row is None:

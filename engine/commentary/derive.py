@@ -1,8 +1,8 @@
 """Hearing a track: tags from the pretrained music tagger and the library's features, with evidence.
 
 :func:`tagger_probabilities` is the one adapter to the Library's pretrained music tagger
-(``engine.tagger``, musicnn's MTT and MSD models, 50 labels each): it is used when importable and
-its result is read whatever its shape (a ``{label: p}`` dict, one per model, or an object with
+(``engine.tagger``, musicnn's MTT and MSD models, 50 labels each); its result is read whatever its
+shape (a ``{label: p}`` dict, one per model, or an object with
 ``probabilities``). :func:`heard_tags` turns label probabilities into at most one or two tags per
 aspect — genre, mood, instrument, vocals (instrumental / sung, then male / female) — each label
 understood through the lexicon (:meth:`Lexicon.understand`, no table of synonyms), and
@@ -13,7 +13,6 @@ derived tag carries its evidence ("tagger MSD 'jazz' 0.62", "tempo 128 BPM").
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,15 +56,10 @@ class Heard:
 
 
 def tagger_module() -> Any | None:
-    """``engine.tagger.tag`` when the Library's tagger is installed, else None."""
-    for name in ("engine.tagger.tag", "engine.tagger"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if hasattr(module, "tag_file") or hasattr(module, "tag_audio"):
-            return module
-    return None
+    """The music tagger, ``engine.tagger.tag`` (torch loads on its first use, not here)."""
+    from engine.tagger import tag
+
+    return tag
 
 
 def tagger_probabilities(path: str | Path, module: Any | None = None,
